@@ -1,0 +1,146 @@
+//! The C ABI between the jstac runner and its ingest plugins.
+//!
+//! A plugin is a dynamic library that exports one data symbol,
+//! [`ENTRY_SYMBOL`], holding a [`PluginDescriptor`]. The descriptor starts
+//! with a [`Handshake`] the host checks *before* it calls any plugin code.
+//! Records then cross the boundary as Arrow record batches through the
+//! [Arrow C Stream interface](https://arrow.apache.org/docs/format/CStreamInterface.html),
+//! whose release callbacks make the side that allocated a buffer the side
+//! that frees it.
+//!
+//! Everything here is `#[repr(C)]`; nothing with a Rust-only layout crosses.
+//! Fields are only ever appended (a minor version bump); removing or
+//! reordering one is a major version bump and a new entry symbol.
+
+use std::ffi::c_char;
+
+pub use arrow_array::ffi_stream::FFI_ArrowArrayStream;
+
+/// Name of the exported static holding the [`PluginDescriptor`] (NUL-terminated).
+pub const ENTRY_SYMBOL: &[u8] = b"JSTAC_PLUGIN_V1\0";
+/// First eight bytes of every descriptor.
+pub const MAGIC: [u8; 8] = *b"JSTACPLG";
+/// Bumped on any incompatible change; the host refuses other majors.
+pub const ABI_MAJOR: u32 = 1;
+/// Bumped when fields are appended; the host accepts any minor >= the one it needs.
+pub const ABI_MINOR: u32 = 0;
+
+/// Reserved column: where the record came from in its file (`line 12`,
+/// `Encounters!C7`, `/Feed/Report[3]`). Never null.
+pub const LOCATOR_COLUMN: &str = "_jstac_locator";
+/// Reserved column: why the plugin could not read this record (a ragged row,
+/// invalid bytes). Null for good records; non-null records go to quarantine.
+pub const REJECT_COLUMN: &str = "_jstac_reject";
+/// Reserved column: the raw text of a rejected record, for the quarantine.
+pub const RAW_COLUMN: &str = "_jstac_raw";
+
+/// Checked by the host before any other plugin code runs.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Handshake {
+    pub magic: [u8; 8],
+    pub abi_major: u32,
+    pub abi_minor: u32,
+    /// `size_of::<PluginDescriptor>()` as the plugin was built; lets a newer
+    /// host know which appended fields an older plugin has.
+    pub struct_size: u64,
+}
+
+impl Handshake {
+    /// The handshake of a descriptor built against this version of the crate.
+    pub const CURRENT: Handshake = Handshake {
+        magic: MAGIC,
+        abi_major: ABI_MAJOR,
+        abi_minor: ABI_MINOR,
+        struct_size: std::mem::size_of::<PluginDescriptor>() as u64,
+    };
+}
+
+/// A borrowed byte string: valid only for the duration of the call it is passed to.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct ByteSlice {
+    pub ptr: *const u8,
+    pub len: usize,
+}
+
+impl ByteSlice {
+    pub fn new(bytes: &[u8]) -> Self {
+        ByteSlice {
+            ptr: bytes.as_ptr(),
+            len: bytes.len(),
+        }
+    }
+
+    /// # Safety
+    /// `ptr` must point to `len` readable bytes that outlive `'a`.
+    pub unsafe fn as_bytes<'a>(&self) -> &'a [u8] {
+        if self.len == 0 {
+            return &[];
+        }
+        // SAFETY: guaranteed by the caller.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+}
+
+/// A string allocated by one side and handed to the other, which must call
+/// `release` (if set) exactly once when done with it.
+#[repr(C)]
+#[derive(Debug)]
+pub struct OwnedString {
+    pub ptr: *mut u8,
+    pub len: usize,
+    pub release: Option<unsafe extern "C" fn(*mut OwnedString)>,
+}
+
+impl OwnedString {
+    pub const EMPTY: OwnedString = OwnedString {
+        ptr: std::ptr::null_mut(),
+        len: 0,
+        release: None,
+    };
+}
+
+/// What the host asks a plugin to open.
+#[repr(C)]
+#[derive(Debug)]
+pub struct OpenRequest {
+    /// The file path as bytes (UTF-8 on Windows, OS bytes elsewhere).
+    pub path: ByteSlice,
+    /// The plugin's options as a JSON object, already checked by the host
+    /// against the plugin's options schema.
+    pub options_json: ByteSlice,
+    /// Preferred number of records per batch.
+    pub batch_size: u32,
+}
+
+/// Return codes of the plugin's functions.
+pub type Status = i32;
+pub const STATUS_OK: Status = 0;
+pub const STATUS_ERROR: Status = 1;
+
+/// The exported entry: a `static` of this type named by [`ENTRY_SYMBOL`].
+#[repr(C)]
+pub struct PluginDescriptor {
+    pub handshake: Handshake,
+    /// Returns a NUL-terminated JSON document owned by the plugin for the
+    /// life of the process: `{"name", "version", "formats": [...],
+    /// "options_schema": {...}}`. Null if the plugin failed to describe itself.
+    pub describe: unsafe extern "C" fn() -> *const c_char,
+    /// Opens `request.path` and writes a record stream to `out_stream`.
+    /// On error returns [`STATUS_ERROR`] and writes a message to `out_error`
+    /// (to be released by the host through its `release` callback).
+    pub open: unsafe extern "C" fn(
+        request: *const OpenRequest,
+        out_stream: *mut FFI_ArrowArrayStream,
+        out_error: *mut OwnedString,
+    ) -> Status,
+}
+
+impl std::fmt::Debug for PluginDescriptor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PluginDescriptor")
+            .field("handshake", &self.handshake)
+            .finish_non_exhaustive()
+    }
+}

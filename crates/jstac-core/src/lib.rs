@@ -1,0 +1,18 @@
+//! Pipeline definitions and the mapping of source records onto the unified
+//! warehouse schema. No I/O: the binary reads files, the warehouse writes.
+//!
+//! - [`catalog`]: the warehouse tables and columns a pipeline may target.
+//! - [`pipeline`]: what a pipeline file says, and its static checks.
+//! - [`convert`]: typed conversions (text, integer, decimal, boolean, date).
+//! - [`mapping`]: a pipeline compiled against a file's fields, mapping
+//!   batches of source records to rows and quarantine entries.
+
+pub mod catalog;
+pub mod convert;
+pub mod mapping;
+pub mod pipeline;
+
+pub use catalog::{ColumnType, LINKS, TABLES, TableDef};
+pub use convert::Value;
+pub use mapping::{EntityRows, LinkRow, MappedBatch, Mapping, QuarantineEntry, SourceRecords};
+pub use pipeline::{PipelineSpec, SpecError};

@@ -1,0 +1,400 @@
+//! Loads jstac ingest plugins and reads their record streams.
+//!
+//! [`Plugin::load`] opens a dynamic library with `RTLD_NOW` (a missing symbol
+//! fails at load time, not mid-run), checks the descriptor's handshake before
+//! calling any plugin code, and never unloads the library. [`Plugin::open`]
+//! turns a file into a [`RecordStream`] of Arrow batches.
+
+use std::ffi::CStr;
+use std::path::{Path, PathBuf};
+
+use arrow_array::cast::AsArray;
+use arrow_array::ffi_stream::RecordBatchStreamReader;
+use arrow_array::{Array, RecordBatch, RecordBatchReader, StringArray};
+use arrow_schema::DataType;
+use jstac_abi::{
+    ABI_MAJOR, ABI_MINOR, ByteSlice, ENTRY_SYMBOL, FFI_ArrowArrayStream, Handshake, LOCATOR_COLUMN, MAGIC,
+    OpenRequest, OwnedString, PluginDescriptor, RAW_COLUMN, REJECT_COLUMN, STATUS_OK,
+};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// Why a library could not be used as a plugin. One line, naming the file.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{path}: cannot load library: {message}")]
+    Library { path: PathBuf, message: String },
+    #[error("{path}: not a jstac plugin (no JSTAC_PLUGIN_V1 symbol)")]
+    NotAPlugin { path: PathBuf },
+    #[error("{path}: not a jstac plugin (bad magic in its descriptor)")]
+    BadMagic { path: PathBuf },
+    #[error(
+        "{path}: plugin built for jstac plugin ABI {major}.{minor}; this runner speaks ABI {ABI_MAJOR}.x (rebuild the plugin against jstac-sdk)"
+    )]
+    AbiVersion { path: PathBuf, major: u32, minor: u32 },
+    #[error("{path}: plugin descriptor is {size} bytes, smaller than ABI {ABI_MAJOR}.{ABI_MINOR} requires")]
+    Truncated { path: PathBuf, size: u64 },
+    #[error("{path}: plugin did not describe itself: {message}")]
+    Describe { path: PathBuf, message: String },
+}
+
+/// Why a plugin could not open or read a file. One line, naming the file.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("{path}: {message}")]
+    Open { path: PathBuf, message: String },
+    #[error("{path}: {message}")]
+    Stream { path: PathBuf, message: String },
+}
+
+/// What a plugin says about itself.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PluginInfo {
+    pub name: String,
+    pub version: String,
+    pub formats: Vec<String>,
+    pub options_schema: Value,
+}
+
+/// A loaded plugin. The library stays loaded for the life of the process.
+pub struct Plugin {
+    path: PathBuf,
+    info: PluginInfo,
+    descriptor: &'static PluginDescriptor,
+    options_validator: jsonschema::Validator,
+}
+
+impl std::fmt::Debug for Plugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plugin")
+            .field("path", &self.path)
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The platform's file name for a plugin called `name`: `libjstac_plugin_NAME.so`.
+pub fn library_file_name(name: &str) -> String {
+    format!(
+        "{}jstac_plugin_{}{}",
+        std::env::consts::DLL_PREFIX,
+        name,
+        std::env::consts::DLL_SUFFIX
+    )
+}
+
+/// Every file in `dirs` that is named like a plugin library, in name order.
+pub fn candidate_libraries(dirs: &[PathBuf]) -> Vec<PathBuf> {
+    let prefix = format!("{}jstac_plugin_", std::env::consts::DLL_PREFIX);
+    let mut found = Vec::new();
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(&prefix) && name.ends_with(std::env::consts::DLL_SUFFIX) {
+                found.push(entry.path());
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+impl Plugin {
+    /// Loads the library at `path` and checks that it is a compatible plugin.
+    pub fn load(path: &Path) -> Result<Plugin, LoadError> {
+        let library = open_library(path)?;
+        // Never unloaded: thread-local destructors and statics in the plugin
+        // may outlive any handle we hold.
+        let library: &'static libloading::Library = Box::leak(Box::new(library));
+        // SAFETY: we only take the address of the symbol here.
+        let symbol = unsafe { library.get::<*const PluginDescriptor>(ENTRY_SYMBOL) }
+            .map_err(|_| LoadError::NotAPlugin { path: path.to_owned() })?;
+        let address: *const PluginDescriptor = *symbol;
+        if address.is_null() {
+            return Err(LoadError::NotAPlugin { path: path.to_owned() });
+        }
+        // SAFETY: every ABI version starts the descriptor with a Handshake;
+        // we read only that before trusting anything else.
+        let handshake: Handshake = unsafe { std::ptr::read(address.cast::<Handshake>()) };
+        check_handshake(path, &handshake)?;
+        // SAFETY: the handshake says this is a descriptor of our major
+        // version at least as large as the struct we know.
+        let descriptor: &'static PluginDescriptor = unsafe { &*address };
+
+        // SAFETY: `describe` takes no arguments; the SDK guards it against panics.
+        let text = unsafe { (descriptor.describe)() };
+        if text.is_null() {
+            return Err(LoadError::Describe {
+                path: path.to_owned(),
+                message: "describe() returned nothing".into(),
+            });
+        }
+        // SAFETY: the plugin returns a NUL-terminated string it owns for the
+        // life of the process.
+        let text = unsafe { CStr::from_ptr(text) }.to_string_lossy();
+        let info: PluginInfo = serde_json::from_str(&text).map_err(|e| LoadError::Describe {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        let options_validator =
+            jsonschema::validator_for(&info.options_schema).map_err(|e| LoadError::Describe {
+                path: path.to_owned(),
+                message: format!("options schema is not valid JSON Schema: {e}"),
+            })?;
+        Ok(Plugin {
+            path: path.to_owned(),
+            info,
+            descriptor,
+            options_validator,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn info(&self) -> &PluginInfo {
+        &self.info
+    }
+
+    /// Checks options against the plugin's schema. Each problem is one line:
+    /// the option's path (`/delimiter`, empty for the whole table) and what is wrong.
+    pub fn check_options(&self, options: &Value) -> Vec<(String, String)> {
+        self.options_validator
+            .iter_errors(options)
+            .map(|error| (error.instance_path().to_string(), error.to_string()))
+            .collect()
+    }
+
+    /// Opens `file` and reads as far as its field names.
+    pub fn open(&self, file: &Path, options: &Value, batch_size: u32) -> Result<RecordStream, ReadError> {
+        let path_bytes = path_bytes(file);
+        let options_json = options.to_string();
+        let request = OpenRequest {
+            path: ByteSlice::new(&path_bytes),
+            options_json: ByteSlice::new(options_json.as_bytes()),
+            batch_size,
+        };
+        let mut stream = FFI_ArrowArrayStream::empty();
+        let mut error = OwnedString::EMPTY;
+        // SAFETY: all three pointers are valid for the call; the plugin
+        // writes either the stream or the error.
+        let status = unsafe { (self.descriptor.open)(&request, &mut stream, &mut error) };
+        if status != STATUS_OK {
+            return Err(ReadError::Open {
+                path: file.to_owned(),
+                message: take_owned_string(&mut error),
+            });
+        }
+        let reader = RecordBatchStreamReader::try_new(stream).map_err(|e| ReadError::Open {
+            path: file.to_owned(),
+            message: format!("plugin returned an unusable stream: {e}"),
+        })?;
+        RecordStream::new(file, reader)
+    }
+}
+
+fn check_handshake(path: &Path, handshake: &Handshake) -> Result<(), LoadError> {
+    if handshake.magic != MAGIC {
+        return Err(LoadError::BadMagic { path: path.to_owned() });
+    }
+    if handshake.abi_major != ABI_MAJOR {
+        return Err(LoadError::AbiVersion {
+            path: path.to_owned(),
+            major: handshake.abi_major,
+            minor: handshake.abi_minor,
+        });
+    }
+    if handshake.struct_size < std::mem::size_of::<PluginDescriptor>() as u64 {
+        return Err(LoadError::Truncated {
+            path: path.to_owned(),
+            size: handshake.struct_size,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn open_library(path: &Path) -> Result<libloading::Library, LoadError> {
+    use libloading::os::unix::{Library, RTLD_LOCAL, RTLD_NOW};
+    // SAFETY: loading runs the library's initialisers; plugins are trusted
+    // code the operator installed.
+    unsafe { Library::open(Some(path), RTLD_NOW | RTLD_LOCAL) }
+        .map(Into::into)
+        .map_err(|e| LoadError::Library {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })
+}
+
+#[cfg(not(unix))]
+fn open_library(path: &Path) -> Result<libloading::Library, LoadError> {
+    // SAFETY: as above.
+    unsafe { libloading::Library::new(path) }.map_err(|e| LoadError::Library {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+#[cfg(unix)]
+fn path_bytes(path: &Path) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt;
+    path.as_os_str().as_bytes().to_vec()
+}
+
+#[cfg(not(unix))]
+fn path_bytes(path: &Path) -> Vec<u8> {
+    path.to_string_lossy().into_owned().into_bytes()
+}
+
+fn take_owned_string(string: &mut OwnedString) -> String {
+    let text = if string.ptr.is_null() {
+        "plugin reported an error without a message".to_owned()
+    } else {
+        // SAFETY: the plugin wrote `len` bytes at `ptr`.
+        let bytes = unsafe { std::slice::from_raw_parts(string.ptr, string.len) };
+        String::from_utf8_lossy(bytes).into_owned()
+    };
+    if let Some(release) = string.release {
+        // SAFETY: released once, by the side that allocated it.
+        unsafe { release(string) };
+    }
+    text
+}
+
+/// The records of one file, a batch at a time.
+pub struct RecordStream {
+    path: PathBuf,
+    reader: RecordBatchStreamReader,
+    fields: Vec<String>,
+    failed: bool,
+}
+
+impl RecordStream {
+    fn new(path: &Path, reader: RecordBatchStreamReader) -> Result<Self, ReadError> {
+        let schema = reader.schema();
+        let bad = |message: String| ReadError::Open {
+            path: path.to_owned(),
+            message,
+        };
+        let expected_tail = [LOCATOR_COLUMN, REJECT_COLUMN, RAW_COLUMN];
+        let n = schema.fields().len();
+        if n < expected_tail.len()
+            || schema.fields()[n - 3..]
+                .iter()
+                .map(|f| f.name().as_str())
+                .ne(expected_tail)
+        {
+            return Err(bad(format!(
+                "plugin stream lacks the reserved columns {expected_tail:?}"
+            )));
+        }
+        let mut fields = Vec::with_capacity(n - 3);
+        for field in &schema.fields()[..n - 3] {
+            if field.data_type() != &DataType::Utf8 {
+                return Err(bad(format!(
+                    "plugin field {:?} has type {}; this runner reads text (Utf8) columns",
+                    field.name(),
+                    field.data_type()
+                )));
+            }
+        }
+        fields.extend(schema.fields()[..n - 3].iter().map(|f| f.name().clone()));
+        Ok(RecordStream {
+            path: path.to_owned(),
+            reader,
+            fields,
+            failed: false,
+        })
+    }
+
+    /// The file's source field names.
+    pub fn fields(&self) -> &[String] {
+        &self.fields
+    }
+
+    /// The next batch, an error if the plugin failed, or `None` at the end.
+    pub fn next_batch(&mut self) -> Option<Result<SourceBatch, ReadError>> {
+        if self.failed {
+            return None;
+        }
+        let outcome = self.reader.next()?;
+        Some(match outcome {
+            Ok(batch) => Ok(SourceBatch::new(batch, self.fields.len())),
+            Err(error) => {
+                self.failed = true;
+                Err(ReadError::Stream {
+                    path: self.path.clone(),
+                    message: strip_arrow_prefix(&error.to_string()),
+                })
+            }
+        })
+    }
+}
+
+/// Arrow wraps a plugin's message in its own words; users want the plugin's.
+fn strip_arrow_prefix(message: &str) -> String {
+    let mut text = message;
+    for prefix in ["C Data interface error: ", "External error: "] {
+        while let Some(rest) = text.strip_prefix(prefix) {
+            text = rest;
+        }
+    }
+    text.to_owned()
+}
+
+/// One batch of records from a plugin, with typed access to its columns.
+pub struct SourceBatch {
+    values: Vec<StringArray>,
+    locator: StringArray,
+    reject: StringArray,
+    raw: StringArray,
+}
+
+impl SourceBatch {
+    fn new(batch: RecordBatch, n_fields: usize) -> Self {
+        let column = |index: usize| batch.column(index).as_string::<i32>().clone();
+        SourceBatch {
+            values: (0..n_fields).map(column).collect(),
+            locator: column(n_fields),
+            reject: column(n_fields + 1),
+            raw: column(n_fields + 2),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.locator.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The value of source field `field` in record `row` (`None` if missing).
+    #[inline]
+    pub fn value(&self, field: usize, row: usize) -> Option<&str> {
+        let column = &self.values[field];
+        (!column.is_null(row)).then(|| column.value(row))
+    }
+
+    /// Where record `row` is in its file.
+    #[inline]
+    pub fn locator(&self, row: usize) -> &str {
+        self.locator.value(row)
+    }
+
+    /// Why the plugin rejected record `row`, if it did.
+    #[inline]
+    pub fn reject(&self, row: usize) -> Option<&str> {
+        (!self.reject.is_null(row)).then(|| self.reject.value(row))
+    }
+
+    /// The raw text of a rejected record.
+    pub fn raw(&self, row: usize) -> Option<&str> {
+        (!self.raw.is_null(row)).then(|| self.raw.value(row))
+    }
+}

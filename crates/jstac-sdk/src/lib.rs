@@ -1,0 +1,74 @@
+//! Write a jstac ingest plugin: implement [`Plugin`] and [`RecordReader`],
+//! then call [`export_plugin!`] once.
+//!
+//! ```ignore
+//! struct MyFormat;
+//! impl jstac_sdk::Plugin for MyFormat {
+//!     const NAME: &'static str = "myformat";
+//!     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+//!     const FORMATS: &'static [&'static str] = &["myf"];
+//!     type Options = MyOptions; // serde + schemars, #[serde(deny_unknown_fields)]
+//!     type Reader = MyReader;
+//!     fn open(path: &std::path::Path, options: MyOptions) -> Result<MyReader, jstac_sdk::PluginError> { ... }
+//! }
+//! jstac_sdk::export_plugin!(MyFormat);
+//! ```
+//!
+//! The SDK owns everything unsafe: the descriptor and handshake, the Arrow
+//! stream, and the rule that a panic never crosses `extern "C"` (it becomes
+//! an error of the run).
+
+mod batch;
+mod ffi;
+
+pub use batch::BatchBuilder;
+pub use jstac_abi as abi;
+
+#[doc(hidden)]
+pub use ffi::{describe, open};
+
+use std::path::Path;
+
+/// An error a plugin reports; the host shows it with the file it was reading.
+#[derive(Debug, thiserror::Error)]
+pub enum PluginError {
+    /// The file cannot be read at all (missing, unreadable, wrong format).
+    #[error("{0}")]
+    Open(String),
+    /// Reading stopped part-way through the file.
+    #[error("{locator}: {message}")]
+    Read { locator: String, message: String },
+    /// An I/O error from the operating system.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// One input format. Implemented by a unit struct; the SDK calls it.
+pub trait Plugin: 'static {
+    /// Short name pipelines use to pick the plugin (`plugin = "csv"`).
+    const NAME: &'static str;
+    /// The plugin's own version (usually `env!("CARGO_PKG_VERSION")`).
+    const VERSION: &'static str;
+    /// File formats read, as extensions without the dot.
+    const FORMATS: &'static [&'static str];
+    /// Options from the pipeline file's `[source.options]`. Derive
+    /// `Deserialize` and `JsonSchema` and use `#[serde(deny_unknown_fields)]`:
+    /// the runner checks pipeline options against the generated schema before
+    /// any data is read.
+    type Options: serde::de::DeserializeOwned + schemars::JsonSchema;
+    /// Reads the records of one opened file.
+    type Reader: RecordReader;
+
+    /// Opens a file and reads as far as its field names (a header row).
+    fn open(path: &Path, options: Self::Options) -> Result<Self::Reader, PluginError>;
+}
+
+/// Pulls the records of one file, a batch at a time.
+pub trait RecordReader: Send + 'static {
+    /// The source field names, in the order values are pushed.
+    fn fields(&self) -> &[String];
+
+    /// Appends records to `batch` until [`BatchBuilder::is_full`] or the end
+    /// of the file. Returns `Ok(false)` once the file is exhausted.
+    fn read_batch(&mut self, batch: &mut BatchBuilder) -> Result<bool, PluginError>;
+}

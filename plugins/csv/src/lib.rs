@@ -1,0 +1,294 @@
+//! The jstac CSV plugin, on the `csv` crate.
+//!
+//! Reads a header row (or takes field names from the options), any one-byte
+//! delimiter and quote, and UTF-8 (a leading byte-order mark is dropped) or
+//! Windows-1252 text. A ragged row or a row with bytes that are not valid in
+//! the declared encoding is not fatal: it is handed to the runner as a
+//! rejected record with its line and the reason, and goes to quarantine.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+use jstac_sdk::{BatchBuilder, Plugin, PluginError, RecordReader};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+pub struct CsvPlugin;
+
+/// `[source.options]` of a pipeline that reads CSV.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CsvOptions {
+    /// Field delimiter: one ASCII character (`","`, `";"`, `"\t"`, `"|"`).
+    #[serde(default = "default_delimiter")]
+    pub delimiter: char,
+    /// Quote character: one ASCII character.
+    #[serde(default = "default_quote")]
+    pub quote: char,
+    /// Whether the first row names the fields.
+    #[serde(default = "default_true")]
+    pub has_header: bool,
+    /// Field names, when the file has no header row.
+    #[serde(default)]
+    pub columns: Option<Vec<String>>,
+    /// Lines to skip before the header (title lines above a table).
+    #[serde(default)]
+    pub skip_lines: u32,
+    /// Text encoding of the file.
+    #[serde(default)]
+    pub encoding: Encoding,
+}
+
+/// Encodings the plugin reads.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum Encoding {
+    /// UTF-8, with or without a byte-order mark.
+    #[default]
+    #[serde(rename = "utf-8", alias = "utf8")]
+    Utf8,
+    /// Windows-1252 (what most UK desktop tools call "ANSI" or Latin-1).
+    #[serde(rename = "windows-1252", alias = "cp1252", alias = "latin-1", alias = "iso-8859-1")]
+    Windows1252,
+}
+
+fn default_delimiter() -> char {
+    ','
+}
+fn default_quote() -> char {
+    '"'
+}
+fn default_true() -> bool {
+    true
+}
+
+impl Plugin for CsvPlugin {
+    const NAME: &'static str = "csv";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+    const FORMATS: &'static [&'static str] = &["csv", "tsv", "txt"];
+    type Options = CsvOptions;
+    type Reader = CsvReader;
+
+    fn open(path: &Path, options: CsvOptions) -> Result<CsvReader, PluginError> {
+        CsvReader::open(path, options)
+    }
+}
+
+jstac_sdk::export_plugin!(CsvPlugin);
+
+pub struct CsvReader {
+    reader: csv::Reader<BufReader<File>>,
+    fields: Vec<String>,
+    encoding: Encoding,
+    delimiter: u8,
+    quote: u8,
+    record: csv::ByteRecord,
+    /// Lines before the first line the csv reader sees (skipped title lines).
+    line_offset: u64,
+}
+
+fn ascii_byte(option: &str, c: char) -> Result<u8, PluginError> {
+    if c.is_ascii() {
+        Ok(c as u8)
+    } else {
+        Err(PluginError::Open(format!(
+            "option {option}: {c:?} is not a single ASCII character"
+        )))
+    }
+}
+
+impl CsvReader {
+    fn open(path: &Path, options: CsvOptions) -> Result<Self, PluginError> {
+        let delimiter = ascii_byte("delimiter", options.delimiter)?;
+        let quote = ascii_byte("quote", options.quote)?;
+        let mut input = BufReader::with_capacity(256 * 1024, File::open(path)?);
+        skip_bom(&mut input)?;
+        let mut line_offset = 0;
+        for _ in 0..options.skip_lines {
+            let mut line = Vec::new();
+            if input.read_until(b'\n', &mut line)? == 0 {
+                break;
+            }
+            line_offset += 1;
+        }
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .quote(quote)
+            .has_headers(options.has_header)
+            .flexible(true)
+            .from_reader(input);
+
+        let fields = match (options.has_header, options.columns) {
+            (_, Some(columns)) if !options.has_header => columns,
+            (true, columns) => {
+                if columns.is_some() {
+                    return Err(PluginError::Open(
+                        "option columns: only for files without a header row (has_header = false)".into(),
+                    ));
+                }
+                let header = reader
+                    .byte_headers()
+                    .map_err(|e| read_error(line_offset + 1, e))?
+                    .clone();
+                header_names(&header, options.encoding, line_offset + 1)?
+            }
+            (false, _) => {
+                return Err(PluginError::Open(
+                    "option columns: required when has_header = false".into(),
+                ));
+            }
+        };
+        check_unique(&fields)?;
+        Ok(CsvReader {
+            reader,
+            fields,
+            encoding: options.encoding,
+            delimiter,
+            quote,
+            record: csv::ByteRecord::new(),
+            line_offset,
+        })
+    }
+
+    /// The record as CSV text, for the quarantine.
+    fn raw_text(&self) -> String {
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(self.delimiter)
+            .quote(self.quote)
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        let _ = writer.write_byte_record(&self.record);
+        let bytes = writer.into_inner().unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        text.trim_end_matches('\n').to_owned()
+    }
+}
+
+impl RecordReader for CsvReader {
+    fn fields(&self) -> &[String] {
+        &self.fields
+    }
+
+    fn read_batch(&mut self, batch: &mut BatchBuilder) -> Result<bool, PluginError> {
+        while !batch.is_full() {
+            let line_hint = self.reader.position().line() + self.line_offset;
+            let more = self
+                .reader
+                .read_byte_record(&mut self.record)
+                .map_err(|e| read_error(line_hint, e))?;
+            if !more {
+                return Ok(false);
+            }
+            let line = self.record.position().map_or(line_hint, |p| p.line()) + self.line_offset;
+            if self.record.len() != self.fields.len() {
+                let reason = format!(
+                    "row has {} fields; the header has {}",
+                    self.record.len(),
+                    self.fields.len()
+                );
+                batch.push_reject(format_args!("line {line}"), &reason, &self.raw_text());
+                continue;
+            }
+            match self.encoding {
+                Encoding::Utf8 => match utf8_fields(&self.record) {
+                    Ok(()) => batch.push_record(
+                        format_args!("line {line}"),
+                        self.record.iter().map(|field| {
+                            // Checked just above.
+                            Some(std::str::from_utf8(field).unwrap_or_default())
+                        }),
+                    ),
+                    Err((index, at)) => {
+                        let reason = format!(
+                            "field {} ({}): invalid UTF-8 at byte {at}; if the file is not UTF-8, set encoding = \"windows-1252\"",
+                            index + 1,
+                            self.fields[index]
+                        );
+                        batch.push_reject(format_args!("line {line}"), &reason, &self.raw_text());
+                    }
+                },
+                Encoding::Windows1252 => batch.push_record(
+                    format_args!("line {line}"),
+                    self.record.iter().map(|field| Some(decode_1252(field))),
+                ),
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// Drops a UTF-8 byte-order mark at the very start of the file.
+fn skip_bom(input: &mut BufReader<File>) -> std::io::Result<()> {
+    let start = input.fill_buf()?;
+    if start.starts_with(b"\xEF\xBB\xBF") {
+        input.consume(3);
+    }
+    Ok(())
+}
+
+/// Which field (and byte within it) is not valid UTF-8, if any.
+fn utf8_fields(record: &csv::ByteRecord) -> Result<(), (usize, usize)> {
+    // Fast path: the whole record's bytes at once.
+    if std::str::from_utf8(record.as_slice()).is_ok() {
+        return Ok(());
+    }
+    for (index, field) in record.iter().enumerate() {
+        if let Err(e) = std::str::from_utf8(field) {
+            return Err((index, e.valid_up_to()));
+        }
+    }
+    Ok(())
+}
+
+fn decode_1252(bytes: &[u8]) -> Cow<'_, str> {
+    encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0
+}
+
+fn header_names(
+    header: &csv::ByteRecord,
+    encoding: Encoding,
+    line: u64,
+) -> Result<Vec<String>, PluginError> {
+    header
+        .iter()
+        .enumerate()
+        .map(|(index, bytes)| {
+            let name = match encoding {
+                Encoding::Utf8 => std::str::from_utf8(bytes)
+                    .map_err(|_| PluginError::Read {
+                        locator: format!("line {line}"),
+                        message: format!("header field {} is not valid UTF-8", index + 1),
+                    })?
+                    .trim()
+                    .to_owned(),
+                Encoding::Windows1252 => decode_1252(bytes).trim().to_owned(),
+            };
+            Ok(if name.is_empty() {
+                format!("column_{}", index + 1)
+            } else {
+                name
+            })
+        })
+        .collect()
+}
+
+fn check_unique(fields: &[String]) -> Result<(), PluginError> {
+    for (index, name) in fields.iter().enumerate() {
+        if let Some(first) = fields[..index].iter().position(|other| other == name) {
+            return Err(PluginError::Open(format!(
+                "field name {name:?} appears twice (columns {} and {})",
+                first + 1,
+                index + 1
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn read_error(line: u64, error: csv::Error) -> PluginError {
+    PluginError::Read {
+        locator: format!("line {line}"),
+        message: error.to_string(),
+    }
+}
