@@ -85,6 +85,8 @@ pub struct EntityRow {
 /// A link between two entities of the same record.
 #[derive(Debug)]
 pub struct LinkRow {
+    /// Index of the link rule (and of [`MappedBatch::link_columns`]).
+    pub rule: usize,
     pub key: String,
     pub from_table: &'static str,
     pub from_key: String,
@@ -306,7 +308,7 @@ impl Mapping {
             });
             keys[index] = Some(key);
         }
-        for link in &self.links {
+        for (rule, link) in self.links.iter().enumerate() {
             let (Some(from_key), Some(to_key)) = (&keys[link.from], &keys[link.to]) else {
                 continue;
             };
@@ -316,6 +318,7 @@ impl Mapping {
                 _ => "",
             };
             out.links.push(LinkRow {
+                rule,
                 key: link_key(from_key, to_key, role),
                 from_table: self.entities[link.from].table.name,
                 from_key: from_key.clone(),
