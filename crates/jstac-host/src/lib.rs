@@ -398,3 +398,21 @@ impl SourceBatch {
         (!self.raw.is_null(row)).then(|| self.raw.value(row))
     }
 }
+
+impl jstac_core::SourceRecords for SourceBatch {
+    fn len(&self) -> usize {
+        SourceBatch::len(self)
+    }
+    fn value(&self, field: usize, row: usize) -> Option<&str> {
+        SourceBatch::value(self, field, row)
+    }
+    fn locator(&self, row: usize) -> &str {
+        SourceBatch::locator(self, row)
+    }
+    fn reject(&self, row: usize) -> Option<&str> {
+        SourceBatch::reject(self, row)
+    }
+    fn raw(&self, row: usize) -> Option<&str> {
+        SourceBatch::raw(self, row)
+    }
+}

@@ -1,0 +1,352 @@
+//! `jstac`: the command line. The only crate that knows the CLI and the
+//! settings files; the work is in `run` and the library crates.
+
+mod output;
+mod pipelines;
+mod run;
+mod settings;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+use clap::{Parser, Subcommand};
+use jstac_warehouse::Warehouse;
+use serde_json::{Value as Json, json};
+
+use crate::output::Format;
+use crate::run::{Context, Failure};
+use crate::settings::Settings;
+
+/// Load agency files on modern slavery and trafficking into one warehouse.
+///
+/// Exit codes: 0 success; 65 bad data (records quarantined or a file
+/// rejected); 69 infrastructure failure (warehouse, plugin library, files);
+/// 70 a plugin crashed; 78 a pipeline or setting is wrong.
+#[derive(Debug, Parser)]
+#[command(name = "jstac", version)]
+struct Cli {
+    /// Settings file (default: ./jstac.toml if present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Warehouse URL (default sqlite://warehouse.db; also JSTAC_WAREHOUSE_URL).
+    #[arg(long, global = true)]
+    warehouse: Option<String>,
+    /// Directory to look for plugins in, before the defaults (repeatable).
+    #[arg(long = "plugin-dir", global = true)]
+    plugin_dirs: Vec<PathBuf>,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run pipelines: load every file they match that is not loaded yet.
+    Run {
+        /// Pipeline files.
+        pipelines: Vec<PathBuf>,
+        /// Run every pipeline in the pipelines directory.
+        #[arg(long, conflicts_with = "pipelines")]
+        all: bool,
+        /// Load files again even if their content was loaded before (rows are upserted, not duplicated).
+        #[arg(long)]
+        force: bool,
+    },
+    /// List the plugins found, their versions and formats, and why any failed to load.
+    Plugins {
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Check pipeline files (all in the pipelines directory by default) without loading anything.
+    Validate { pipelines: Vec<PathBuf> },
+    /// Run history, newest first.
+    Runs {
+        #[arg(long)]
+        pipeline: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Quarantined records of a run (default: the latest run with any).
+    Quarantine {
+        #[arg(long)]
+        run: Option<i64>,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        /// Also show the raw records (personal data).
+        #[arg(long)]
+        raw: bool,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Run a read-only SQL query against the warehouse.
+    Query {
+        sql: String,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: starting the runtime: {e}");
+            return ExitCode::from(Failure::Infrastructure.exit_code());
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(Failure::Infrastructure.exit_code())
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("JSTAC_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+fn settings(cli: &Cli) -> Result<Settings> {
+    let mut settings = Settings::load(cli.config.as_deref())?;
+    if let Some(url) = &cli.warehouse {
+        settings.warehouse_url = url.clone();
+    }
+    let mut dirs = cli.plugin_dirs.clone();
+    dirs.append(&mut settings.plugin_dirs);
+    settings.plugin_dirs = dirs;
+    Ok(settings)
+}
+
+fn exit(worst: Option<Failure>) -> ExitCode {
+    ExitCode::from(worst.map_or(0, Failure::exit_code))
+}
+
+fn pipeline_paths(settings: &Settings, given: Vec<PathBuf>) -> Result<Vec<PathBuf>> {
+    if !given.is_empty() {
+        return Ok(given);
+    }
+    pipelines::discover(&settings.pipelines_dir)
+        .with_context(|| format!("reading pipelines directory {}", settings.pipelines_dir.display()))
+}
+
+async fn dispatch(cli: Cli) -> Result<ExitCode> {
+    let settings = settings(&cli)?;
+    match cli.command {
+        Command::Run { pipelines, all, force } => {
+            if pipelines.is_empty() && !all {
+                anyhow::bail!("name the pipeline files to run, or use --all");
+            }
+            let paths = pipeline_paths(&settings, pipelines)?;
+            let warehouse = Warehouse::open(&settings.warehouse_url).await?;
+            let interrupted = warehouse
+                .fail_interrupted_runs(&run::host_name(), run::process_alive)
+                .await?;
+            if interrupted > 0 {
+                eprintln!("note: marked {interrupted} interrupted run(s) as failed");
+            }
+            let mut ctx = Context::new(settings, warehouse);
+            let mut worst = None;
+            let mut total = jstac_warehouse::FileSummary::default();
+            let mut seconds = 0.0;
+            for path in &paths {
+                let report = run::run_pipeline(&mut ctx, path, force).await;
+                for (_, message) in &report.failures {
+                    eprintln!("error: {message}");
+                }
+                let secs = report.elapsed.as_secs_f64();
+                println!(
+                    "{}: run {} | files: {} loaded, {} skipped, {} failed | records: {} read, {} loaded, {} quarantined | {:.2} s, {:.0} records/s",
+                    report.pipeline,
+                    report.run_id.map_or("-".to_owned(), |id| id.to_string()),
+                    report.files_loaded,
+                    report.files_skipped,
+                    report.files_failed,
+                    report.records.read,
+                    report.records.loaded,
+                    report.records.quarantined,
+                    secs,
+                    if secs > 0.0 { report.records.read as f64 / secs } else { 0.0 },
+                );
+                total.read += report.records.read;
+                total.loaded += report.records.loaded;
+                total.quarantined += report.records.quarantined;
+                seconds += secs;
+                worst = worst.max(report.worst());
+            }
+            if paths.len() > 1 {
+                println!(
+                    "total: {} pipelines | records: {} read, {} loaded, {} quarantined | {:.2} s",
+                    paths.len(),
+                    total.read,
+                    total.loaded,
+                    total.quarantined,
+                    seconds
+                );
+            }
+            ctx.warehouse.close().await;
+            Ok(exit(worst))
+        }
+        Command::Plugins { format } => {
+            let dirs = settings.plugin_search_path();
+            let mut rows = Vec::new();
+            let mut failed = false;
+            for path in jstac_host::candidate_libraries(&dirs) {
+                match jstac_host::Plugin::load(&path) {
+                    Ok(plugin) => {
+                        let info = plugin.info();
+                        rows.push(vec![
+                            json!(info.name),
+                            json!(info.version),
+                            json!(info.formats.join(", ")),
+                            json!(path.display().to_string()),
+                            json!("ok"),
+                        ]);
+                    }
+                    Err(e) => {
+                        failed = true;
+                        rows.push(vec![
+                            Json::Null,
+                            Json::Null,
+                            Json::Null,
+                            json!(path.display().to_string()),
+                            json!(e.to_string()),
+                        ]);
+                    }
+                }
+            }
+            let columns = ["name", "version", "formats", "path", "status"].map(String::from);
+            output::print(&columns, &rows, format)?;
+            Ok(exit(failed.then_some(Failure::Infrastructure)))
+        }
+        Command::Validate { pipelines } => {
+            let paths = pipeline_paths(&settings, pipelines)?;
+            let mut ctx_plugins = PluginOnly(settings);
+            let mut worst = None;
+            for path in &paths {
+                match ctx_plugins.validate(path) {
+                    Ok(summary) => println!("ok: {} ({summary})", path.display()),
+                    Err((failure, message)) => {
+                        eprintln!("{message}");
+                        worst = worst.max(Some(failure));
+                    }
+                }
+            }
+            Ok(exit(worst))
+        }
+        Command::Runs { pipeline, limit, format } => {
+            let warehouse = Warehouse::open_read_only(&settings.warehouse_url).await?;
+            let runs = warehouse.runs(pipeline.as_deref(), limit).await?;
+            let columns = [
+                "run", "pipeline", "plugin", "started_at", "finished_at", "status", "files_loaded", "files_skipped",
+                "files_failed", "read", "loaded", "quarantined", "error",
+            ]
+            .map(String::from);
+            let rows: Vec<Vec<Json>> = runs
+                .into_iter()
+                .map(|r| {
+                    vec![
+                        json!(r.run_id),
+                        json!(r.pipeline),
+                        json!(format!("{} {}", r.plugin, r.plugin_version)),
+                        json!(r.started_at),
+                        json!(r.finished_at),
+                        json!(r.status),
+                        json!(r.files_loaded),
+                        json!(r.files_skipped),
+                        json!(r.files_failed),
+                        json!(r.records_read),
+                        json!(r.records_loaded),
+                        json!(r.records_quarantined),
+                        json!(r.error),
+                    ]
+                })
+                .collect();
+            output::print(&columns, &rows, format)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Quarantine { run, limit, raw, format } => {
+            let warehouse = Warehouse::open_read_only(&settings.warehouse_url).await?;
+            let entries = warehouse.quarantine(run, limit).await?;
+            let mut columns = ["run", "file", "locator", "field", "reason"].map(String::from).to_vec();
+            if raw {
+                columns.push("raw_record".into());
+            }
+            let rows: Vec<Vec<Json>> = entries
+                .into_iter()
+                .map(|q| {
+                    let mut row = vec![json!(q.run_id), json!(q.path), json!(q.locator), json!(q.field), json!(q.reason)];
+                    if raw {
+                        row.push(json!(q.raw_record));
+                    }
+                    row
+                })
+                .collect();
+            output::print(&columns, &rows, format)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Query { sql, format } => {
+            let warehouse = Warehouse::open_read_only(&settings.warehouse_url).await?;
+            let result = warehouse.query(&sql).await.context("query failed")?;
+            output::print(&result.columns, &result.rows, format)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Validation needs plugins but no warehouse.
+struct PluginOnly(Settings);
+
+impl PluginOnly {
+    fn validate(&mut self, path: &std::path::Path) -> Result<String, (Failure, String)> {
+        let pipeline = pipelines::load(path).map_err(|e| (Failure::Config, e.to_string()))?;
+        let plugin = run::find_plugin(&self.0, &pipeline.spec.plugin)
+            .map_err(|e| (Failure::Infrastructure, format!("{}: plugin: {e}", path.display())))?;
+        let problems = plugin.check_options(&pipeline.spec.source.options);
+        if !problems.is_empty() {
+            let errors = problems
+                .into_iter()
+                .map(|(at, message)| format!("source.options{}: {message}", at.replace('/', ".")))
+                .collect();
+            let errors = pipelines::PipelineErrors {
+                path: path.to_owned(),
+                errors,
+            };
+            return Err((Failure::Config, errors.to_string()));
+        }
+        let files = pipeline.source_files().map_err(|e| (Failure::Config, e.to_string()))?;
+        // The field names of each file (its header; no records are read).
+        for file in &files {
+            let stream = plugin
+                .open(file, &pipeline.spec.source.options, 1)
+                .map_err(|e| (Failure::Data, e.to_string()))?;
+            jstac_core::Mapping::compile(&pipeline.checked, stream.fields()).map_err(|errors| {
+                let mut errors = pipelines::PipelineErrors::from_spec(path, errors);
+                for error in &mut errors.errors {
+                    error.push_str(&format!(" [reading {}]", file.display()));
+                }
+                (Failure::Config, errors.to_string())
+            })?;
+        }
+        Ok(format!("plugin {} {}, {} file(s)", plugin.info().name, plugin.info().version, files.len()))
+    }
+}

@@ -1,0 +1,389 @@
+//! A run: one pipeline, every file it matches, each file one transaction.
+//!
+//! The plugin reads and the mapping converts on a blocking thread; batches
+//! cross a bounded channel to the writer, so memory stays flat whatever the
+//! file size, and reading overlaps writing.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use jstac_core::{MappedBatch, Mapping};
+use jstac_host::{Plugin, ReadError};
+use jstac_warehouse::{FileStart, FileSummary, RunOutcome, RunStart, Warehouse};
+use sha2::{Digest, Sha256};
+
+use crate::pipelines::{self, Pipeline, PipelineErrors};
+use crate::settings::Settings;
+
+/// What went wrong, in the classes the exit code reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Failure {
+    /// Records quarantined, or a file the plugin could not read.
+    Data,
+    /// A pipeline file or setting is wrong.
+    Config,
+    /// A plugin panicked or broke its contract.
+    Plugin,
+    /// The warehouse, a plugin library or the file system failed.
+    Infrastructure,
+}
+
+impl Failure {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Failure::Data => 65,
+            Failure::Config => 78,
+            Failure::Plugin => 70,
+            Failure::Infrastructure => 69,
+        }
+    }
+}
+
+/// The outcome of one pipeline run, for the summary.
+#[derive(Debug, Default)]
+pub struct RunReport {
+    pub pipeline: String,
+    pub run_id: Option<i64>,
+    pub files_loaded: u64,
+    pub files_skipped: u64,
+    pub files_failed: u64,
+    pub records: FileSummary,
+    pub elapsed: Duration,
+    pub failures: Vec<(Failure, String)>,
+}
+
+impl RunReport {
+    pub fn worst(&self) -> Option<Failure> {
+        let quarantined = (self.records.quarantined > 0).then_some(Failure::Data);
+        self.failures.iter().map(|(f, _)| *f).chain(quarantined).max()
+    }
+}
+
+/// Shared state of one `jstac` invocation.
+pub struct Context {
+    pub settings: Settings,
+    pub warehouse: Warehouse,
+    plugins: HashMap<String, Arc<Plugin>>,
+}
+
+impl Context {
+    pub fn new(settings: Settings, warehouse: Warehouse) -> Self {
+        Context {
+            settings,
+            warehouse,
+            plugins: HashMap::new(),
+        }
+    }
+
+    /// Finds and loads plugin `name` from the plugin search path.
+    pub fn plugin(&mut self, name: &str) -> Result<Arc<Plugin>, String> {
+        if let Some(plugin) = self.plugins.get(name) {
+            return Ok(plugin.clone());
+        }
+        let plugin = Arc::new(find_plugin(&self.settings, name)?);
+        if plugin.info().name != name {
+            return Err(format!(
+                "{}: calls itself {:?}, not {name:?}",
+                plugin.path().display(),
+                plugin.info().name
+            ));
+        }
+        self.plugins.insert(name.to_owned(), plugin.clone());
+        Ok(plugin)
+    }
+}
+
+pub fn find_plugin(settings: &Settings, name: &str) -> Result<Plugin, String> {
+    let file_name = jstac_host::library_file_name(name);
+    let dirs = settings.plugin_search_path();
+    let path = dirs
+        .iter()
+        .map(|dir| dir.join(&file_name))
+        .find(|path| path.is_file())
+        .ok_or_else(|| {
+            let searched: Vec<_> = dirs.iter().map(|d| d.display().to_string()).collect();
+            format!(
+                "plugin {name:?} not found: no {file_name} in {} (build plugins with `cargo build --release`, or set --plugin-dir)",
+                searched.join(", ")
+            )
+        })?;
+    Plugin::load(&path).map_err(|e| e.to_string())
+}
+
+/// Loads, checks and looks up the plugin of a pipeline: everything that can
+/// fail before a run record is written.
+pub fn prepare(ctx: &mut Context, path: &Path) -> Result<(Pipeline, Arc<Plugin>), (Failure, String)> {
+    let pipeline = pipelines::load(path).map_err(|e| (Failure::Config, e.to_string()))?;
+    let plugin = ctx
+        .plugin(&pipeline.spec.plugin)
+        .map_err(|e| (Failure::Infrastructure, format!("{}: plugin: {e}", path.display())))?;
+    let problems = plugin.check_options(&pipeline.spec.source.options);
+    if !problems.is_empty() {
+        let errors = problems
+            .into_iter()
+            .map(|(at, message)| format!("source.options{}: {message}", at.replace('/', ".")))
+            .collect();
+        return Err((
+            Failure::Config,
+            PipelineErrors {
+                path: path.to_owned(),
+                errors,
+            }
+            .to_string(),
+        ));
+    }
+    Ok((pipeline, plugin))
+}
+
+pub async fn run_pipeline(ctx: &mut Context, path: &Path, force: bool) -> RunReport {
+    let started = Instant::now();
+    let mut report = RunReport {
+        pipeline: path.display().to_string(),
+        ..RunReport::default()
+    };
+    let (pipeline, plugin) = match prepare(ctx, path) {
+        Ok(prepared) => prepared,
+        Err(failure) => {
+            report.failures.push(failure);
+            return report;
+        }
+    };
+    report.pipeline = pipeline.name.clone();
+    let files = match pipeline.source_files() {
+        Ok(files) => files,
+        Err(e) => {
+            report.failures.push((Failure::Config, e.to_string()));
+            return report;
+        }
+    };
+
+    let host = host_name();
+    let pipeline_path = pipeline.path.display().to_string();
+    let run_start = RunStart {
+        pipeline: &pipeline.name,
+        pipeline_path: &pipeline_path,
+        agency: &pipeline.spec.agency,
+        dataset: &pipeline.spec.dataset,
+        plugin: &plugin.info().name,
+        plugin_version: &plugin.info().version,
+        host: &host,
+        process_id: i64::from(std::process::id()),
+    };
+    let run_id = match ctx.warehouse.begin_run(&run_start).await {
+        Ok(id) => id,
+        Err(e) => {
+            report.failures.push((Failure::Infrastructure, e.to_string()));
+            return report;
+        }
+    };
+    report.run_id = Some(run_id);
+    tracing::info!(pipeline = %pipeline.name, run_id, files = files.len(), "run started");
+
+    for file in &files {
+        match load_file(ctx, &pipeline, &plugin, run_id, file, force).await {
+            Ok(FileOutcome::Loaded(summary)) => {
+                report.files_loaded += 1;
+                report.records.read += summary.read;
+                report.records.loaded += summary.loaded;
+                report.records.quarantined += summary.quarantined;
+                tracing::info!(
+                    pipeline = %pipeline.name, run_id, file = %file.display(),
+                    read = summary.read, loaded = summary.loaded, quarantined = summary.quarantined,
+                    "file loaded"
+                );
+            }
+            Ok(FileOutcome::Skipped) => {
+                report.files_skipped += 1;
+                tracing::info!(pipeline = %pipeline.name, run_id, file = %file.display(), "file already loaded; skipped");
+            }
+            Err((failure, message)) => {
+                report.files_failed += 1;
+                tracing::error!(pipeline = %pipeline.name, run_id, file = %file.display(), error = %message, "file failed; rolled back");
+                report.failures.push((failure, message));
+            }
+        }
+    }
+
+    let outcome = RunOutcome {
+        failed: !report.failures.is_empty(),
+        error: (!report.failures.is_empty()).then(|| {
+            report
+                .failures
+                .iter()
+                .map(|(_, m)| m.as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
+        }),
+        files_loaded: report.files_loaded as i64,
+        files_skipped: report.files_skipped as i64,
+        files_failed: report.files_failed as i64,
+        records_read: report.records.read as i64,
+        records_loaded: report.records.loaded as i64,
+        records_quarantined: report.records.quarantined as i64,
+    };
+    if let Err(e) = ctx.warehouse.finish_run(run_id, &outcome).await {
+        report.failures.push((Failure::Infrastructure, e.to_string()));
+    }
+    report.elapsed = started.elapsed();
+    report
+}
+
+enum FileOutcome {
+    Loaded(FileSummary),
+    Skipped,
+}
+
+async fn load_file(
+    ctx: &Context,
+    pipeline: &Pipeline,
+    plugin: &Arc<Plugin>,
+    run_id: i64,
+    file: &Path,
+    force: bool,
+) -> Result<FileOutcome, (Failure, String)> {
+    let infra = |e: String| (Failure::Infrastructure, e);
+    let (size, sha256) = hash_file(file).map_err(|e| infra(format!("{}: {e}", file.display())))?;
+    if !force
+        && ctx
+            .warehouse
+            .find_loaded_file(&pipeline.name, &sha256)
+            .await
+            .map_err(|e| infra(e.to_string()))?
+            .is_some()
+    {
+        return Ok(FileOutcome::Skipped);
+    }
+
+    let mut stream = plugin
+        .open(file, &pipeline.spec.source.options, ctx.settings.batch_size)
+        .map_err(|e| classify(&e))?;
+    let mapping = Mapping::compile(&pipeline.checked, stream.fields()).map_err(|errors| {
+        let mut errors = PipelineErrors::from_spec(&pipeline.path, errors);
+        for error in &mut errors.errors {
+            error.push_str(&format!(" [reading {}]", file.display()));
+        }
+        (Failure::Config, errors.to_string())
+    })?;
+
+    let path_text = file.display().to_string();
+    let mut load = ctx
+        .warehouse
+        .begin_file(&FileStart {
+            run_id,
+            pipeline: &pipeline.name,
+            agency: &pipeline.spec.agency,
+            dataset: &pipeline.spec.dataset,
+            path: &path_text,
+            size_bytes: size as i64,
+            sha256: &sha256,
+        })
+        .await
+        .map_err(|e| infra(e.to_string()))?;
+
+    let progress = progress_bar(&pipeline.name, file);
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Result<MappedBatch, ReadError>>(4);
+    let producer = tokio::task::spawn_blocking(move || {
+        while let Some(next) = stream.next_batch() {
+            let message = next.map(|batch| {
+                let mut out = mapping.new_batch();
+                mapping.map_into(&batch, &mut out);
+                out
+            });
+            let stop = message.is_err();
+            if sender.blocking_send(message).is_err() || stop {
+                return;
+            }
+        }
+    });
+
+    let mut summary = FileSummary::default();
+    let mut failure = None;
+    while let Some(message) = receiver.recv().await {
+        match message {
+            Ok(batch) => {
+                summary.add(&batch);
+                progress.inc(batch.read);
+                if let Err(e) = load.write(batch).await {
+                    failure = Some(infra(format!("{}: writing to the warehouse: {e}", file.display())));
+                    break;
+                }
+            }
+            Err(e) => {
+                failure = Some(classify(&e));
+                break;
+            }
+        }
+    }
+    drop(receiver);
+    progress.finish_and_clear();
+    if let Err(e) = producer.await {
+        failure.get_or_insert_with(|| infra(format!("{}: reader thread failed: {e}", file.display())));
+    }
+    if let Some(failure) = failure {
+        let _ = load.rollback().await;
+        return Err(failure);
+    }
+    load.commit(summary).await.map_err(|e| infra(e.to_string()))?;
+    Ok(FileOutcome::Loaded(summary))
+}
+
+fn classify(error: &ReadError) -> (Failure, String) {
+    let message = error.to_string();
+    let failure = if message.contains("plugin panicked") {
+        Failure::Plugin
+    } else {
+        Failure::Data
+    };
+    (failure, message)
+}
+
+fn progress_bar(pipeline: &str, file: &Path) -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {prefix}: {pos} records ({per_sec}) {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.set_prefix(pipeline.to_owned());
+    bar.set_message(
+        file.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+/// Size and SHA-256 of a file, streamed.
+fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        hasher.update(&buffer[..n]);
+    }
+    let digest = hasher.finalize();
+    Ok((size, digest.iter().map(|b| format!("{b:02x}")).collect()))
+}
+
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_owned())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned())
+}
+
+/// Whether process `pid` on this host is still running.
+pub fn process_alive(pid: i64) -> bool {
+    PathBuf::from(format!("/proc/{pid}")).exists()
+}
