@@ -29,7 +29,9 @@ pub enum Conversion {
     Decimal,
     Boolean,
     /// Tried in order; the first that parses wins.
-    Date { formats: Vec<String> },
+    Date {
+        formats: Vec<String>,
+    },
 }
 
 impl Conversion {
@@ -90,7 +92,11 @@ fn parse_decimal(text: &str) -> Result<String, String> {
         return Err("not a decimal number".to_owned());
     }
     let whole_digits = whole_digits.trim_start_matches('0');
-    let whole_digits = if whole_digits.is_empty() { "0" } else { whole_digits };
+    let whole_digits = if whole_digits.is_empty() {
+        "0"
+    } else {
+        whole_digits
+    };
     let mut canonical = String::with_capacity(whole_digits.len() + fraction.len() + 2);
     if negative && (whole_digits != "0" || fraction.bytes().any(|b| b != b'0')) {
         canonical.push('-');
@@ -183,7 +189,10 @@ mod tests {
 
     #[test]
     fn text_is_trimmed() {
-        check(Conversion::Text, &[(" Ana ", Ok(Value::Text("Ana".into())))]);
+        check(
+            Conversion::Text,
+            &[(" Ana ", Ok(Value::Text("Ana".into())))],
+        );
     }
 
     #[test]
@@ -228,7 +237,10 @@ mod tests {
                 ("N", Ok(Value::Boolean(false))),
                 ("1", Ok(Value::Boolean(true))),
                 ("FALSE", Ok(Value::Boolean(false))),
-                ("maybe", Err("not a boolean (expected yes/no, true/false, y/n, 1/0)")),
+                (
+                    "maybe",
+                    Err("not a boolean (expected yes/no, true/false, y/n, 1/0)"),
+                ),
             ],
         );
     }
@@ -242,7 +254,10 @@ mod tests {
             uk,
             &[
                 ("02/03/1995", Ok(date(1995, 3, 2))),
-                ("31/02/2016", Err("impossible date (no such day) for format %d/%m/%Y")),
+                (
+                    "31/02/2016",
+                    Err("impossible date (no such day) for format %d/%m/%Y"),
+                ),
                 ("1995-03-02", Err("does not match date format %d/%m/%Y")),
             ],
         );

@@ -124,7 +124,10 @@ pub struct MappedBatch {
 impl Mapping {
     /// Binds a checked pipeline to a file's fields. Every field the pipeline
     /// names must exist; each missing one is an error naming its key.
-    pub fn compile(pipeline: &CheckedPipeline, fields: &[String]) -> Result<Mapping, Vec<SpecError>> {
+    pub fn compile(
+        pipeline: &CheckedPipeline,
+        fields: &[String],
+    ) -> Result<Mapping, Vec<SpecError>> {
         let mut errors = Vec::new();
         let mut find = |key: String, name: &str| -> usize {
             match fields.iter().position(|f| f == name) {
@@ -134,7 +137,11 @@ impl Mapping {
                         key,
                         message: format!(
                             "no field {name:?} in the file (it has {})",
-                            fields.iter().map(|f| format!("{f:?}")).collect::<Vec<_>>().join(", ")
+                            fields
+                                .iter()
+                                .map(|f| format!("{f:?}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ),
                     });
                     usize::MAX
@@ -148,9 +155,13 @@ impl Mapping {
                     key: rule.key.clone(),
                     column: rule.column,
                     source: match &rule.source {
-                        ValueSource::Field(name) => Source::Field(find(format!("{}.field", rule.key), name)),
+                        ValueSource::Field(name) => {
+                            Source::Field(find(format!("{}.field", rule.key), name))
+                        }
                         ValueSource::Constant(text) => Source::Constant(
-                            rule.conversion.apply(Some(text)).expect("constants are checked"),
+                            rule.conversion
+                                .apply(Some(text))
+                                .expect("constants are checked"),
                         ),
                     },
                     conversion: rule.conversion.clone(),
@@ -275,13 +286,20 @@ impl Mapping {
             let key_values: Vec<Option<&str>> = entity
                 .key_fields
                 .iter()
-                .map(|&field| records.value(field, row).map(str::trim).filter(|v| !v.is_empty()))
+                .map(|&field| {
+                    records
+                        .value(field, row)
+                        .map(str::trim)
+                        .filter(|v| !v.is_empty())
+                })
                 .collect();
             let missing_key = key_values.iter().position(Option::is_none);
             if let Some(missing) = missing_key {
                 let has_data = key_values.iter().any(Option::is_some)
                     || entity.columns.iter().any(|c| match c.source {
-                        Source::Field(f) => records.value(f, row).is_some_and(|v| !v.trim().is_empty()),
+                        Source::Field(f) => {
+                            records.value(f, row).is_some_and(|v| !v.trim().is_empty())
+                        }
                         Source::Constant(_) => false,
                     });
                 if has_data {
@@ -342,12 +360,15 @@ impl Mapping {
             let value = match &column.source {
                 Source::Constant(value) => value.clone(),
                 Source::Field(field) => {
-                    let value = column.conversion.apply(records.value(*field, row)).map_err(|reason| {
-                        (
-                            Some(self.fields[*field].clone()),
-                            format!("{}: {reason}", column.key),
-                        )
-                    })?;
+                    let value = column
+                        .conversion
+                        .apply(records.value(*field, row))
+                        .map_err(|reason| {
+                            (
+                                Some(self.fields[*field].clone()),
+                                format!("{}: {reason}", column.key),
+                            )
+                        })?;
                     if column.required && value == Value::Null {
                         return Err((
                             Some(self.fields[*field].clone()),
@@ -371,7 +392,9 @@ impl Mapping {
             .map(|(index, name)| {
                 let value = records
                     .value(index, row)
-                    .map_or(serde_json::Value::Null, |v| serde_json::Value::String(v.to_owned()));
+                    .map_or(serde_json::Value::Null, |v| {
+                        serde_json::Value::String(v.to_owned())
+                    });
                 (name.clone(), value)
             })
             .collect();
@@ -504,21 +527,43 @@ mod tests {
         assert_eq!(a, entity_key("police", "test", "persons", ["N1"]));
         assert_ne!(a, entity_key("police", "other", "persons", ["N1"]));
         assert_ne!(a, entity_key("police", "test", "events", ["N1"]));
-        let out = check(vec![vec![Some("CR1"), Some("01/01/2016"), Some(" N1 "), None, None]]);
+        let out = check(vec![vec![
+            Some("CR1"),
+            Some("01/01/2016"),
+            Some(" N1 "),
+            None,
+            None,
+        ]]);
         assert_eq!(out.entities[1].rows[0].key, a);
     }
 
     #[test]
     fn a_bad_value_quarantines_the_whole_record() {
         let out = check(vec![
-            vec![Some("CR1"), Some("31/02/2016"), Some("N1"), Some("A"), Some("victim")],
+            vec![
+                Some("CR1"),
+                Some("31/02/2016"),
+                Some("N1"),
+                Some("A"),
+                Some("victim"),
+            ],
             vec![Some("CR2"), Some(""), Some("N2"), Some("B"), Some("victim")],
-            vec![Some("CR3"), Some("01/01/2016"), None, Some("C"), Some("suspect")],
+            vec![
+                Some("CR3"),
+                Some("01/01/2016"),
+                None,
+                Some("C"),
+                Some("suspect"),
+            ],
         ]);
         assert_eq!(out.loaded, 0);
         assert!(out.entities.iter().all(|e| e.rows.is_empty()));
         assert!(out.links.is_empty());
-        let reasons: Vec<_> = out.quarantine.iter().map(|q| (q.field.as_deref(), q.reason.as_str())).collect();
+        let reasons: Vec<_> = out
+            .quarantine
+            .iter()
+            .map(|q| (q.field.as_deref(), q.reason.as_str()))
+            .collect();
         assert_eq!(
             reasons,
             [
@@ -526,8 +571,14 @@ mod tests {
                     Some("Date"),
                     "entities.crime.columns.occurred_from: impossible date (no such day) for format %d/%m/%Y"
                 ),
-                (Some("Date"), "entities.crime.columns.occurred_from: required value is empty"),
-                (Some("PersonRef"), "entities.person.key: key field \"PersonRef\" is empty"),
+                (
+                    Some("Date"),
+                    "entities.crime.columns.occurred_from: required value is empty"
+                ),
+                (
+                    Some("PersonRef"),
+                    "entities.person.key: key field \"PersonRef\" is empty"
+                ),
             ]
         );
         assert!(out.quarantine[0].raw.contains("\"Surname\":\"A\""));
@@ -535,7 +586,13 @@ mod tests {
 
     #[test]
     fn an_entity_without_any_data_is_absent() {
-        let out = check(vec![vec![Some("CR1"), Some("01/01/2016"), None, Some(" "), Some("victim")]]);
+        let out = check(vec![vec![
+            Some("CR1"),
+            Some("01/01/2016"),
+            None,
+            Some(" "),
+            Some("victim"),
+        ]]);
         assert_eq!(out.loaded, 1);
         assert_eq!(out.entities[1].rows.len(), 0);
         assert!(out.links.is_empty());

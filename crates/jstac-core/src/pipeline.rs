@@ -192,7 +192,11 @@ impl PipelineSpec {
         if !AGENCIES.contains(&self.agency.as_str()) {
             errors.push(SpecError::new(
                 "agency",
-                format!("unknown agency {:?}; expected one of {}", self.agency, AGENCIES.join(", ")),
+                format!(
+                    "unknown agency {:?}; expected one of {}",
+                    self.agency,
+                    AGENCIES.join(", ")
+                ),
             ));
         }
         if self.dataset.trim().is_empty() {
@@ -215,7 +219,11 @@ impl PipelineSpec {
                 let known: Vec<_> = catalog::TABLES.iter().map(|t| t.name).collect();
                 errors.push(SpecError::new(
                     format!("{prefix}.table"),
-                    format!("unknown table {:?}; expected one of {}", spec.table, known.join(", ")),
+                    format!(
+                        "unknown table {:?}; expected one of {}",
+                        spec.table,
+                        known.join(", ")
+                    ),
                 ));
                 continue;
             };
@@ -239,7 +247,7 @@ impl PipelineSpec {
             let prefix = format!("links[{index}]");
             let mut end = |which: &str, name: &str| {
                 let found = entities.iter().position(|e| e.name == name);
-                if found.is_none() && self.entities.get(name).is_none() {
+                if found.is_none() && !self.entities.contains_key(name) {
                     errors.push(SpecError::new(
                         format!("{prefix}.{which}"),
                         format!("no entity {name:?} in this pipeline"),
@@ -280,7 +288,11 @@ fn check_columns(
             let known: Vec<_> = table.columns.iter().map(|c| c.name).collect();
             errors.push(SpecError::new(
                 key,
-                format!("table {} has no column {name:?}; it has {}", table.name, known.join(", ")),
+                format!(
+                    "table {} has no column {name:?}; it has {}",
+                    table.name,
+                    known.join(", ")
+                ),
             ));
             continue;
         };
@@ -344,7 +356,10 @@ fn check_column(
             None
         }
         _ => {
-            errors.push(SpecError::new(key, "needs a source field (field = \"...\") or a constant (value = \"...\")"));
+            errors.push(SpecError::new(
+                key,
+                "needs a source field (field = \"...\") or a constant (value = \"...\")",
+            ));
             None
         }
     };
@@ -363,7 +378,10 @@ fn check_column(
                 let known: Vec<_> = ColumnType::ALL.iter().map(|t| t.name()).collect();
                 errors.push(SpecError::new(
                     format!("{key}.type"),
-                    format!("unknown type {name:?}; expected one of {}", known.join(", ")),
+                    format!(
+                        "unknown type {name:?}; expected one of {}",
+                        known.join(", ")
+                    ),
                 ));
                 None
             }
@@ -372,9 +390,10 @@ fn check_column(
     let formats: Vec<String> = match table.get("format") {
         None => Vec::new(),
         Some(Json::String(format)) => vec![format.clone()],
-        Some(Json::Array(items)) if items.iter().all(Json::is_string) && !items.is_empty() => {
-            items.iter().filter_map(|i| i.as_str().map(str::to_owned)).collect()
-        }
+        Some(Json::Array(items)) if items.iter().all(Json::is_string) && !items.is_empty() => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_owned))
+            .collect(),
         Some(_) => {
             errors.push(SpecError::new(
                 format!("{key}.format"),
@@ -387,7 +406,10 @@ fn check_column(
         None => false,
         Some(Json::Bool(required)) => *required,
         Some(_) => {
-            errors.push(SpecError::new(format!("{key}.required"), "must be true or false"));
+            errors.push(SpecError::new(
+                format!("{key}.required"),
+                "must be true or false",
+            ));
             false
         }
     };
@@ -427,10 +449,10 @@ fn check_column(
         }
         None => None,
     };
-    if let (Some(ValueSource::Constant(value)), Some(conversion)) = (&source, &conversion) {
-        if let Err(reason) = conversion.apply(Some(value)) {
-            errors.push(SpecError::new(format!("{key}.value"), reason));
-        }
+    if let (Some(ValueSource::Constant(value)), Some(conversion)) = (&source, &conversion)
+        && let Err(reason) = conversion.apply(Some(value))
+    {
+        errors.push(SpecError::new(format!("{key}.value"), reason));
     }
     match (source, conversion) {
         (Some(source), Some(conversion)) if errors.is_empty() => Ok((source, conversion, required)),
@@ -447,7 +469,12 @@ mod tests {
     }
 
     fn errors(spec: &PipelineSpec) -> Vec<String> {
-        spec.check().err().unwrap_or_default().iter().map(ToString::to_string).collect()
+        spec.check()
+            .err()
+            .unwrap_or_default()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
     }
 
     fn base() -> Json {
@@ -505,13 +532,17 @@ mod tests {
         json["entities"]["person"]["columns"]["date_of_birth"] = "DOB".into();
         assert_eq!(
             errors(&spec(json.clone())),
-            ["entities.person.columns.date_of_birth.format: a date needs an explicit format, such as \"%d/%m/%Y\""]
+            [
+                "entities.person.columns.date_of_birth.format: a date needs an explicit format, such as \"%d/%m/%Y\""
+            ]
         );
         json["entities"]["person"]["columns"]["date_of_birth"] =
             serde_json::json!({ "field": "DOB", "format": "%m/%Y" });
         assert_eq!(
             errors(&spec(json)),
-            ["entities.person.columns.date_of_birth.format: date format \"%m/%Y\" does not name a full date (day, month and year)"]
+            [
+                "entities.person.columns.date_of_birth.format: date format \"%m/%Y\" does not name a full date (day, month and year)"
+            ]
         );
     }
 

@@ -13,8 +13,8 @@ use arrow_array::ffi_stream::RecordBatchStreamReader;
 use arrow_array::{Array, RecordBatch, RecordBatchReader, StringArray};
 use arrow_schema::DataType;
 use jstac_abi::{
-    ABI_MAJOR, ABI_MINOR, ByteSlice, ENTRY_SYMBOL, FFI_ArrowArrayStream, Handshake, LOCATOR_COLUMN, MAGIC,
-    OpenRequest, OwnedString, PluginDescriptor, RAW_COLUMN, REJECT_COLUMN, STATUS_OK,
+    ABI_MAJOR, ABI_MINOR, ByteSlice, ENTRY_SYMBOL, FFI_ArrowArrayStream, Handshake, LOCATOR_COLUMN,
+    MAGIC, OpenRequest, OwnedString, PluginDescriptor, RAW_COLUMN, REJECT_COLUMN, STATUS_OK,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -31,8 +31,14 @@ pub enum LoadError {
     #[error(
         "{path}: plugin built for jstac plugin ABI {major}.{minor}; this runner speaks ABI {ABI_MAJOR}.x (rebuild the plugin against jstac-sdk)"
     )]
-    AbiVersion { path: PathBuf, major: u32, minor: u32 },
-    #[error("{path}: plugin descriptor is {size} bytes, smaller than ABI {ABI_MAJOR}.{ABI_MINOR} requires")]
+    AbiVersion {
+        path: PathBuf,
+        major: u32,
+        minor: u32,
+    },
+    #[error(
+        "{path}: plugin descriptor is {size} bytes, smaller than ABI {ABI_MAJOR}.{ABI_MINOR} requires"
+    )]
     Truncated { path: PathBuf, size: u64 },
     #[error("{path}: plugin did not describe itself: {message}")]
     Describe { path: PathBuf, message: String },
@@ -111,11 +117,17 @@ impl Plugin {
         // may outlive any handle we hold.
         let library: &'static libloading::Library = Box::leak(Box::new(library));
         // SAFETY: we only take the address of the symbol here.
-        let symbol = unsafe { library.get::<*const PluginDescriptor>(ENTRY_SYMBOL) }
-            .map_err(|_| LoadError::NotAPlugin { path: path.to_owned() })?;
+        let symbol =
+            unsafe { library.get::<*const PluginDescriptor>(ENTRY_SYMBOL) }.map_err(|_| {
+                LoadError::NotAPlugin {
+                    path: path.to_owned(),
+                }
+            })?;
         let address: *const PluginDescriptor = *symbol;
         if address.is_null() {
-            return Err(LoadError::NotAPlugin { path: path.to_owned() });
+            return Err(LoadError::NotAPlugin {
+                path: path.to_owned(),
+            });
         }
         // SAFETY: every ABI version starts the descriptor with a Handshake;
         // we read only that before trusting anything else.
@@ -171,7 +183,12 @@ impl Plugin {
     }
 
     /// Opens `file` and reads as far as its field names.
-    pub fn open(&self, file: &Path, options: &Value, batch_size: u32) -> Result<RecordStream, ReadError> {
+    pub fn open(
+        &self,
+        file: &Path,
+        options: &Value,
+        batch_size: u32,
+    ) -> Result<RecordStream, ReadError> {
         let path_bytes = path_bytes(file);
         let options_json = options.to_string();
         let request = OpenRequest {
@@ -200,7 +217,9 @@ impl Plugin {
 
 fn check_handshake(path: &Path, handshake: &Handshake) -> Result<(), LoadError> {
     if handshake.magic != MAGIC {
-        return Err(LoadError::BadMagic { path: path.to_owned() });
+        return Err(LoadError::BadMagic {
+            path: path.to_owned(),
+        });
     }
     if handshake.abi_major != ABI_MAJOR {
         return Err(LoadError::AbiVersion {

@@ -122,8 +122,9 @@ pub unsafe fn open<P: Plugin>(
         // SAFETY: the host keeps the request and its slices alive for this call.
         let request = unsafe { &*request };
         let path = path_from_bytes(unsafe { request.path.as_bytes() });
-        let options: P::Options = serde_json::from_slice(unsafe { request.options_json.as_bytes() })
-            .map_err(|e| format!("invalid options: {e}"))?;
+        let options: P::Options =
+            serde_json::from_slice(unsafe { request.options_json.as_bytes() })
+                .map_err(|e| format!("invalid options: {e}"))?;
         let reader = P::open(&path, options).map_err(|e| e.to_string())?;
         let schema = BatchBuilder::schema(reader.fields());
         let builder = BatchBuilder::new(reader.fields().len(), request.batch_size.max(1) as usize);

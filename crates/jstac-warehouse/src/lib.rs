@@ -15,7 +15,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Row, SqlitePool};
 
 pub use load::{FileLoad, FileStart, FileSummary};
-pub use read::{QueryResult, QuarantineRow, RunRow};
+pub use read::{QuarantineRow, QueryResult, RunRow};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -28,7 +28,10 @@ pub enum WarehouseError {
     )]
     SchemaTooNew { url: String, found: i64, known: i64 },
     #[error("warehouse {url}: migrating the schema: {source}")]
-    Migrate { url: String, source: sqlx::migrate::MigrateError },
+    Migrate {
+        url: String,
+        source: sqlx::migrate::MigrateError,
+    },
     #[error("unsupported warehouse URL {0:?}: use sqlite://PATH")]
     UnsupportedUrl(String),
     #[error("{0}")]
@@ -191,7 +194,11 @@ impl Warehouse {
                     records_read = ?, records_loaded = ?, records_quarantined = ?
              WHERE run_id = ?",
         )
-        .bind(if outcome.failed { "failed" } else { "succeeded" })
+        .bind(if outcome.failed {
+            "failed"
+        } else {
+            "succeeded"
+        })
         .bind(outcome.error.as_deref())
         .bind(outcome.files_loaded)
         .bind(outcome.files_skipped)
@@ -207,12 +214,17 @@ impl Warehouse {
 
     /// Marks as failed every run still `running` on `host` whose process is
     /// gone (it was killed): their files' transactions were never committed.
-    pub async fn fail_interrupted_runs(&self, host: &str, is_alive: impl Fn(i64) -> bool) -> Result<u64> {
-        let running: Vec<(i64, i64)> =
-            sqlx::query_as("SELECT run_id, process_id FROM ingest_runs WHERE status = 'running' AND host = ?")
-                .bind(host)
-                .fetch_all(&self.pool)
-                .await?;
+    pub async fn fail_interrupted_runs(
+        &self,
+        host: &str,
+        is_alive: impl Fn(i64) -> bool,
+    ) -> Result<u64> {
+        let running: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT run_id, process_id FROM ingest_runs WHERE status = 'running' AND host = ?",
+        )
+        .bind(host)
+        .fetch_all(&self.pool)
+        .await?;
         let mut n = 0;
         for (run_id, pid) in running {
             if is_alive(pid) {
@@ -233,12 +245,18 @@ impl Warehouse {
 
     /// The file already landed for this pipeline with this content, if any:
     /// `(file_id, run_id)`.
-    pub async fn find_loaded_file(&self, pipeline: &str, sha256: &str) -> Result<Option<(i64, i64)>> {
-        let row = sqlx::query("SELECT file_id, run_id FROM source_files WHERE pipeline = ? AND sha256 = ? LIMIT 1")
-            .bind(pipeline)
-            .bind(sha256)
-            .fetch_optional(&self.pool)
-            .await?;
+    pub async fn find_loaded_file(
+        &self,
+        pipeline: &str,
+        sha256: &str,
+    ) -> Result<Option<(i64, i64)>> {
+        let row = sqlx::query(
+            "SELECT file_id, run_id FROM source_files WHERE pipeline = ? AND sha256 = ? LIMIT 1",
+        )
+        .bind(pipeline)
+        .bind(sha256)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.map(|r| (r.get(0), r.get(1))))
     }
 }

@@ -127,7 +127,8 @@ impl FileLoad {
         for entity in entities {
             let table = entity.table;
             for chunk in chunks(entity.rows, MAX_ROWS_PER_STATEMENT) {
-                let sql = self.entity_sql(table.name, table.key_column, &entity.columns, chunk.len());
+                let sql =
+                    self.entity_sql(table.name, table.key_column, &entity.columns, chunk.len());
                 let mut args = self.constant_args();
                 for row in chunk {
                     add(&mut args, row.key);
@@ -136,12 +137,15 @@ impl FileLoad {
                         bind_value(&mut args, value);
                     }
                 }
-                sqlx::query_with(AssertSqlSafe(sql), args).execute(&mut *self.tx).await?;
+                sqlx::query_with(AssertSqlSafe(sql), args)
+                    .execute(&mut *self.tx)
+                    .await?;
             }
         }
 
         // Links are grouped by rule: each rule maps its own columns.
-        let mut by_rule: Vec<Vec<jstac_core::LinkRow>> = link_columns.iter().map(|_| Vec::new()).collect();
+        let mut by_rule: Vec<Vec<jstac_core::LinkRow>> =
+            link_columns.iter().map(|_| Vec::new()).collect();
         for link in links {
             by_rule[link.rule].push(link);
         }
@@ -160,7 +164,9 @@ impl FileLoad {
                         bind_value(&mut args, value);
                     }
                 }
-                sqlx::query_with(AssertSqlSafe(sql), args).execute(&mut *self.tx).await?;
+                sqlx::query_with(AssertSqlSafe(sql), args)
+                    .execute(&mut *self.tx)
+                    .await?;
             }
         }
 
@@ -175,7 +181,9 @@ impl FileLoad {
                 add(&mut args, entry.reason);
                 add(&mut args, entry.raw);
             }
-            sqlx::query_with(AssertSqlSafe(sql), args).execute(&mut *self.tx).await?;
+            sqlx::query_with(AssertSqlSafe(sql), args)
+                .execute(&mut *self.tx)
+                .await?;
         }
         Ok(())
     }
@@ -212,7 +220,13 @@ impl FileLoad {
         args
     }
 
-    fn entity_sql(&mut self, table: &'static str, key_column: &'static str, columns: &[&'static str], rows: usize) -> String {
+    fn entity_sql(
+        &mut self,
+        table: &'static str,
+        key_column: &'static str,
+        columns: &[&'static str],
+        rows: usize,
+    ) -> String {
         self.statements
             .entry((table, columns.to_vec(), rows))
             .or_insert_with(|| {
@@ -226,7 +240,14 @@ impl FileLoad {
         self.statements
             .entry(("links", columns.to_vec(), rows))
             .or_insert_with(|| {
-                let fixed = ["link_key", "source_locator", "from_table", "from_key", "to_table", "to_key"];
+                let fixed = [
+                    "link_key",
+                    "source_locator",
+                    "from_table",
+                    "from_key",
+                    "to_table",
+                    "to_key",
+                ];
                 upsert_sql("links", "link_key", &fixed, columns, rows)
             })
             .clone()
@@ -256,8 +277,15 @@ impl FileLoad {
 /// `INSERT … VALUES (…), (…) ON CONFLICT (key) DO UPDATE SET …`, where each
 /// row is: ?1 agency, ?2 dataset, ?3 run (first and last), ?4 file, then the
 /// fixed columns, then the mapped columns. The update keeps `first_run_id`.
-fn upsert_sql(table: &str, key_column: &str, fixed: &[&str], columns: &[&str], rows: usize) -> String {
-    let mut sql = format!("INSERT INTO {table} (agency, dataset, first_run_id, last_run_id, source_file_id");
+fn upsert_sql(
+    table: &str,
+    key_column: &str,
+    fixed: &[&str],
+    columns: &[&str],
+    rows: usize,
+) -> String {
+    let mut sql =
+        format!("INSERT INTO {table} (agency, dataset, first_run_id, last_run_id, source_file_id");
     for column in fixed.iter().chain(columns) {
         sql.push_str(", ");
         sql.push_str(column);

@@ -80,7 +80,11 @@ impl Warehouse {
             .await?;
         let mut result = QueryResult::default();
         if let Some(first) = rows.first() {
-            result.columns = first.columns().iter().map(|c| c.name().to_owned()).collect();
+            result.columns = first
+                .columns()
+                .iter()
+                .map(|c| c.name().to_owned())
+                .collect();
         }
         for row in &rows {
             let mut values = Vec::with_capacity(row.len());

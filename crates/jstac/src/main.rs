@@ -100,7 +100,10 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: starting the runtime: {e}");
@@ -119,7 +122,9 @@ fn main() -> ExitCode {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("JSTAC_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
@@ -145,14 +150,22 @@ fn pipeline_paths(settings: &Settings, given: Vec<PathBuf>) -> Result<Vec<PathBu
     if !given.is_empty() {
         return Ok(given);
     }
-    pipelines::discover(&settings.pipelines_dir)
-        .with_context(|| format!("reading pipelines directory {}", settings.pipelines_dir.display()))
+    pipelines::discover(&settings.pipelines_dir).with_context(|| {
+        format!(
+            "reading pipelines directory {}",
+            settings.pipelines_dir.display()
+        )
+    })
 }
 
 async fn dispatch(cli: Cli) -> Result<ExitCode> {
     let settings = settings(&cli)?;
     match cli.command {
-        Command::Run { pipelines, all, force } => {
+        Command::Run {
+            pipelines,
+            all,
+            force,
+        } => {
             if pipelines.is_empty() && !all {
                 anyhow::bail!("name the pipeline files to run, or use --all");
             }
@@ -185,7 +198,11 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                     report.records.loaded,
                     report.records.quarantined,
                     secs,
-                    if secs > 0.0 { report.records.read as f64 / secs } else { 0.0 },
+                    if secs > 0.0 {
+                        report.records.read as f64 / secs
+                    } else {
+                        0.0
+                    },
                 );
                 total.read += report.records.read;
                 total.loaded += report.records.loaded;
@@ -253,12 +270,27 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             }
             Ok(exit(worst))
         }
-        Command::Runs { pipeline, limit, format } => {
+        Command::Runs {
+            pipeline,
+            limit,
+            format,
+        } => {
             let warehouse = Warehouse::open_read_only(&settings.warehouse_url).await?;
             let runs = warehouse.runs(pipeline.as_deref(), limit).await?;
             let columns = [
-                "run", "pipeline", "plugin", "started_at", "finished_at", "status", "files_loaded", "files_skipped",
-                "files_failed", "read", "loaded", "quarantined", "error",
+                "run",
+                "pipeline",
+                "plugin",
+                "started_at",
+                "finished_at",
+                "status",
+                "files_loaded",
+                "files_skipped",
+                "files_failed",
+                "read",
+                "loaded",
+                "quarantined",
+                "error",
             ]
             .map(String::from);
             let rows: Vec<Vec<Json>> = runs
@@ -284,17 +316,30 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             output::print(&columns, &rows, format)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Quarantine { run, limit, raw, format } => {
+        Command::Quarantine {
+            run,
+            limit,
+            raw,
+            format,
+        } => {
             let warehouse = Warehouse::open_read_only(&settings.warehouse_url).await?;
             let entries = warehouse.quarantine(run, limit).await?;
-            let mut columns = ["run", "file", "locator", "field", "reason"].map(String::from).to_vec();
+            let mut columns = ["run", "file", "locator", "field", "reason"]
+                .map(String::from)
+                .to_vec();
             if raw {
                 columns.push("raw_record".into());
             }
             let rows: Vec<Vec<Json>> = entries
                 .into_iter()
                 .map(|q| {
-                    let mut row = vec![json!(q.run_id), json!(q.path), json!(q.locator), json!(q.field), json!(q.reason)];
+                    let mut row = vec![
+                        json!(q.run_id),
+                        json!(q.path),
+                        json!(q.locator),
+                        json!(q.field),
+                        json!(q.reason),
+                    ];
                     if raw {
                         row.push(json!(q.raw_record));
                     }
@@ -319,8 +364,12 @@ struct PluginOnly(Settings);
 impl PluginOnly {
     fn validate(&mut self, path: &std::path::Path) -> Result<String, (Failure, String)> {
         let pipeline = pipelines::load(path).map_err(|e| (Failure::Config, e.to_string()))?;
-        let plugin = run::find_plugin(&self.0, &pipeline.spec.plugin)
-            .map_err(|e| (Failure::Infrastructure, format!("{}: plugin: {e}", path.display())))?;
+        let plugin = run::find_plugin(&self.0, &pipeline.spec.plugin).map_err(|e| {
+            (
+                Failure::Infrastructure,
+                format!("{}: plugin: {e}", path.display()),
+            )
+        })?;
         let problems = plugin.check_options(&pipeline.spec.source.options);
         if !problems.is_empty() {
             let errors = problems
@@ -333,7 +382,9 @@ impl PluginOnly {
             };
             return Err((Failure::Config, errors.to_string()));
         }
-        let files = pipeline.source_files().map_err(|e| (Failure::Config, e.to_string()))?;
+        let files = pipeline
+            .source_files()
+            .map_err(|e| (Failure::Config, e.to_string()))?;
         // The field names of each file (its header; no records are read).
         for file in &files {
             let stream = plugin
@@ -347,6 +398,11 @@ impl PluginOnly {
                 (Failure::Config, errors.to_string())
             })?;
         }
-        Ok(format!("plugin {} {}, {} file(s)", plugin.info().name, plugin.info().version, files.len()))
+        Ok(format!(
+            "plugin {} {}, {} file(s)",
+            plugin.info().name,
+            plugin.info().version,
+            files.len()
+        ))
     }
 }

@@ -31,7 +31,12 @@ pub fn print(columns: &[String], rows: &[Vec<Json>], format: Format) -> anyhow::
                 table.add_row(row.iter().map(text));
             }
             writeln!(out, "{table}")?;
-            writeln!(out, "({} row{})", rows.len(), if rows.len() == 1 { "" } else { "s" })?;
+            writeln!(
+                out,
+                "({} row{})",
+                rows.len(),
+                if rows.len() == 1 { "" } else { "s" }
+            )?;
         }
         Format::Csv => {
             let mut writer = csv::Writer::from_writer(out);

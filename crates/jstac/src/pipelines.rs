@@ -57,7 +57,9 @@ pub fn load(path: &Path) -> Result<Pipeline, PipelineErrors> {
         .build()
         .and_then(config::Config::try_deserialize)
         .map_err(|e| fail(clean_config_error(&e.to_string(), path)))?;
-    let checked = spec.check().map_err(|errors| PipelineErrors::from_spec(path, errors))?;
+    let checked = spec
+        .check()
+        .map_err(|errors| PipelineErrors::from_spec(path, errors))?;
     let name = spec.name.clone().unwrap_or_else(|| {
         path.file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -97,7 +99,10 @@ impl Pipeline {
             path: self.path.clone(),
             errors: vec![format!("source.path: bad glob pattern: {e}")],
         })?;
-        let mut files: Vec<PathBuf> = paths.filter_map(Result::ok).filter(|p| p.is_file()).collect();
+        let mut files: Vec<PathBuf> = paths
+            .filter_map(Result::ok)
+            .filter(|p| p.is_file())
+            .collect();
         files.sort();
         Ok(files)
     }

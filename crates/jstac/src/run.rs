@@ -59,7 +59,11 @@ pub struct RunReport {
 impl RunReport {
     pub fn worst(&self) -> Option<Failure> {
         let quarantined = (self.records.quarantined > 0).then_some(Failure::Data);
-        self.failures.iter().map(|(f, _)| *f).chain(quarantined).max()
+        self.failures
+            .iter()
+            .map(|(f, _)| *f)
+            .chain(quarantined)
+            .max()
     }
 }
 
@@ -116,11 +120,17 @@ pub fn find_plugin(settings: &Settings, name: &str) -> Result<Plugin, String> {
 
 /// Loads, checks and looks up the plugin of a pipeline: everything that can
 /// fail before a run record is written.
-pub fn prepare(ctx: &mut Context, path: &Path) -> Result<(Pipeline, Arc<Plugin>), (Failure, String)> {
+pub fn prepare(
+    ctx: &mut Context,
+    path: &Path,
+) -> Result<(Pipeline, Arc<Plugin>), (Failure, String)> {
     let pipeline = pipelines::load(path).map_err(|e| (Failure::Config, e.to_string()))?;
-    let plugin = ctx
-        .plugin(&pipeline.spec.plugin)
-        .map_err(|e| (Failure::Infrastructure, format!("{}: plugin: {e}", path.display())))?;
+    let plugin = ctx.plugin(&pipeline.spec.plugin).map_err(|e| {
+        (
+            Failure::Infrastructure,
+            format!("{}: plugin: {e}", path.display()),
+        )
+    })?;
     let problems = plugin.check_options(&pipeline.spec.source.options);
     if !problems.is_empty() {
         let errors = problems
@@ -176,7 +186,9 @@ pub async fn run_pipeline(ctx: &mut Context, path: &Path, force: bool) -> RunRep
     let run_id = match ctx.warehouse.begin_run(&run_start).await {
         Ok(id) => id,
         Err(e) => {
-            report.failures.push((Failure::Infrastructure, e.to_string()));
+            report
+                .failures
+                .push((Failure::Infrastructure, e.to_string()));
             return report;
         }
     };
@@ -226,7 +238,9 @@ pub async fn run_pipeline(ctx: &mut Context, path: &Path, force: bool) -> RunRep
         records_quarantined: report.records.quarantined as i64,
     };
     if let Err(e) = ctx.warehouse.finish_run(run_id, &outcome).await {
-        report.failures.push((Failure::Infrastructure, e.to_string()));
+        report
+            .failures
+            .push((Failure::Infrastructure, e.to_string()));
     }
     report.elapsed = started.elapsed();
     report
@@ -308,7 +322,10 @@ async fn load_file(
                 summary.add(&batch);
                 progress.inc(batch.read);
                 if let Err(e) = load.write(batch).await {
-                    failure = Some(infra(format!("{}: writing to the warehouse: {e}", file.display())));
+                    failure = Some(infra(format!(
+                        "{}: writing to the warehouse: {e}",
+                        file.display()
+                    )));
                     break;
                 }
             }
@@ -321,13 +338,16 @@ async fn load_file(
     drop(receiver);
     progress.finish_and_clear();
     if let Err(e) = producer.await {
-        failure.get_or_insert_with(|| infra(format!("{}: reader thread failed: {e}", file.display())));
+        failure
+            .get_or_insert_with(|| infra(format!("{}: reader thread failed: {e}", file.display())));
     }
     if let Some(failure) = failure {
         let _ = load.rollback().await;
         return Err(failure);
     }
-    load.commit(summary).await.map_err(|e| infra(e.to_string()))?;
+    load.commit(summary)
+        .await
+        .map_err(|e| infra(e.to_string()))?;
     Ok(FileOutcome::Loaded(summary))
 }
 

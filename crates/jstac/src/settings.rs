@@ -28,8 +28,12 @@ impl Settings {
             .set_default("pipelines_dir", "pipelines")?
             .set_default("batch_size", 4096)?;
         builder = match config_file {
-            Some(path) => builder.add_source(config::File::from(path).format(config::FileFormat::Toml)),
-            None => builder.add_source(config::File::new("jstac.toml", config::FileFormat::Toml).required(false)),
+            Some(path) => {
+                builder.add_source(config::File::from(path).format(config::FileFormat::Toml))
+            }
+            None => builder.add_source(
+                config::File::new("jstac.toml", config::FileFormat::Toml).required(false),
+            ),
         };
         let settings: Settings = builder
             .add_source(
@@ -49,7 +53,10 @@ impl Settings {
     /// and its `plugins/` subdirectory (where `cargo build` puts them).
     pub fn plugin_search_path(&self) -> Vec<PathBuf> {
         let mut dirs = self.plugin_dirs.clone();
-        if let Some(exe_dir) = std::env::current_exe().ok().and_then(|p| p.parent().map(Path::to_owned)) {
+        if let Some(exe_dir) = std::env::current_exe()
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_owned))
+        {
             dirs.push(exe_dir.join("plugins"));
             dirs.push(exe_dir);
         }

@@ -49,7 +49,12 @@ pub enum Encoding {
     #[serde(rename = "utf-8", alias = "utf8")]
     Utf8,
     /// Windows-1252 (what most UK desktop tools call "ANSI" or Latin-1).
-    #[serde(rename = "windows-1252", alias = "cp1252", alias = "latin-1", alias = "iso-8859-1")]
+    #[serde(
+        rename = "windows-1252",
+        alias = "cp1252",
+        alias = "latin-1",
+        alias = "iso-8859-1"
+    )]
     Windows1252,
 }
 
@@ -124,7 +129,8 @@ impl CsvReader {
             (true, columns) => {
                 if columns.is_some() {
                     return Err(PluginError::Open(
-                        "option columns: only for files without a header row (has_header = false)".into(),
+                        "option columns: only for files without a header row (has_header = false)"
+                            .into(),
                     ));
                 }
                 let header = reader
@@ -242,7 +248,9 @@ fn utf8_fields(record: &csv::ByteRecord) -> Result<(), (usize, usize)> {
 }
 
 fn decode_1252(bytes: &[u8]) -> Cow<'_, str> {
-    encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0
+    encoding_rs::WINDOWS_1252
+        .decode_without_bom_handling(bytes)
+        .0
 }
 
 fn header_names(

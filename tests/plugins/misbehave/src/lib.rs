@@ -1,0 +1,80 @@
+//! A plugin that misbehaves on purpose, for the runner's tests. It reads one
+//! field (`Ref`) per line of a text file, then fails as `mode` says.
+
+use std::path::Path;
+
+use jstac_sdk::{BatchBuilder, Plugin, PluginError, RecordReader};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+pub struct Misbehave;
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Options {
+    /// `panic_at_open`, `panic_mid_stream`, `error_mid_stream` or `none`.
+    pub mode: String,
+}
+
+pub struct Reader {
+    fields: Vec<String>,
+    lines: Vec<String>,
+    next: usize,
+    mode: String,
+}
+
+impl Plugin for Misbehave {
+    const NAME: &'static str = "misbehave";
+    const VERSION: &'static str = "0.0.1";
+    const FORMATS: &'static [&'static str] = &["txt"];
+    type Options = Options;
+    type Reader = Reader;
+
+    fn open(path: &Path, options: Options) -> Result<Reader, PluginError> {
+        if options.mode == "panic_at_open" {
+            panic!("deliberate panic at open");
+        }
+        let text = std::fs::read_to_string(path)?;
+        Ok(Reader {
+            fields: vec!["Ref".into()],
+            lines: text.lines().map(str::to_owned).collect(),
+            next: 0,
+            mode: options.mode,
+        })
+    }
+}
+
+impl RecordReader for Reader {
+    fn fields(&self) -> &[String] {
+        &self.fields
+    }
+
+    fn read_batch(&mut self, batch: &mut BatchBuilder) -> Result<bool, PluginError> {
+        while !batch.is_full() {
+            if self.next == self.lines.len() {
+                return Ok(false);
+            }
+            // Fail on the third record, after two batches' worth have crossed.
+            if self.next == 2 {
+                match self.mode.as_str() {
+                    "panic_mid_stream" => panic!("deliberate panic mid-stream"),
+                    "error_mid_stream" => {
+                        return Err(PluginError::Read {
+                            locator: "line 3".into(),
+                            message: "deliberate error mid-stream".into(),
+                        });
+                    }
+                    _ => {}
+                }
+            }
+            self.next += 1;
+            batch.push_record(
+                format_args!("line {}", self.next),
+                [Some(self.lines[self.next - 1].as_str())],
+            );
+        }
+        Ok(true)
+    }
+}
+
+jstac_sdk::export_plugin!(Misbehave);
