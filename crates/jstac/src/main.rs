@@ -119,9 +119,17 @@ fn main() -> ExitCode {
     }
 }
 
+/// Logs are the observability stream for unattended runs: JSON logs default
+/// to `info`. On a terminal the CLI prints its own one-line errors and
+/// summaries, so text logs are off unless `JSTAC_LOG` asks for them (each
+/// failure would otherwise be printed twice).
 fn init_logging(format: LogFormat) {
+    let default = match format {
+        LogFormat::Text => "off",
+        LogFormat::Json => "info",
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_env("JSTAC_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -370,18 +378,7 @@ impl PluginOnly {
                 format!("{}: plugin: {e}", path.display()),
             )
         })?;
-        let problems = plugin.check_options(&pipeline.spec.source.options);
-        if !problems.is_empty() {
-            let errors = problems
-                .into_iter()
-                .map(|(at, message)| format!("source.options{}: {message}", at.replace('/', ".")))
-                .collect();
-            let errors = pipelines::PipelineErrors {
-                path: path.to_owned(),
-                errors,
-            };
-            return Err((Failure::Config, errors.to_string()));
-        }
+        run::check_options(path, &pipeline, &plugin)?;
         let files = pipeline
             .source_files()
             .map_err(|e| (Failure::Config, e.to_string()))?;

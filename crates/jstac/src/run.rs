@@ -131,22 +131,33 @@ pub fn prepare(
             format!("{}: plugin: {e}", path.display()),
         )
     })?;
-    let problems = plugin.check_options(&pipeline.spec.source.options);
-    if !problems.is_empty() {
-        let errors = problems
-            .into_iter()
-            .map(|(at, message)| format!("source.options{}: {message}", at.replace('/', ".")))
-            .collect();
-        return Err((
-            Failure::Config,
-            PipelineErrors {
-                path: path.to_owned(),
-                errors,
-            }
-            .to_string(),
-        ));
-    }
+    check_options(path, &pipeline, &plugin)?;
     Ok((pipeline, plugin))
+}
+
+/// Checks a pipeline's `source.options` against its plugin's JSON Schema,
+/// naming each problem by its key in the pipeline file.
+pub fn check_options(
+    path: &Path,
+    pipeline: &Pipeline,
+    plugin: &Plugin,
+) -> Result<(), (Failure, String)> {
+    let problems = plugin.check_options(&pipeline.spec.source.options);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let errors = problems
+        .into_iter()
+        .map(|(at, message)| format!("source.options{}: {message}", at.replace('/', ".")))
+        .collect();
+    Err((
+        Failure::Config,
+        PipelineErrors {
+            path: path.to_owned(),
+            errors,
+        }
+        .to_string(),
+    ))
 }
 
 pub async fn run_pipeline(ctx: &mut Context, path: &Path, force: bool) -> RunReport {
