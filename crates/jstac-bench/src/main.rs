@@ -1,0 +1,369 @@
+//! `jstac-bench`: how fast and how lean is a real run?
+//!
+//! Generates police crime extracts (the bundled pipeline's layout, wholly
+//! synthetic) of each requested size, then in the same run, per size:
+//!
+//! 1. the raw baseline, `sqlite3 DB ".import --csv FILE raw"`: the file into
+//!    one unindexed table, no parsing beyond CSV, no keys, no provenance;
+//! 2. `jstac run` of the bundled police pipeline (release build, real CSV
+//!    plugin, mapping, stable keys, upserts, provenance, ledger) into a fresh
+//!    SQLite warehouse.
+//!
+//! Each is a child process; its wall time and peak resident memory come from
+//! `wait4`. Then, in-process, the cost per record of the plugin boundary:
+//! the same file parsed with the `csv` crate directly versus pulled through
+//! the CSV plugin's Arrow C stream.
+//!
+//! Build first: `cargo build --release --workspace`, then run
+//! `./target/release/jstac-bench` (it finds `jstac` and the plugin beside
+//! itself).
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use clap::Parser;
+
+#[derive(Parser)]
+#[command(about = "Benchmark jstac run against sqlite3 .import on generated police CSV")]
+struct Args {
+    /// Row counts to measure, smallest first.
+    #[arg(long, value_delimiter = ',', default_value = "100000,1000000")]
+    rows: Vec<usize>,
+    /// Where to write the generated files and warehouses (default: a
+    /// temporary directory, removed afterwards).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// The sqlite3 shell used for the baseline.
+    #[arg(long, default_value = "sqlite3")]
+    sqlite3: String,
+}
+
+/// One child process's cost.
+struct Measured {
+    elapsed: Duration,
+    peak_rss_kib: i64,
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    let exe_dir = std::env::current_exe()?
+        .parent()
+        .context("the bench binary has no directory")?
+        .to_owned();
+    let jstac = exe_dir.join("jstac");
+    let plugin = exe_dir.join(jstac_host::library_file_name("csv"));
+    for needed in [&jstac, &plugin] {
+        ensure!(
+            needed.exists(),
+            "{} is missing: run `cargo build --release --workspace` first",
+            needed.display()
+        );
+    }
+    let pipeline_src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../pipelines/police_msa_crimes.toml")
+        .canonicalize()
+        .context("finding the bundled police pipeline")?;
+
+    let temp;
+    let dir = match &args.dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)?;
+            dir.clone()
+        }
+        None => {
+            temp = tempfile::tempdir()?;
+            temp.path().to_owned()
+        }
+    };
+
+    println!(
+        "jstac-bench: {} | {} | {} cores",
+        describe_command(&args.sqlite3, "--version"),
+        describe_command(jstac.to_str().unwrap_or("jstac"), "--version"),
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    let mut table = String::new();
+    writeln!(
+        table,
+        "{:>9}  {:<16} {:>9} {:>12} {:>7} {:>12}",
+        "rows", "tool", "seconds", "records/s", "ratio", "peak RSS MiB"
+    )?;
+
+    let mut largest = None;
+    for &rows in &args.rows {
+        let csv = dir.join(format!("police_{rows}.csv"));
+        let bytes = generate(&csv, rows)?;
+        eprintln!("generated {} ({:.1} MiB)", csv.display(), mib(bytes));
+
+        let baseline_db = dir.join(format!("import_{rows}.db"));
+        remove_db(&baseline_db);
+        let baseline = measure(
+            Command::new(&args.sqlite3)
+                .arg(&baseline_db)
+                .arg(format!(".import --csv {} raw", csv.display())),
+        )
+        .context("running the sqlite3 baseline")?;
+        let imported = sqlite_count(&args.sqlite3, &baseline_db, "raw")?;
+        ensure!(
+            imported == rows,
+            "sqlite3 imported {imported} rows, not {rows}"
+        );
+
+        let run_dir = dir.join(format!("run_{rows}"));
+        std::fs::create_dir_all(&run_dir)?;
+        let pipeline = std::fs::read_to_string(&pipeline_src)?.replace(
+            "path = \"samples/police_msa_crimes/*.csv\"",
+            &format!("path = {:?}", csv.display().to_string()),
+        );
+        ensure!(
+            pipeline.contains(&csv.display().to_string()),
+            "the bundled pipeline's source path changed; update the bench"
+        );
+        std::fs::write(run_dir.join("police.toml"), pipeline)?;
+        let warehouse = run_dir.join("warehouse.db");
+        remove_db(&warehouse);
+        let log = File::create(run_dir.join("run.log"))?;
+        let jstac_run = measure(
+            Command::new(&jstac)
+                .current_dir(&run_dir)
+                .env_remove("JSTAC_LOG")
+                .arg("--warehouse")
+                .arg(format!("sqlite://{}", warehouse.display()))
+                .arg("--plugin-dir")
+                .arg(&exe_dir)
+                .args(["run", "police.toml"])
+                .stdout(log),
+        )
+        .context("running jstac")?;
+        let persons = sqlite_count(&args.sqlite3, &warehouse, "persons")?;
+        let links = sqlite_count(&args.sqlite3, &warehouse, "links")?;
+        ensure!(
+            persons == rows && links == rows,
+            "jstac loaded {persons} persons and {links} links from {rows} rows"
+        );
+
+        let base_rate = rate(rows, baseline.elapsed);
+        for (tool, m) in [("sqlite3 .import", &baseline), ("jstac run", &jstac_run)] {
+            let r = rate(rows, m.elapsed);
+            writeln!(
+                table,
+                "{:>9}  {:<16} {:>9.2} {:>12.0} {:>6.2}x {:>12.1}",
+                rows,
+                tool,
+                m.elapsed.as_secs_f64(),
+                r,
+                r / base_rate,
+                m.peak_rss_kib as f64 / 1024.0
+            )?;
+        }
+        largest = Some(csv);
+    }
+    println!("{table}");
+
+    if let Some(csv) = largest {
+        boundary_cost(&plugin, &csv)?;
+    }
+    Ok(())
+}
+
+/// Per-record cost of the plugin boundary: the CSV crate alone versus the
+/// same parse inside the plugin, built into Arrow batches and pulled across
+/// the C stream interface, every value touched on the host side.
+fn boundary_cost(plugin: &Path, csv: &Path) -> Result<()> {
+    let start = Instant::now();
+    let mut reader = csv::ReaderBuilder::new().from_path(csv)?;
+    let mut record = csv::ByteRecord::new();
+    let (mut direct_rows, mut direct_bytes) = (0usize, 0usize);
+    while reader.read_byte_record(&mut record)? {
+        direct_rows += 1;
+        for field in &record {
+            direct_bytes += std::str::from_utf8(field)?.len();
+        }
+    }
+    let direct = start.elapsed();
+
+    let start = Instant::now();
+    let plugin = jstac_host::Plugin::load(plugin)?;
+    let mut stream = plugin.open(csv, &serde_json::json!({}), 4096)?;
+    let (mut plugin_rows, mut plugin_bytes) = (0usize, 0usize);
+    let columns = stream.fields().len();
+    while let Some(batch) = stream.next_batch() {
+        let batch = batch?;
+        for row in 0..batch.len() {
+            plugin_rows += 1;
+            for column in 0..columns {
+                plugin_bytes += batch.value(column, row).map_or(0, str::len);
+            }
+        }
+    }
+    let through = start.elapsed();
+    if direct_rows != plugin_rows || direct_bytes != plugin_bytes {
+        bail!(
+            "the plugin read {plugin_rows} rows / {plugin_bytes} bytes, the csv crate {direct_rows} / {direct_bytes}"
+        );
+    }
+    let per = |d: Duration| d.as_nanos() as f64 / direct_rows as f64;
+    println!(
+        "plugin boundary on {direct_rows} rows: csv crate in-process {:.0} ns/record ({:.0} records/s); \
+         through the plugin's Arrow C stream {:.0} ns/record ({:.0} records/s); boundary + Arrow building {:.0} ns/record",
+        per(direct),
+        rate(direct_rows, direct),
+        per(through),
+        rate(plugin_rows, through),
+        per(through) - per(direct)
+    );
+    Ok(())
+}
+
+/// Writes `rows` synthetic police rows (four people per crime) in the
+/// layout of the bundled sample. Deterministic; no real person's data.
+fn generate(path: &Path, rows: usize) -> Result<u64> {
+    const OFFENCES: [&str; 4] = [
+        "MSA 2015 s1 Slavery, servitude and forced or compulsory labour",
+        "MSA 2015 s2 Human trafficking",
+        "MSA 2015 s4 Committing an offence with intent to commit s2",
+        "MSA 2015 s30 Breach of slavery and trafficking prevention order",
+    ];
+    const SURNAMES: [&str; 8] = [
+        "NGUYEN", "HOXHA", "KOWALSKI", "BEGA", "SMITH", "POPESCU", "TRAN", "OKAFOR",
+    ];
+    const FORENAMES: [&str; 8] = [
+        "Thi Lan", "Ana", "Piotr", "Arben", "John", "Ioana", "Van Minh", "Chidi",
+    ];
+    const NATIONALITIES: [&str; 6] = [
+        "Vietnamese",
+        "Albanian",
+        "Polish",
+        "British",
+        "Romanian",
+        "Nigerian",
+    ];
+    const POSTCODES: [&str; 6] = [
+        "BD7 1AY", "WF1 2QW", "BD1 1HY", "LS1 4AP", "HX1 1UJ", "HD1 2TA",
+    ];
+    let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    writeln!(
+        out,
+        "CrimeRef,Offence,DateFrom,DateTo,ReportedDate,LocationPostcode,OCGFlag,EstProceedsGBP,NominalRef,Role,Surname,Forenames,DOB,Gender,Nationality,HomePostcode,AgeAtOffence"
+    )?;
+    for i in 0..rows {
+        let crime = i / 4;
+        let (day, month) = (1 + crime % 28, 1 + crime / 28 % 12);
+        let suspect = i % 4 == 3;
+        let proceeds = if crime % 3 == 0 {
+            format!("{}.{:02}", 500 + crime % 9000, crime % 100)
+        } else {
+            String::new()
+        };
+        let dob_known = i % 5 != 0;
+        let (birth_year, dob_day, dob_month) = (1960 + i % 40, 1 + i % 28, 1 + i % 12);
+        writeln!(
+            out,
+            "13/{crime:07}/16,\"{offence}\",{day:02}/{month:02}/2016,{to},{rday:02}/{month:02}/2016,{loc},{ocg},{proceeds},N{n},{role},{surname},{forenames},{dob},{gender},{nationality},{home},{age}",
+            offence = OFFENCES[crime % OFFENCES.len()],
+            to = if crime % 2 == 0 {
+                format!("{day:02}/{month:02}/2016")
+            } else {
+                String::new()
+            },
+            rday = (day + 1).min(28),
+            loc = POSTCODES[crime % POSTCODES.len()],
+            ocg = if crime % 4 == 0 { "Y" } else { "N" },
+            n = i + 1,
+            role = if suspect { "Suspect" } else { "Victim" },
+            surname = SURNAMES[i % SURNAMES.len()],
+            forenames = FORENAMES[(i / 3) % FORENAMES.len()],
+            dob = if dob_known {
+                format!("{dob_day:02}/{dob_month:02}/{birth_year}")
+            } else {
+                String::new()
+            },
+            gender = if i % 2 == 0 { "F" } else { "M" },
+            nationality = NATIONALITIES[(i / 2) % NATIONALITIES.len()],
+            home = POSTCODES[(i / 5) % POSTCODES.len()],
+            age = if dob_known {
+                (2016 - birth_year).to_string()
+            } else {
+                String::new()
+            },
+        )?;
+    }
+    out.flush()?;
+    Ok(std::fs::metadata(path)?.len())
+}
+
+/// Runs a child to completion; its wall time and peak RSS (from `wait4`).
+fn measure(command: &mut Command) -> Result<Measured> {
+    let start = Instant::now();
+    let child = command.stdin(Stdio::null()).spawn()?;
+    let pid = libc::pid_t::try_from(child.id())?;
+    let mut status = 0;
+    // SAFETY: `rusage` is plain data; all-zero is a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our own unreaped child; both pointers are valid for
+    // writes. Reaping it here means `child` must not be waited on again.
+    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let elapsed = start.elapsed();
+    drop(child);
+    ensure!(reaped == pid, "wait4: {}", std::io::Error::last_os_error());
+    ensure!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "{command:?} failed (wait status {status})"
+    );
+    Ok(Measured {
+        elapsed,
+        // Linux reports ru_maxrss in KiB.
+        peak_rss_kib: usage.ru_maxrss,
+    })
+}
+
+fn sqlite_count(sqlite3: &str, db: &Path, table: &str) -> Result<usize> {
+    let output = Command::new(sqlite3)
+        .arg(db)
+        .arg(format!("SELECT COUNT(*) FROM {table}"))
+        .output()?;
+    ensure!(
+        output.status.success(),
+        "counting {table}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(String::from_utf8(output.stdout)?.trim().parse()?)
+}
+
+fn describe_command(program: &str, flag: &str) -> String {
+    Command::new(program)
+        .arg(flag)
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| {
+            s.split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ")
+                .into()
+        })
+        .unwrap_or_else(|| format!("{program} (version unknown)"))
+}
+
+fn remove_db(path: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let _ = std::fs::remove_file(name);
+    }
+}
+
+fn rate(rows: usize, elapsed: Duration) -> f64 {
+    rows as f64 / elapsed.as_secs_f64()
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
