@@ -57,7 +57,7 @@ CREATE TABLE persons (
     last_run_id    INTEGER NOT NULL,
     source_file_id INTEGER NOT NULL REFERENCES source_files (file_id),
     source_locator TEXT NOT NULL
-) WITHOUT ROWID;
+);
 
 CREATE TABLE events (
     event_key       TEXT PRIMARY KEY,
@@ -78,7 +78,7 @@ CREATE TABLE events (
     last_run_id     INTEGER NOT NULL,
     source_file_id  INTEGER NOT NULL REFERENCES source_files (file_id),
     source_locator  TEXT NOT NULL
-) WITHOUT ROWID;
+);
 
 CREATE TABLE links (
     link_key       TEXT PRIMARY KEY,
@@ -94,7 +94,7 @@ CREATE TABLE links (
     last_run_id    INTEGER NOT NULL,
     source_file_id INTEGER NOT NULL REFERENCES source_files (file_id),
     source_locator TEXT NOT NULL
-) WITHOUT ROWID;
+);
 
 CREATE TABLE quarantine (
     quarantine_id INTEGER PRIMARY KEY,
