@@ -23,7 +23,7 @@ pub const MAGIC: [u8; 8] = *b"JSTACPLG";
 /// Bumped on any incompatible change; the host refuses other majors.
 pub const ABI_MAJOR: u32 = 1;
 /// Bumped when fields are appended; the host accepts any minor >= the one it needs.
-pub const ABI_MINOR: u32 = 0;
+pub const ABI_MINOR: u32 = 1;
 
 /// Reserved column: where the record came from in its file (`line 12`,
 /// `Encounters!C7`, `/Feed/Report[3]`). Never null.
@@ -33,6 +33,65 @@ pub const LOCATOR_COLUMN: &str = "_jstac_locator";
 pub const REJECT_COLUMN: &str = "_jstac_reject";
 /// Reserved column: the raw text of a rejected record, for the quarantine.
 pub const RAW_COLUMN: &str = "_jstac_raw";
+
+/// Source field columns are one of (ABI 1.1):
+/// - `Utf8`: text as the source wrote it;
+/// - `Struct<kind: UInt8, text: Utf8>`: typed values, `kind` a [`ValueKind`]
+///   and `text` the value in its canonical form (see [`ValueKind`]);
+/// - `List<Utf8>`: a repeated group's values, aligned by index with the
+///   other list fields of the group.
+///
+/// Name of the `kind` child of a typed field column.
+pub const KIND_CHILD: &str = "kind";
+/// Name of the `text` child of a typed field column.
+pub const TEXT_CHILD: &str = "text";
+
+/// What a typed value is. Its text is canonical for the kind.
+#[repr(u8)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// Text as written.
+    Text = 0,
+    /// A number, in Rust's shortest round-trip decimal form (`12`, `0.5`, `1e300`).
+    Number = 1,
+    /// `true` or `false`.
+    Boolean = 2,
+    /// ISO 8601 `YYYY-MM-DD`.
+    Date = 3,
+    /// ISO 8601 `YYYY-MM-DDTHH:MM:SS[.fff]`, local to the source (no zone).
+    DateTime = 4,
+    /// ISO 8601 duration (`PT1H30M`).
+    Duration = 5,
+    /// A spreadsheet error value (`#N/A`).
+    Error = 6,
+}
+
+impl ValueKind {
+    pub fn from_u8(value: u8) -> Option<ValueKind> {
+        Some(match value {
+            0 => ValueKind::Text,
+            1 => ValueKind::Number,
+            2 => ValueKind::Boolean,
+            3 => ValueKind::Date,
+            4 => ValueKind::DateTime,
+            5 => ValueKind::Duration,
+            6 => ValueKind::Error,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ValueKind::Text => "text",
+            ValueKind::Number => "number",
+            ValueKind::Boolean => "boolean",
+            ValueKind::Date => "date",
+            ValueKind::DateTime => "datetime",
+            ValueKind::Duration => "duration",
+            ValueKind::Error => "error",
+        }
+    }
+}
 
 /// Checked by the host before any other plugin code runs.
 #[repr(C)]

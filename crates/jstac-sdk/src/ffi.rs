@@ -13,7 +13,7 @@ use arrow_array::{RecordBatch, RecordBatchReader};
 use arrow_schema::{ArrowError, SchemaRef};
 use jstac_abi::{FFI_ArrowArrayStream, OpenRequest, OwnedString, STATUS_ERROR, STATUS_OK, Status};
 
-use crate::{BatchBuilder, Plugin, PluginError, RecordReader};
+use crate::{BatchBuilder, FieldKind, Plugin, PluginError, RecordReader};
 
 /// Expands to the exported descriptor for a [`Plugin`] type. Call it once per
 /// plugin crate (built as a `cdylib`).
@@ -126,8 +126,11 @@ pub unsafe fn open<P: Plugin>(
             serde_json::from_slice(unsafe { request.options_json.as_bytes() })
                 .map_err(|e| format!("invalid options: {e}"))?;
         let reader = P::open(&path, options).map_err(|e| e.to_string())?;
-        let schema = BatchBuilder::schema(reader.fields());
-        let builder = BatchBuilder::new(reader.fields().len(), request.batch_size.max(1) as usize);
+        let kinds: Vec<FieldKind> = (0..reader.fields().len())
+            .map(|i| reader.field_kind(i))
+            .collect();
+        let schema = BatchBuilder::schema(reader.fields(), &kinds);
+        let builder = BatchBuilder::new(&kinds, request.batch_size.max(1) as usize);
         let stream = GuardedStream {
             reader,
             schema,

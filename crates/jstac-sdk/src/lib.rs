@@ -21,7 +21,7 @@
 mod batch;
 mod ffi;
 
-pub use batch::BatchBuilder;
+pub use batch::{BatchBuilder, Cell, FieldKind};
 pub use jstac_abi as abi;
 
 #[doc(hidden)]
@@ -67,6 +67,13 @@ pub trait Plugin: 'static {
 pub trait RecordReader: Send + 'static {
     /// The source field names, in the order values are pushed.
     fn fields(&self) -> &[String];
+
+    /// What field `index` holds; every field is [`FieldKind::Text`] unless
+    /// the reader says otherwise.
+    fn field_kind(&self, index: usize) -> FieldKind {
+        let _ = index;
+        FieldKind::Text
+    }
 
     /// Appends records to `batch` until [`BatchBuilder::is_full`] or the end
     /// of the file. Returns `Ok(false)` once the file is exhausted.
