@@ -21,6 +21,26 @@ pub enum Value {
     Date(NaiveDate),
 }
 
+/// What a source value is. Text sources (CSV, XML) give only `Text`; typed
+/// sources (spreadsheets) say what each cell held, in canonical text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Kind {
+    #[default]
+    Text,
+    /// Shortest round-trip decimal text (`12`, `0.5`).
+    Number,
+    /// `true` or `false`.
+    Boolean,
+    /// `YYYY-MM-DD`.
+    Date,
+    /// `YYYY-MM-DDTHH:MM:SS[.fff]`, local to the source.
+    DateTime,
+    /// ISO 8601 duration.
+    Duration,
+    /// An error value (`#N/A`): never loaded.
+    Error,
+}
+
 /// How to convert one source value.
 #[derive(Debug, Clone)]
 pub enum Conversion {
@@ -28,7 +48,8 @@ pub enum Conversion {
     Integer,
     Decimal,
     Boolean,
-    /// Tried in order; the first that parses wins.
+    /// Tried in order; the first that parses wins. With no formats, only
+    /// ISO 8601 `YYYY-MM-DD` text (and typed date cells) are accepted.
     Date {
         formats: Vec<String>,
     },
@@ -45,11 +66,40 @@ impl Conversion {
         }
     }
 
-    /// Converts one source value. `Err` carries the reason, without the value.
+    /// Converts one source text value. `Err` carries the reason, without the value.
     pub fn apply(&self, raw: Option<&str>) -> Result<Value, String> {
+        self.apply_typed(raw, Kind::Text)
+    }
+
+    /// Converts one source value of a known kind. A typed date needs no
+    /// format; an error value is always refused.
+    pub fn apply_typed(&self, raw: Option<&str>, kind: Kind) -> Result<Value, String> {
         let Some(text) = raw.map(str::trim).filter(|t| !t.is_empty()) else {
             return Ok(Value::Null);
         };
+        match (kind, self) {
+            // The error text is the spreadsheet's code and cell, never data.
+            (Kind::Error, _) => return Err(format!("error value {text} in the source")),
+            (Kind::Date | Kind::DateTime, Conversion::Date { .. }) => {
+                let date = text.get(..10).unwrap_or(text);
+                return NaiveDate::parse_from_str(date, "%Y-%m-%d")
+                    .map(Value::Date)
+                    .map_err(|_| "malformed typed date from the plugin".to_owned());
+            }
+            (Kind::Number, Conversion::Date { .. }) => {
+                return Err(
+                    "a number where a date was expected (is the cell formatted as a date?)"
+                        .to_owned(),
+                );
+            }
+            (Kind::Number, Conversion::Integer) => {
+                return match text.parse::<f64>() {
+                    Ok(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => Ok(Value::Integer(n as i64)),
+                    _ => Err("not a whole number".to_owned()),
+                };
+            }
+            _ => {}
+        }
         match self {
             Conversion::Text => Ok(Value::Text(text.to_owned())),
             Conversion::Integer => parse_integer(text),
@@ -122,6 +172,15 @@ fn parse_boolean(text: &str) -> Result<bool, String> {
 }
 
 fn parse_date(text: &str, formats: &[String]) -> Result<NaiveDate, String> {
+    if formats.is_empty() {
+        return NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|e| {
+            if e.kind() == ParseErrorKind::OutOfRange {
+                "impossible date (no such day)".to_owned()
+            } else {
+                "not an ISO 8601 date (YYYY-MM-DD); give the column a format".to_owned()
+            }
+        });
+    }
     let mut impossible = false;
     for format in formats {
         match NaiveDate::parse_from_str(text, format) {

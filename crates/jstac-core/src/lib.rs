@@ -13,6 +13,8 @@ pub mod mapping;
 pub mod pipeline;
 
 pub use catalog::{ColumnType, LINKS, TABLES, TableDef};
-pub use convert::Value;
-pub use mapping::{EntityRows, LinkRow, MappedBatch, Mapping, QuarantineEntry, SourceRecords};
+pub use convert::{Kind, Value};
+pub use mapping::{
+    EntityRows, FieldShape, LinkRow, MappedBatch, Mapping, QuarantineEntry, SourceRecords,
+};
 pub use pipeline::{PipelineSpec, SpecError};

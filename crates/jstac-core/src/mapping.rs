@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use sha2::{Digest, Sha256};
 
 use crate::catalog::TableDef;
-use crate::convert::{Conversion, Value};
+use crate::convert::{Conversion, Kind, Value};
 use crate::pipeline::{CheckedPipeline, ColumnRule, SpecError, ValueSource};
 
 /// Read access to a batch of source records, as a plugin delivered them.
@@ -17,10 +17,37 @@ pub trait SourceRecords {
     }
     /// Field `field` of record `row`; `None` when missing.
     fn value(&self, field: usize, row: usize) -> Option<&str>;
+    /// What field `field` of record `row` holds: text unless a typed source
+    /// (a spreadsheet) says otherwise.
+    fn kind(&self, field: usize, row: usize) -> Kind {
+        let _ = (field, row);
+        Kind::Text
+    }
+    /// How many elements list field `field` has in record `row`.
+    fn list_len(&self, field: usize, row: usize) -> usize {
+        let _ = (field, row);
+        0
+    }
+    /// Element `index` of list field `field` in record `row`.
+    fn list_value(&self, field: usize, row: usize, index: usize) -> Option<&str> {
+        let _ = (field, row, index);
+        None
+    }
     fn locator(&self, row: usize) -> &str;
     /// Why the plugin could not read the record, if it could not.
     fn reject(&self, row: usize) -> Option<&str>;
     fn raw(&self, row: usize) -> Option<&str>;
+}
+
+/// What a source field carries, as its plugin declared it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FieldShape {
+    /// One value per record.
+    #[default]
+    Single,
+    /// A repeated group's values: a list per record, aligned by index with
+    /// the group's other list fields.
+    List,
 }
 
 /// A pipeline's mapping, bound to the field order of one file.
@@ -29,6 +56,7 @@ pub struct Mapping {
     agency: String,
     dataset: String,
     fields: Vec<String>,
+    shapes: Vec<FieldShape>,
     entities: Vec<EntityMap>,
     links: Vec<LinkMap>,
 }
@@ -39,6 +67,9 @@ struct EntityMap {
     table: &'static TableDef,
     key_fields: Vec<usize>,
     columns: Vec<ColumnMap>,
+    /// The list fields it reads: when any, the entity is repeated, one row
+    /// per element of its group.
+    list_fields: Vec<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -64,6 +95,26 @@ enum Source {
     Field(usize),
     Constant(Value),
 }
+
+impl ColumnMap {
+    fn field(&self) -> Option<usize> {
+        match self.source {
+            Source::Field(field) => Some(field),
+            Source::Constant(_) => None,
+        }
+    }
+}
+
+/// Where a value is read from: a record, and for a repeated entity the
+/// element of its group.
+#[derive(Debug, Clone, Copy)]
+struct At {
+    row: usize,
+    element: Option<usize>,
+}
+
+/// The error of one record: the field at fault, if any, and the reason.
+type RecordError = (Option<String>, String);
 
 /// Rows for one entity of the pipeline.
 #[derive(Debug)]
@@ -124,10 +175,16 @@ pub struct MappedBatch {
 impl Mapping {
     /// Binds a checked pipeline to a file's fields. Every field the pipeline
     /// names must exist; each missing one is an error naming its key.
+    ///
+    /// An entity that reads any [`FieldShape::List`] field is repeated: each
+    /// record yields one of it per element of the list (several subjects of
+    /// one report), and its links are made per element.
     pub fn compile(
         pipeline: &CheckedPipeline,
         fields: &[String],
+        shapes: &[FieldShape],
     ) -> Result<Mapping, Vec<SpecError>> {
+        let shape = |field: usize| shapes.get(field).copied().unwrap_or_default();
         let mut errors = Vec::new();
         let mut find = |key: String, name: &str| -> usize {
             match fields.iter().position(|f| f == name) {
@@ -172,18 +229,32 @@ impl Mapping {
         let entities: Vec<EntityMap> = pipeline
             .entities
             .iter()
-            .map(|entity| EntityMap {
-                name: entity.name.clone(),
-                table: entity.table,
-                key_fields: entity
+            .map(|entity| {
+                let key_fields: Vec<usize> = entity
                     .key_fields
                     .iter()
                     .map(|field| find(format!("entities.{}.key", entity.name), field))
-                    .collect(),
-                columns: columns(&entity.columns, &mut find),
+                    .collect();
+                let columns = columns(&entity.columns, &mut find);
+                let mut list_fields: Vec<usize> = key_fields
+                    .iter()
+                    .copied()
+                    .chain(columns.iter().filter_map(ColumnMap::field))
+                    .filter(|&f| shape(f) == FieldShape::List)
+                    .collect();
+                list_fields.sort_unstable();
+                list_fields.dedup();
+                EntityMap {
+                    name: entity.name.clone(),
+                    table: entity.table,
+                    key_fields,
+                    columns,
+                    list_fields,
+                }
             })
             .collect();
-        let links = pipeline
+        let mut entities = entities;
+        let links: Vec<LinkMap> = pipeline
             .links
             .iter()
             .map(|link| {
@@ -196,11 +267,49 @@ impl Mapping {
                 }
             })
             .collect();
+        for (index, link) in links.iter().enumerate() {
+            let repeated = |e: usize| entities.get(e).is_some_and(|e| !e.list_fields.is_empty());
+            let reads_list = link
+                .columns
+                .iter()
+                .filter_map(ColumnMap::field)
+                .any(|f| shape(f) == FieldShape::List);
+            if reads_list && !repeated(link.from) && !repeated(link.to) {
+                errors.push(SpecError {
+                    key: format!("links[{index}].columns"),
+                    message: "reads a repeated-group field, but neither end of the link is repeated"
+                        .to_owned(),
+                });
+            }
+        }
+        // A link's list fields belong to the group of its repeated end: their
+        // lengths are checked with that entity's.
+        for link in &links {
+            let end = if entities[link.from].list_fields.is_empty() {
+                link.to
+            } else {
+                link.from
+            };
+            if entities[end].list_fields.is_empty() {
+                continue;
+            }
+            let extra: Vec<usize> = link
+                .columns
+                .iter()
+                .filter_map(ColumnMap::field)
+                .filter(|&f| shape(f) == FieldShape::List)
+                .collect();
+            let list_fields = &mut entities[end].list_fields;
+            list_fields.extend(extra);
+            list_fields.sort_unstable();
+            list_fields.dedup();
+        }
         if errors.is_empty() {
             Ok(Mapping {
                 agency: pipeline.agency.clone(),
                 dataset: pipeline.dataset.clone(),
                 fields: fields.to_vec(),
+                shapes: (0..fields.len()).map(shape).collect(),
                 entities,
                 links,
             })
@@ -237,7 +346,7 @@ impl Mapping {
     /// Maps every record of `records` into `out`. A record either yields all
     /// its rows or goes to quarantine whole.
     pub fn map_into<R: SourceRecords + ?Sized>(&self, records: &R, out: &mut MappedBatch) {
-        let mut keys: Vec<Option<String>> = vec![None; self.entities.len()];
+        let mut keys: Vec<Vec<(String, Option<usize>)>> = vec![Vec::new(); self.entities.len()];
         for row in 0..records.len() {
             out.read += 1;
             if let Some(reason) = records.reject(row) {
@@ -279,96 +388,191 @@ impl Mapping {
         row: usize,
         record: usize,
         out: &mut MappedBatch,
-        keys: &mut [Option<String>],
-    ) -> Result<(), (Option<String>, String)> {
+        keys: &mut [Vec<(String, Option<usize>)>],
+    ) -> Result<(), RecordError> {
         for (index, entity) in self.entities.iter().enumerate() {
-            keys[index] = None;
-            let key_values: Vec<Option<&str>> = entity
-                .key_fields
-                .iter()
-                .map(|&field| {
-                    records
-                        .value(field, row)
-                        .map(str::trim)
-                        .filter(|v| !v.is_empty())
-                })
-                .collect();
-            let missing_key = key_values.iter().position(Option::is_none);
-            if let Some(missing) = missing_key {
-                let has_data = key_values.iter().any(Option::is_some)
-                    || entity.columns.iter().any(|c| match c.source {
-                        Source::Field(f) => {
-                            records.value(f, row).is_some_and(|v| !v.trim().is_empty())
-                        }
-                        Source::Constant(_) => false,
-                    });
-                if has_data {
-                    let field = &self.fields[entity.key_fields[missing]];
-                    return Err((
-                        Some(field.clone()),
-                        format!("entities.{}.key: key field {field:?} is empty", entity.name),
-                    ));
+            keys[index].clear();
+            if entity.list_fields.is_empty() {
+                let at = At { row, element: None };
+                if let Some(key) = self.map_entity(entity, index, records, at, record, out)? {
+                    keys[index].push((key, None));
                 }
-                // No data for this entity in this record: it is simply absent.
                 continue;
             }
-            let key = entity_key(
-                &self.agency,
-                &self.dataset,
-                entity.table.name,
-                key_values.iter().map(|v| v.unwrap_or_default()),
-            );
-            let values = self.convert_columns(&entity.columns, records, row)?;
-            out.entities[index].rows.push(EntityRow {
-                key: key.clone(),
-                record,
-                values,
-            });
-            keys[index] = Some(key);
+            let lengths: Vec<usize> = entity
+                .list_fields
+                .iter()
+                .map(|&f| records.list_len(f, row))
+                .collect();
+            let n = lengths.iter().copied().max().unwrap_or(0);
+            if lengths.iter().any(|&len| len != n) {
+                let described: Vec<String> = entity
+                    .list_fields
+                    .iter()
+                    .zip(&lengths)
+                    .map(|(&f, len)| format!("{:?} has {len}", self.fields[f]))
+                    .collect();
+                return Err((
+                    None,
+                    format!(
+                        "entities.{}: its repeated fields differ in length ({}); are they from one group?",
+                        entity.name,
+                        described.join(", ")
+                    ),
+                ));
+            }
+            for element in 0..n {
+                let at = At {
+                    row,
+                    element: Some(element),
+                };
+                if let Some(key) = self.map_entity(entity, index, records, at, record, out)? {
+                    keys[index].push((key, Some(element)));
+                }
+            }
         }
         for (rule, link) in self.links.iter().enumerate() {
-            let (Some(from_key), Some(to_key)) = (&keys[link.from], &keys[link.to]) else {
-                continue;
-            };
-            let values = self.convert_columns(&link.columns, records, row)?;
-            let role = match link.role.map(|i| &values[i]) {
-                Some(Value::Text(role)) => role.as_str(),
-                _ => "",
-            };
-            out.links.push(LinkRow {
-                rule,
-                key: link_key(from_key, to_key, role),
-                from_table: self.entities[link.from].table.name,
-                from_key: from_key.clone(),
-                to_table: self.entities[link.to].table.name,
-                to_key: to_key.clone(),
-                record,
-                values,
-            });
+            let (from, to) = (&keys[link.from], &keys[link.to]);
+            let pairs: Vec<(&(String, Option<usize>), &(String, Option<usize>))> =
+                match (from.first(), to.first()) {
+                    (None, _) | (_, None) => continue,
+                    // Both repeated: element i of one goes with element i of the other.
+                    (Some((_, Some(_))), Some((_, Some(_)))) => from
+                        .iter()
+                        .filter_map(|f| to.iter().find(|t| t.1 == f.1).map(|t| (f, t)))
+                        .collect(),
+                    _ => from
+                        .iter()
+                        .flat_map(|f| to.iter().map(move |t| (f, t)))
+                        .collect(),
+                };
+            for ((from_key, from_element), (to_key, to_element)) in pairs {
+                let at = At {
+                    row,
+                    element: from_element.or(*to_element),
+                };
+                let values = self.convert_columns(&link.columns, records, at)?;
+                let role = match link.role.map(|i| &values[i]) {
+                    Some(Value::Text(role)) => role.as_str(),
+                    _ => "",
+                };
+                out.links.push(LinkRow {
+                    rule,
+                    key: link_key(from_key, to_key, role),
+                    from_table: self.entities[link.from].table.name,
+                    from_key: from_key.clone(),
+                    to_table: self.entities[link.to].table.name,
+                    to_key: to_key.clone(),
+                    record,
+                    values,
+                });
+            }
         }
         Ok(())
+    }
+
+    /// One entity row (of a record, or of one element of its group); `None`
+    /// when the source has no data for it.
+    fn map_entity<R: SourceRecords + ?Sized>(
+        &self,
+        entity: &EntityMap,
+        index: usize,
+        records: &R,
+        at: At,
+        record: usize,
+        out: &mut MappedBatch,
+    ) -> Result<Option<String>, RecordError> {
+        let mut key_values: Vec<Option<&str>> = Vec::with_capacity(entity.key_fields.len());
+        for &field in &entity.key_fields {
+            let (value, kind) = self.get(records, field, at);
+            if kind == Kind::Error {
+                return Err((
+                    Some(self.fields[field].clone()),
+                    format!(
+                        "entities.{}.key: error value {} in the source",
+                        entity.name,
+                        value.unwrap_or_default()
+                    ),
+                ));
+            }
+            key_values.push(value.map(str::trim).filter(|v| !v.is_empty()));
+        }
+        if let Some(missing) = key_values.iter().position(Option::is_none) {
+            // An element of a repeated group is there if any of its own
+            // (list) fields has a value; a record's entity if any field has.
+            let counts = |f: usize| at.element.is_none() || self.shapes[f] == FieldShape::List;
+            let has_value = |f: usize| {
+                counts(f)
+                    && self
+                        .get(records, f, at)
+                        .0
+                        .is_some_and(|v| !v.trim().is_empty())
+            };
+            let has_data = entity.key_fields.iter().any(|&f| has_value(f))
+                || entity
+                    .columns
+                    .iter()
+                    .any(|c| c.field().is_some_and(has_value));
+            if has_data {
+                let field = &self.fields[entity.key_fields[missing]];
+                return Err((
+                    Some(field.clone()),
+                    format!("entities.{}.key: key field {field:?} is empty", entity.name),
+                ));
+            }
+            // No data for this entity here: it is simply absent.
+            return Ok(None);
+        }
+        let key = entity_key(
+            &self.agency,
+            &self.dataset,
+            entity.table.name,
+            key_values.iter().map(|v| v.unwrap_or_default()),
+        );
+        let values = self.convert_columns(&entity.columns, records, at)?;
+        out.entities[index].rows.push(EntityRow {
+            key: key.clone(),
+            record,
+            values,
+        });
+        Ok(Some(key))
+    }
+
+    /// A field's value and kind at `at`: a list field gives the element.
+    #[inline]
+    fn get<'r, R: SourceRecords + ?Sized>(
+        &self,
+        records: &'r R,
+        field: usize,
+        at: At,
+    ) -> (Option<&'r str>, Kind) {
+        match (self.shapes[field], at.element) {
+            (FieldShape::List, Some(element)) => {
+                (records.list_value(field, at.row, element), Kind::Text)
+            }
+            (FieldShape::List, None) => (None, Kind::Text),
+            (FieldShape::Single, _) => (records.value(field, at.row), records.kind(field, at.row)),
+        }
     }
 
     fn convert_columns<R: SourceRecords + ?Sized>(
         &self,
         columns: &[ColumnMap],
         records: &R,
-        row: usize,
-    ) -> Result<Vec<Value>, (Option<String>, String)> {
+        at: At,
+    ) -> Result<Vec<Value>, RecordError> {
         let mut values = Vec::with_capacity(columns.len());
         for column in columns {
             let value = match &column.source {
                 Source::Constant(value) => value.clone(),
                 Source::Field(field) => {
-                    let value = column
-                        .conversion
-                        .apply(records.value(*field, row))
-                        .map_err(|reason| {
-                            (
-                                Some(self.fields[*field].clone()),
-                                format!("{}: {reason}", column.key),
-                            )
-                        })?;
+                    let (raw, kind) = self.get(records, *field, at);
+                    let value = column.conversion.apply_typed(raw, kind).map_err(|reason| {
+                        (
+                            Some(self.fields[*field].clone()),
+                            format!("{}: {reason}", column.key),
+                        )
+                    })?;
                     if column.required && value == Value::Null {
                         return Err((
                             Some(self.fields[*field].clone()),
@@ -390,11 +594,19 @@ impl Mapping {
             .iter()
             .enumerate()
             .map(|(index, name)| {
-                let value = records
-                    .value(index, row)
-                    .map_or(serde_json::Value::Null, |v| {
+                let text = |v: Option<&str>| {
+                    v.map_or(serde_json::Value::Null, |v| {
                         serde_json::Value::String(v.to_owned())
-                    });
+                    })
+                };
+                let value = match self.shapes[index] {
+                    FieldShape::Single => text(records.value(index, row)),
+                    FieldShape::List => serde_json::Value::Array(
+                        (0..records.list_len(index, row))
+                            .map(|i| text(records.list_value(index, row, i)))
+                            .collect(),
+                    ),
+                };
                 (name.clone(), value)
             })
             .collect();
@@ -450,6 +662,7 @@ fn hex128(digest: &[u8]) -> String {
 mod tests {
     use super::*;
     use crate::pipeline::PipelineSpec;
+    use chrono::NaiveDate;
 
     /// Records as a test writes them: rows of optional strings.
     struct Rows(Vec<Vec<Option<&'static str>>>);
@@ -492,7 +705,7 @@ mod tests {
         }))
         .unwrap();
         let fields = ["CrimeRef", "Date", "PersonRef", "Surname", "Role"].map(String::from);
-        Mapping::compile(&spec.check().unwrap(), &fields).unwrap()
+        Mapping::compile(&spec.check().unwrap(), &fields, &[]).unwrap()
     }
 
     fn check(rows: Vec<Vec<Option<&'static str>>>) -> MappedBatch {
@@ -606,10 +819,176 @@ mod tests {
         }))
         .unwrap();
         let fields = ["Ref", "Surname"].map(String::from);
-        let errors = Mapping::compile(&spec.check().unwrap(), &fields).unwrap_err();
+        let errors = Mapping::compile(&spec.check().unwrap(), &fields, &[]).unwrap_err();
         assert_eq!(
             errors[0].to_string(),
             "entities.person.columns.family_name.field: no field \"Surnme\" in the file (it has \"Ref\", \"Surname\")"
+        );
+    }
+
+    /// A report with a repeated group of subjects, as an XML plugin sends it.
+    struct Reports {
+        ids: Vec<&'static str>,
+        names: Vec<Vec<Option<&'static str>>>,
+        roles: Vec<Vec<Option<&'static str>>>,
+    }
+
+    impl SourceRecords for Reports {
+        fn len(&self) -> usize {
+            self.ids.len()
+        }
+        fn value(&self, field: usize, row: usize) -> Option<&str> {
+            (field == 0).then(|| self.ids[row])
+        }
+        fn list_len(&self, field: usize, row: usize) -> usize {
+            match field {
+                1 => self.names[row].len(),
+                2 => self.roles[row].len(),
+                _ => 0,
+            }
+        }
+        fn list_value(&self, field: usize, row: usize, index: usize) -> Option<&str> {
+            match field {
+                1 => self.names[row].get(index).copied().flatten(),
+                2 => self.roles[row].get(index).copied().flatten(),
+                _ => None,
+            }
+        }
+        fn locator(&self, row: usize) -> &str {
+            ["/Feed/Report[1]", "/Feed/Report[2]"][row]
+        }
+        fn reject(&self, _row: usize) -> Option<&str> {
+            None
+        }
+        fn raw(&self, _row: usize) -> Option<&str> {
+            None
+        }
+    }
+
+    fn report_mapping() -> Mapping {
+        let spec: PipelineSpec = serde_json::from_value(serde_json::json!({
+            "agency": "nca", "dataset": "intel", "plugin": "xml", "source": { "path": "x.xml" },
+            "entities": {
+                "report": { "table": "events", "key": ["Id"], "columns": { "reference": "Id" } },
+                "subject": { "table": "persons", "key": ["Id", "Subject.Name"], "columns": {
+                    "family_name": "Subject.Name"
+                }}
+            },
+            "links": [{ "from": "subject", "to": "report", "columns": { "role": "Subject.Role" } }]
+        }))
+        .unwrap();
+        let fields = ["Id", "Subject.Name", "Subject.Role"].map(String::from);
+        let shapes = [FieldShape::Single, FieldShape::List, FieldShape::List];
+        Mapping::compile(&spec.check().unwrap(), &fields, &shapes).unwrap()
+    }
+
+    #[test]
+    fn a_repeated_group_yields_one_entity_and_link_per_element() {
+        let mapping = report_mapping();
+        let mut out = mapping.new_batch();
+        let reports = Reports {
+            ids: vec!["R1", "R2"],
+            names: vec![vec![Some("HOXHA"), Some("NGUYEN"), None], vec![Some("BEGA")]],
+            roles: vec![vec![Some("victim"), Some("suspect"), None], vec![]],
+        };
+        mapping.map_into(&reports, &mut out);
+        // R1: three subjects, the third empty (absent). R2: its role list is
+        // shorter than its name list: quarantined, naming the fields.
+        assert_eq!((out.read, out.loaded), (2, 1));
+        assert_eq!(out.entities[0].rows.len(), 1);
+        let subjects: Vec<_> = out.entities[1].rows.iter().map(|r| &r.values).collect();
+        assert_eq!(
+            subjects,
+            [
+                &vec![Value::Text("HOXHA".into())],
+                &vec![Value::Text("NGUYEN".into())]
+            ]
+        );
+        let report_key = &out.entities[0].rows[0].key;
+        let roles: Vec<_> = out
+            .links
+            .iter()
+            .map(|l| (&l.to_key == report_key, l.values[0].clone()))
+            .collect();
+        assert_eq!(
+            roles,
+            [
+                (true, Value::Text("victim".into())),
+                (true, Value::Text("suspect".into()))
+            ]
+        );
+        assert_eq!(
+            out.entities[1].rows[0].key,
+            entity_key("nca", "intel", "persons", ["R1", "HOXHA"])
+        );
+        let q = &out.quarantine[0];
+        assert_eq!(q.locator, "/Feed/Report[2]");
+        assert!(q.reason.contains("differ in length"), "{}", q.reason);
+        assert!(q.raw.contains("\"Subject.Name\":[\"BEGA\"]"), "{}", q.raw);
+    }
+
+    /// One row of typed cells, as a spreadsheet plugin sends it.
+    struct Cells(Vec<(Option<&'static str>, Kind)>);
+
+    impl SourceRecords for Cells {
+        fn len(&self) -> usize {
+            1
+        }
+        fn value(&self, field: usize, _row: usize) -> Option<&str> {
+            self.0[field].0
+        }
+        fn kind(&self, field: usize, _row: usize) -> Kind {
+            self.0[field].1
+        }
+        fn locator(&self, _row: usize) -> &str {
+            "Encounters!A7"
+        }
+        fn reject(&self, _row: usize) -> Option<&str> {
+            None
+        }
+        fn raw(&self, _row: usize) -> Option<&str> {
+            None
+        }
+    }
+
+    #[test]
+    fn typed_cells_convert_by_kind_and_error_cells_quarantine() {
+        let spec: PipelineSpec = serde_json::from_value(serde_json::json!({
+            "agency": "border-force", "dataset": "t", "plugin": "spreadsheet", "source": { "path": "x" },
+            "entities": { "person": { "table": "persons", "key": ["Ref"], "columns": {
+                "date_of_birth": "DOB", "family_name": "Name"
+            }}}
+        }))
+        .unwrap();
+        let fields = ["Ref", "DOB", "Name"].map(String::from);
+        let mapping = Mapping::compile(&spec.check().unwrap(), &fields, &[]).unwrap();
+        let run = |cells: Vec<(Option<&'static str>, Kind)>| {
+            let mut out = mapping.new_batch();
+            mapping.map_into(&Cells(cells), &mut out);
+            out
+        };
+        let out = run(vec![
+            (Some("7"), Kind::Number),
+            (Some("1995-03-02T00:00:00"), Kind::DateTime),
+            (Some("HOXHA"), Kind::Text),
+        ]);
+        let date = NaiveDate::from_ymd_opt(1995, 3, 2).unwrap();
+        assert_eq!(out.entities[0].rows[0].values[0], Value::Date(date));
+        let out = run(vec![
+            (Some("7"), Kind::Number),
+            (Some("34760"), Kind::Number),
+            (Some("#N/A at Encounters!C7"), Kind::Error),
+        ]);
+        assert_eq!(out.quarantine[0].field.as_deref(), Some("DOB"));
+        assert!(out.quarantine[0].reason.contains("is the cell formatted as a date"));
+        let out = run(vec![
+            (Some("7"), Kind::Number),
+            (None, Kind::Text),
+            (Some("#N/A at Encounters!C7"), Kind::Error),
+        ]);
+        assert_eq!(
+            out.quarantine[0].reason,
+            "entities.person.columns.family_name: error value #N/A at Encounters!C7 in the source"
         );
     }
 }

@@ -417,12 +417,6 @@ fn check_column(
         Some(ColumnType::Date) => {
             if formats.is_empty() && table.contains_key("format") {
                 None
-            } else if formats.is_empty() {
-                errors.push(SpecError::new(
-                    format!("{key}.format"),
-                    "a date needs an explicit format, such as \"%d/%m/%Y\"",
-                ));
-                None
             } else {
                 for format in &formats {
                     if let Err(message) = check_date_format(format) {
@@ -527,15 +521,11 @@ mod tests {
     }
 
     #[test]
-    fn dates_need_a_full_explicit_format() {
+    fn date_formats_must_name_a_full_date() {
         let mut json = base();
+        // No format: ISO 8601 text and typed date cells only.
         json["entities"]["person"]["columns"]["date_of_birth"] = "DOB".into();
-        assert_eq!(
-            errors(&spec(json.clone())),
-            [
-                "entities.person.columns.date_of_birth.format: a date needs an explicit format, such as \"%d/%m/%Y\""
-            ]
-        );
+        assert_eq!(errors(&spec(json.clone())), Vec::<String>::new());
         json["entities"]["person"]["columns"]["date_of_birth"] =
             serde_json::json!({ "field": "DOB", "format": "%m/%Y" });
         assert_eq!(

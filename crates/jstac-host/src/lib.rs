@@ -10,12 +10,14 @@ use std::path::{Path, PathBuf};
 
 use arrow_array::cast::AsArray;
 use arrow_array::ffi_stream::RecordBatchStreamReader;
-use arrow_array::{Array, RecordBatch, RecordBatchReader, StringArray};
+use arrow_array::{Array, ListArray, RecordBatch, RecordBatchReader, StringArray, UInt8Array};
 use arrow_schema::DataType;
 use jstac_abi::{
-    ABI_MAJOR, ABI_MINOR, ByteSlice, ENTRY_SYMBOL, FFI_ArrowArrayStream, Handshake, LOCATOR_COLUMN,
-    MAGIC, OpenRequest, OwnedString, PluginDescriptor, RAW_COLUMN, REJECT_COLUMN, STATUS_OK,
+    ABI_MAJOR, ABI_MINOR, ByteSlice, ENTRY_SYMBOL, FFI_ArrowArrayStream, Handshake, KIND_CHILD,
+    LOCATOR_COLUMN, MAGIC, OpenRequest, OwnedString, PluginDescriptor, RAW_COLUMN, REJECT_COLUMN,
+    STATUS_OK, TEXT_CHILD, ValueKind,
 };
+use jstac_core::{FieldShape, Kind};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -290,7 +292,38 @@ pub struct RecordStream {
     path: PathBuf,
     reader: RecordBatchStreamReader,
     fields: Vec<String>,
+    layouts: Vec<Layout>,
     failed: bool,
+}
+
+/// How a field column is laid out (ABI 1.1; see `jstac_abi`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// `Utf8`.
+    Text,
+    /// `Struct<kind: UInt8, text: Utf8>`.
+    Typed,
+    /// `List<Utf8>`.
+    List,
+}
+
+impl Layout {
+    fn of(data_type: &DataType) -> Option<Layout> {
+        match data_type {
+            DataType::Utf8 => Some(Layout::Text),
+            DataType::Struct(children)
+                if children.len() == 2
+                    && children[0].name() == KIND_CHILD
+                    && children[0].data_type() == &DataType::UInt8
+                    && children[1].name() == TEXT_CHILD
+                    && children[1].data_type() == &DataType::Utf8 =>
+            {
+                Some(Layout::Typed)
+            }
+            DataType::List(item) if item.data_type() == &DataType::Utf8 => Some(Layout::List),
+            _ => None,
+        }
+    }
 }
 
 impl RecordStream {
@@ -313,20 +346,23 @@ impl RecordStream {
             )));
         }
         let mut fields = Vec::with_capacity(n - 3);
+        let mut layouts = Vec::with_capacity(n - 3);
         for field in &schema.fields()[..n - 3] {
-            if field.data_type() != &DataType::Utf8 {
-                return Err(bad(format!(
-                    "plugin field {:?} has type {}; this runner reads text (Utf8) columns",
+            let layout = Layout::of(field.data_type()).ok_or_else(|| {
+                bad(format!(
+                    "plugin field {:?} has type {}; this runner reads Utf8, Struct<kind: UInt8, text: Utf8> and List<Utf8> columns",
                     field.name(),
                     field.data_type()
-                )));
-            }
+                ))
+            })?;
+            fields.push(field.name().clone());
+            layouts.push(layout);
         }
-        fields.extend(schema.fields()[..n - 3].iter().map(|f| f.name().clone()));
         Ok(RecordStream {
             path: path.to_owned(),
             reader,
             fields,
+            layouts,
             failed: false,
         })
     }
@@ -336,6 +372,17 @@ impl RecordStream {
         &self.fields
     }
 
+    /// Whether each field holds one value or a repeated group's list.
+    pub fn shapes(&self) -> Vec<FieldShape> {
+        self.layouts
+            .iter()
+            .map(|layout| match layout {
+                Layout::List => FieldShape::List,
+                Layout::Text | Layout::Typed => FieldShape::Single,
+            })
+            .collect()
+    }
+
     /// The next batch, an error if the plugin failed, or `None` at the end.
     pub fn next_batch(&mut self) -> Option<Result<SourceBatch, ReadError>> {
         if self.failed {
@@ -343,7 +390,13 @@ impl RecordStream {
         }
         let outcome = self.reader.next()?;
         Some(match outcome {
-            Ok(batch) => Ok(SourceBatch::new(batch, self.fields.len())),
+            Ok(batch) => SourceBatch::new(batch, &self.layouts).map_err(|message| {
+                self.failed = true;
+                ReadError::Stream {
+                    path: self.path.clone(),
+                    message,
+                }
+            }),
             Err(error) => {
                 self.failed = true;
                 Err(ReadError::Stream {
@@ -368,21 +421,66 @@ fn strip_arrow_prefix(message: &str) -> String {
 
 /// One batch of records from a plugin, with typed access to its columns.
 pub struct SourceBatch {
-    values: Vec<StringArray>,
+    values: Vec<Column>,
     locator: StringArray,
     reject: StringArray,
     raw: StringArray,
 }
 
+enum Column {
+    Text(StringArray),
+    Typed {
+        kinds: UInt8Array,
+        text: StringArray,
+    },
+    List {
+        lists: ListArray,
+        items: StringArray,
+    },
+}
+
 impl SourceBatch {
-    fn new(batch: RecordBatch, n_fields: usize) -> Self {
-        let column = |index: usize| batch.column(index).as_string::<i32>().clone();
-        SourceBatch {
-            values: (0..n_fields).map(column).collect(),
-            locator: column(n_fields),
-            reject: column(n_fields + 1),
-            raw: column(n_fields + 2),
+    fn new(batch: RecordBatch, layouts: &[Layout]) -> Result<Self, String> {
+        let n_fields = layouts.len();
+        if batch.num_columns() != n_fields + 3 {
+            return Err(format!(
+                "plugin sent a batch of {} columns; its schema has {}",
+                batch.num_columns(),
+                n_fields + 3
+            ));
         }
+        let text = |index: usize| batch.column(index).as_string::<i32>().clone();
+        let mut values = Vec::with_capacity(n_fields);
+        for (index, layout) in layouts.iter().enumerate() {
+            values.push(match layout {
+                Layout::Text => Column::Text(text(index)),
+                Layout::Typed => {
+                    let typed = batch.column(index).as_struct();
+                    let kinds = typed.column(0).as_primitive().clone();
+                    // The struct's own nulls mark missing values.
+                    let text = match typed.nulls() {
+                        Some(nulls) => {
+                            let own = typed.column(1).as_string::<i32>();
+                            let merged = arrow_buffer::NullBuffer::union(Some(nulls), own.nulls());
+                            StringArray::new(own.offsets().clone(), own.values().clone(), merged)
+                        }
+                        None => typed.column(1).as_string::<i32>().clone(),
+                    };
+                    Column::Typed { kinds, text }
+                }
+                Layout::List => {
+                    let lists = batch.column(index).as_list::<i32>().clone();
+                    let items = lists.values().as_string::<i32>().clone();
+                    Column::List { lists, items }
+                }
+            });
+        }
+        Ok(SourceBatch {
+            values,
+            locator: text(n_fields),
+            reject: text(n_fields + 1),
+            raw: text(n_fields + 2),
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -393,11 +491,54 @@ impl SourceBatch {
         self.len() == 0
     }
 
-    /// The value of source field `field` in record `row` (`None` if missing).
+    /// The value of source field `field` in record `row` (`None` if missing
+    /// or a list field).
     #[inline]
     pub fn value(&self, field: usize, row: usize) -> Option<&str> {
-        let column = &self.values[field];
+        let column = match &self.values[field] {
+            Column::Text(column) | Column::Typed { text: column, .. } => column,
+            Column::List { .. } => return None,
+        };
         (!column.is_null(row)).then(|| column.value(row))
+    }
+
+    /// What a typed field's value is; text for text fields. A kind this
+    /// runner does not know is treated as an error value.
+    #[inline]
+    pub fn kind(&self, field: usize, row: usize) -> Kind {
+        match &self.values[field] {
+            Column::Typed { kinds, .. } => match ValueKind::from_u8(kinds.value(row)) {
+                Some(ValueKind::Text) => Kind::Text,
+                Some(ValueKind::Number) => Kind::Number,
+                Some(ValueKind::Boolean) => Kind::Boolean,
+                Some(ValueKind::Date) => Kind::Date,
+                Some(ValueKind::DateTime) => Kind::DateTime,
+                Some(ValueKind::Duration) => Kind::Duration,
+                Some(ValueKind::Error) | None => Kind::Error,
+            },
+            Column::Text(_) | Column::List { .. } => Kind::Text,
+        }
+    }
+
+    /// The number of elements of list field `field` in record `row`.
+    #[inline]
+    pub fn list_len(&self, field: usize, row: usize) -> usize {
+        match &self.values[field] {
+            Column::List { lists, .. } if !lists.is_null(row) => lists.value_length(row) as usize,
+            _ => 0,
+        }
+    }
+
+    /// Element `index` of list field `field` in record `row`.
+    #[inline]
+    pub fn list_value(&self, field: usize, row: usize, index: usize) -> Option<&str> {
+        match &self.values[field] {
+            Column::List { lists, items } if index < self.list_len(field, row) => {
+                let at = lists.value_offsets()[row] as usize + index;
+                (!items.is_null(at)).then(|| items.value(at))
+            }
+            _ => None,
+        }
     }
 
     /// Where record `row` is in its file.
@@ -424,6 +565,15 @@ impl jstac_core::SourceRecords for SourceBatch {
     }
     fn value(&self, field: usize, row: usize) -> Option<&str> {
         SourceBatch::value(self, field, row)
+    }
+    fn kind(&self, field: usize, row: usize) -> Kind {
+        SourceBatch::kind(self, field, row)
+    }
+    fn list_len(&self, field: usize, row: usize) -> usize {
+        SourceBatch::list_len(self, field, row)
+    }
+    fn list_value(&self, field: usize, row: usize, index: usize) -> Option<&str> {
+        SourceBatch::list_value(self, field, row, index)
     }
     fn locator(&self, row: usize) -> &str {
         SourceBatch::locator(self, row)

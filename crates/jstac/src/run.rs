@@ -286,7 +286,7 @@ async fn load_file(
     let mut stream = plugin
         .open(file, &pipeline.spec.source.options, ctx.settings.batch_size)
         .map_err(|e| classify(&e))?;
-    let mapping = Mapping::compile(&pipeline.checked, stream.fields()).map_err(|errors| {
+    let mapping = Mapping::compile(&pipeline.checked, stream.fields(), &stream.shapes()).map_err(|errors| {
         let mut errors = PipelineErrors::from_spec(&pipeline.path, errors);
         for error in &mut errors.errors {
             error.push_str(&format!(" [reading {}]", file.display()));
