@@ -15,6 +15,6 @@ pub mod pipeline;
 pub use catalog::{ColumnType, LINKS, TABLES, TableDef};
 pub use convert::{Kind, Value};
 pub use mapping::{
-    EntityRows, FieldShape, LinkRow, MappedBatch, Mapping, QuarantineEntry, SourceRecords,
+    EntityRows, FieldShape, Key, LinkRow, MappedBatch, Mapping, QuarantineEntry, SourceRecords,
 };
 pub use pipeline::{PipelineSpec, SpecError};

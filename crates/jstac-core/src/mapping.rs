@@ -1,8 +1,6 @@
 //! A checked pipeline compiled against one file's fields, and the per-record
 //! work: convert, key, and either emit rows or quarantine the record whole.
 
-use std::fmt::Write as _;
-
 use sha2::{Digest, Sha256};
 
 use crate::catalog::TableDef;
@@ -113,6 +111,10 @@ struct At {
     element: Option<usize>,
 }
 
+/// An entity row a record yielded: its key, and its element of a repeated
+/// group (`None` for a record's single row).
+type Emitted = (Key, Option<usize>);
+
 /// The error of one record: the field at fault, if any, and the reason.
 type RecordError = (Option<String>, String);
 
@@ -125,9 +127,41 @@ pub struct EntityRows {
     pub rows: Vec<EntityRow>,
 }
 
+/// A stable key: 128 bits of SHA-256 (see [`entity_key`]). Stored and
+/// shown as 32 lower-case hex digits, whose order is the order of the bytes.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key([u8; 16]);
+
+impl Key {
+    /// The key as 32 lower-case hex digits (ASCII), without allocating.
+    pub fn hex(&self) -> [u8; 32] {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 32];
+        for (i, byte) in self.0.iter().enumerate() {
+            out[2 * i] = DIGITS[usize::from(byte >> 4)];
+            out[2 * i + 1] = DIGITS[usize::from(byte & 0x0f)];
+        }
+        out
+    }
+}
+
+impl std::fmt::Display for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hex = self.hex();
+        // Hex digits are ASCII.
+        f.write_str(std::str::from_utf8(&hex).map_err(|_| std::fmt::Error)?)
+    }
+}
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Key({self})")
+    }
+}
+
 #[derive(Debug)]
 pub struct EntityRow {
-    pub key: String,
+    pub key: Key,
     /// Index into [`MappedBatch::locators`].
     pub record: usize,
     pub values: Vec<Value>,
@@ -138,11 +172,11 @@ pub struct EntityRow {
 pub struct LinkRow {
     /// Index of the link rule (and of [`MappedBatch::link_columns`]).
     pub rule: usize,
-    pub key: String,
+    pub key: Key,
     pub from_table: &'static str,
-    pub from_key: String,
+    pub from_key: Key,
     pub to_table: &'static str,
-    pub to_key: String,
+    pub to_key: Key,
     pub record: usize,
     pub values: Vec<Value>,
 }
@@ -277,8 +311,9 @@ impl Mapping {
             if reads_list && !repeated(link.from) && !repeated(link.to) {
                 errors.push(SpecError {
                     key: format!("links[{index}].columns"),
-                    message: "reads a repeated-group field, but neither end of the link is repeated"
-                        .to_owned(),
+                    message:
+                        "reads a repeated-group field, but neither end of the link is repeated"
+                            .to_owned(),
                 });
             }
         }
@@ -346,7 +381,7 @@ impl Mapping {
     /// Maps every record of `records` into `out`. A record either yields all
     /// its rows or goes to quarantine whole.
     pub fn map_into<R: SourceRecords + ?Sized>(&self, records: &R, out: &mut MappedBatch) {
-        let mut keys: Vec<Vec<(String, Option<usize>)>> = vec![Vec::new(); self.entities.len()];
+        let mut keys: Vec<Vec<Emitted>> = vec![Vec::new(); self.entities.len()];
         for row in 0..records.len() {
             out.read += 1;
             if let Some(reason) = records.reject(row) {
@@ -380,6 +415,11 @@ impl Mapping {
                 }
             }
         }
+        // An extract names a crime on each of its rows: of adjacent rows with
+        // one key only the last is kept, as the upsert would keep it.
+        for entity in &mut out.entities {
+            keep_last_of_runs(&mut entity.rows);
+        }
     }
 
     fn map_record<R: SourceRecords + ?Sized>(
@@ -388,7 +428,7 @@ impl Mapping {
         row: usize,
         record: usize,
         out: &mut MappedBatch,
-        keys: &mut [Vec<(String, Option<usize>)>],
+        keys: &mut [Vec<Emitted>],
     ) -> Result<(), RecordError> {
         for (index, entity) in self.entities.iter().enumerate() {
             keys[index].clear();
@@ -433,19 +473,18 @@ impl Mapping {
         }
         for (rule, link) in self.links.iter().enumerate() {
             let (from, to) = (&keys[link.from], &keys[link.to]);
-            let pairs: Vec<(&(String, Option<usize>), &(String, Option<usize>))> =
-                match (from.first(), to.first()) {
-                    (None, _) | (_, None) => continue,
-                    // Both repeated: element i of one goes with element i of the other.
-                    (Some((_, Some(_))), Some((_, Some(_)))) => from
-                        .iter()
-                        .filter_map(|f| to.iter().find(|t| t.1 == f.1).map(|t| (f, t)))
-                        .collect(),
-                    _ => from
-                        .iter()
-                        .flat_map(|f| to.iter().map(move |t| (f, t)))
-                        .collect(),
-                };
+            let pairs: Vec<(&Emitted, &Emitted)> = match (from.first(), to.first()) {
+                (None, _) | (_, None) => continue,
+                // Both repeated: element i of one goes with element i of the other.
+                (Some((_, Some(_))), Some((_, Some(_)))) => from
+                    .iter()
+                    .filter_map(|f| to.iter().find(|t| t.1 == f.1).map(|t| (f, t)))
+                    .collect(),
+                _ => from
+                    .iter()
+                    .flat_map(|f| to.iter().map(move |t| (f, t)))
+                    .collect(),
+            };
             for ((from_key, from_element), (to_key, to_element)) in pairs {
                 let at = At {
                     row,
@@ -460,9 +499,9 @@ impl Mapping {
                     rule,
                     key: link_key(from_key, to_key, role),
                     from_table: self.entities[link.from].table.name,
-                    from_key: from_key.clone(),
+                    from_key: *from_key,
                     to_table: self.entities[link.to].table.name,
-                    to_key: to_key.clone(),
+                    to_key: *to_key,
                     record,
                     values,
                 });
@@ -481,7 +520,7 @@ impl Mapping {
         at: At,
         record: usize,
         out: &mut MappedBatch,
-    ) -> Result<Option<String>, RecordError> {
+    ) -> Result<Option<Key>, RecordError> {
         let mut key_values: Vec<Option<&str>> = Vec::with_capacity(entity.key_fields.len());
         for &field in &entity.key_fields {
             let (value, kind) = self.get(records, field, at);
@@ -531,7 +570,7 @@ impl Mapping {
         );
         let values = self.convert_columns(&entity.columns, records, at)?;
         out.entities[index].rows.push(EntityRow {
-            key: key.clone(),
+            key,
             record,
             values,
         });
@@ -614,6 +653,18 @@ impl Mapping {
     }
 }
 
+/// Drops every row whose key is the same as the next row's.
+fn keep_last_of_runs(rows: &mut Vec<EntityRow>) {
+    if rows.windows(2).all(|pair| pair[0].key != pair[1].key) {
+        return;
+    }
+    let keep: Vec<bool> = (0..rows.len())
+        .map(|i| rows.get(i + 1).is_none_or(|next| next.key != rows[i].key))
+        .collect();
+    let mut keep = keep.into_iter();
+    rows.retain(|_| keep.next().unwrap_or(true));
+}
+
 /// The stable key of an entity: the first 128 bits, in hex, of
 /// `SHA-256(agency ␟ dataset ␟ table ␟ key value 1 ␟ key value 2 …)`, where ␟
 /// is the unit separator U+001F and each key value is the source value with
@@ -624,7 +675,7 @@ pub fn entity_key<'a>(
     dataset: &str,
     table: &str,
     values: impl IntoIterator<Item = &'a str>,
-) -> String {
+) -> Key {
     let mut hasher = Sha256::new();
     for part in [agency, dataset, table] {
         hasher.update(part.as_bytes());
@@ -636,26 +687,25 @@ pub fn entity_key<'a>(
         }
         hasher.update(value.as_bytes());
     }
-    hex128(&hasher.finalize())
+    key128(&hasher.finalize())
 }
 
 /// The stable key of a link: `SHA-256("link" ␟ from key ␟ to key ␟ role)`, as above.
-pub fn link_key(from_key: &str, to_key: &str, role: &str) -> String {
+pub fn link_key(from_key: &Key, to_key: &Key, role: &str) -> Key {
     let mut hasher = Sha256::new();
-    for part in ["link", from_key, to_key] {
-        hasher.update(part.as_bytes());
+    hasher.update(b"link\x1f");
+    for key in [from_key, to_key] {
+        hasher.update(key.hex());
         hasher.update([0x1f]);
     }
     hasher.update(role.as_bytes());
-    hex128(&hasher.finalize())
+    key128(&hasher.finalize())
 }
 
-fn hex128(digest: &[u8]) -> String {
-    let mut text = String::with_capacity(32);
-    for byte in &digest[..16] {
-        let _ = write!(text, "{byte:02x}");
-    }
-    text
+fn key128(digest: &[u8]) -> Key {
+    let mut key = [0u8; 16];
+    key.copy_from_slice(&digest[..16]);
+    Key(key)
 }
 
 #[cfg(test)]
@@ -888,7 +938,10 @@ mod tests {
         let mut out = mapping.new_batch();
         let reports = Reports {
             ids: vec!["R1", "R2"],
-            names: vec![vec![Some("HOXHA"), Some("NGUYEN"), None], vec![Some("BEGA")]],
+            names: vec![
+                vec![Some("HOXHA"), Some("NGUYEN"), None],
+                vec![Some("BEGA")],
+            ],
             roles: vec![vec![Some("victim"), Some("suspect"), None], vec![]],
         };
         mapping.map_into(&reports, &mut out);
@@ -980,7 +1033,11 @@ mod tests {
             (Some("#N/A at Encounters!C7"), Kind::Error),
         ]);
         assert_eq!(out.quarantine[0].field.as_deref(), Some("DOB"));
-        assert!(out.quarantine[0].reason.contains("is the cell formatted as a date"));
+        assert!(
+            out.quarantine[0]
+                .reason
+                .contains("is the cell formatted as a date")
+        );
         let out = run(vec![
             (Some("7"), Kind::Number),
             (None, Kind::Text),

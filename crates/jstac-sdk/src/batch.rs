@@ -5,9 +5,7 @@ use arrow_array::builder::{ListBuilder, StringBuilder, UInt8Builder};
 use arrow_array::{ArrayRef, RecordBatch, StructArray};
 use arrow_buffer::NullBufferBuilder;
 use arrow_schema::{ArrowError, DataType, Field, Fields, Schema, SchemaRef};
-use jstac_abi::{
-    KIND_CHILD, LOCATOR_COLUMN, RAW_COLUMN, REJECT_COLUMN, TEXT_CHILD, ValueKind,
-};
+use jstac_abi::{KIND_CHILD, LOCATOR_COLUMN, RAW_COLUMN, REJECT_COLUMN, TEXT_CHILD, ValueKind};
 
 /// What a source field holds; declared once per field by
 /// [`RecordReader::field_kind`](crate::RecordReader::field_kind).
@@ -64,9 +62,9 @@ impl Column {
                 text: StringBuilder::with_capacity(capacity, capacity * 16),
                 nulls: NullBufferBuilder::new(capacity),
             },
-            FieldKind::List => Column::List(
-                ListBuilder::new(StringBuilder::new()).with_field(list_item()),
-            ),
+            FieldKind::List => {
+                Column::List(ListBuilder::new(StringBuilder::new()).with_field(list_item()))
+            }
         }
     }
 
@@ -183,7 +181,10 @@ pub struct BatchBuilder {
 impl BatchBuilder {
     pub(crate) fn new(kinds: &[FieldKind], capacity: usize) -> Self {
         BatchBuilder {
-            fields: kinds.iter().map(|&kind| Column::new(kind, capacity)).collect(),
+            fields: kinds
+                .iter()
+                .map(|&kind| Column::new(kind, capacity))
+                .collect(),
             locator: StringBuilder::with_capacity(capacity, capacity * 10),
             reject: StringBuilder::new(),
             raw: StringBuilder::new(),

@@ -5,6 +5,7 @@
 //! ([`FileLoad`]): the file's ledger row, its rows and its quarantine commit
 //! together or not at all.
 
+mod bulk;
 mod load;
 mod read;
 
@@ -14,7 +15,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
-pub use load::{FileLoad, FileStart, FileSummary};
+pub use load::{CHUNK_RECORDS, FileLoad, FileStart, FileSummary};
 pub use read::{QuarantineRow, QueryResult, RunRow};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -36,6 +37,8 @@ pub enum WarehouseError {
     UnsupportedUrl(String),
     #[error("{0}")]
     Sql(#[from] sqlx::Error),
+    #[error("warehouse: {0}")]
+    Sqlite(String),
 }
 
 pub type Result<T, E = WarehouseError> = std::result::Result<T, E>;

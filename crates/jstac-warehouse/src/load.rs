@@ -1,16 +1,11 @@
 //! Transactional loads: one file, one transaction.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use jstac_core::{Key, MappedBatch, Value};
+use sqlx::Transaction;
+use sqlx::sqlite::Sqlite;
 
-use jstac_core::{MappedBatch, Value};
-use sqlx::sqlite::{Sqlite, SqliteArguments};
-use sqlx::{AssertSqlSafe, Transaction};
-
+use crate::bulk::{Handle, Param, Row};
 use crate::{Result, Warehouse};
-
-/// Most rows one multi-row INSERT carries (SQLite allows 32,766 parameters).
-const MAX_ROWS_PER_STATEMENT: usize = 256;
 
 /// Counts for one file; always `read = loaded + quarantined`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -34,10 +29,18 @@ pub struct FileLoad {
     tx: Transaction<'static, Sqlite>,
     run_id: i64,
     file_id: i64,
-    agency: Arc<str>,
-    dataset: Arc<str>,
-    statements: HashMap<(&'static str, Vec<&'static str>, usize), String>,
+    /// `'agency', 'dataset', run, run, file`: the SQL literals every entity
+    /// and link row starts with.
+    constants: String,
+    /// Mapped batches not yet written, and the records they hold.
+    pending: Vec<MappedBatch>,
+    pending_records: usize,
 }
+
+/// Records gathered before rows are sorted by key and written. Writing in
+/// key order turns random B-tree inserts into a sweep (measured: see
+/// ARCHITECTURE.md); the bound keeps memory flat whatever the file size.
+pub const CHUNK_RECORDS: usize = 65_536;
 
 impl std::fmt::Debug for FileLoad {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -82,9 +85,14 @@ impl Warehouse {
             tx,
             run_id: file.run_id,
             file_id,
-            agency: Arc::from(file.agency),
-            dataset: Arc::from(file.dataset),
-            statements: HashMap::new(),
+            constants: format!(
+                "{}, {}, {run}, {run}, {file_id}",
+                sql_text(file.agency),
+                sql_text(file.dataset),
+                run = file.run_id,
+            ),
+            pending: Vec::new(),
+            pending_records: 0,
         })
     }
 }
@@ -94,105 +102,72 @@ impl FileLoad {
         self.file_id
     }
 
-    /// Writes one mapped batch: entity rows upserted by stable key, links,
-    /// and quarantine entries.
+    /// Takes one mapped batch: entity rows upserted by stable key, links,
+    /// and quarantine entries. Rows are written in key order a chunk at a
+    /// time, through the bulk path (see `bulk.rs`).
     pub async fn write(&mut self, batch: MappedBatch) -> Result<()> {
-        let MappedBatch {
-            locators,
-            entities,
-            link_columns,
-            links,
-            quarantine,
-            ..
-        } = batch;
-        let mut locators: Vec<Option<String>> = locators.into_iter().map(Some).collect();
-        // A locator is shared by every row of its record; the last user takes it.
-        let mut uses = vec![0u32; locators.len()];
-        for entity in &entities {
-            for row in &entity.rows {
-                uses[row.record] += 1;
-            }
-        }
-        for link in &links {
-            uses[link.record] += 1;
-        }
-        let mut take_locator = |record: usize| -> String {
-            uses[record] -= 1;
-            if uses[record] == 0 {
-                locators[record].take().unwrap_or_default()
-            } else {
-                locators[record].clone().unwrap_or_default()
-            }
-        };
-
-        for entity in entities {
-            let table = entity.table;
-            for chunk in chunks(entity.rows, MAX_ROWS_PER_STATEMENT) {
-                let sql =
-                    self.entity_sql(table.name, table.key_column, &entity.columns, chunk.len());
-                let mut args = SqliteArguments::default();
-                for row in chunk {
-                    self.add_constants(&mut args);
-                    add(&mut args, row.key);
-                    add(&mut args, take_locator(row.record));
-                    for value in row.values {
-                        bind_value(&mut args, value);
-                    }
-                }
-                sqlx::query_with(AssertSqlSafe(sql), args)
-                    .execute(&mut *self.tx)
-                    .await?;
-            }
-        }
-
-        // Links are grouped by rule: each rule maps its own columns.
-        let mut by_rule: Vec<Vec<jstac_core::LinkRow>> =
-            link_columns.iter().map(|_| Vec::new()).collect();
-        for link in links {
-            by_rule[link.rule].push(link);
-        }
-        for (columns, group) in link_columns.iter().zip(by_rule) {
-            for chunk in chunks(group, MAX_ROWS_PER_STATEMENT) {
-                let sql = self.link_sql(columns, chunk.len());
-                let mut args = SqliteArguments::default();
-                for link in chunk {
-                    self.add_constants(&mut args);
-                    add(&mut args, link.key);
-                    add(&mut args, take_locator(link.record));
-                    add(&mut args, link.from_table);
-                    add(&mut args, link.from_key);
-                    add(&mut args, link.to_table);
-                    add(&mut args, link.to_key);
-                    for value in link.values {
-                        bind_value(&mut args, value);
-                    }
-                }
-                sqlx::query_with(AssertSqlSafe(sql), args)
-                    .execute(&mut *self.tx)
-                    .await?;
-            }
-        }
-
-        for chunk in chunks(quarantine, MAX_ROWS_PER_STATEMENT) {
-            let sql = self.quarantine_sql(chunk.len());
-            let mut args = SqliteArguments::default();
-            for entry in chunk {
-                add(&mut args, self.run_id);
-                add(&mut args, self.file_id);
-                add(&mut args, entry.locator);
-                add(&mut args, entry.field);
-                add(&mut args, entry.reason);
-                add(&mut args, entry.raw);
-            }
-            sqlx::query_with(AssertSqlSafe(sql), args)
-                .execute(&mut *self.tx)
-                .await?;
+        self.pending_records += batch.read as usize;
+        self.pending.push(batch);
+        if self.pending_records >= CHUNK_RECORDS {
+            self.flush().await?;
         }
         Ok(())
     }
 
+    async fn flush(&mut self) -> Result<()> {
+        let batches = std::mem::take(&mut self.pending);
+        self.pending_records = 0;
+        let Some(first) = batches.first() else {
+            return Ok(());
+        };
+        // Every batch of a file comes from one mapping: same tables, columns.
+        let entity_sql: Vec<String> = first
+            .entities
+            .iter()
+            .map(|e| {
+                let fixed = [e.table.key_column, "source_locator"];
+                upsert_sql(
+                    e.table.name,
+                    e.table.key_column,
+                    &self.constants,
+                    &fixed,
+                    &e.columns,
+                )
+            })
+            .collect();
+        let link_sql: Vec<String> = first
+            .link_columns
+            .iter()
+            .map(|columns| {
+                let fixed = [
+                    "link_key",
+                    "source_locator",
+                    "from_table",
+                    "from_key",
+                    "to_table",
+                    "to_key",
+                ];
+                upsert_sql("links", "link_key", &self.constants, &fixed, columns)
+            })
+            .collect();
+        let quarantine_sql = format!(
+            "INSERT INTO quarantine (run_id, file_id, locator, field, reason, raw_record) \
+             VALUES ({}, {}, ?, ?, ?, ?)",
+            self.run_id, self.file_id
+        );
+
+        let mut locked = self.tx.lock_handle().await?;
+        let handle = Handle::new(&mut locked);
+        let written = write_chunk(&handle, &batches, &entity_sql, &link_sql, &quarantine_sql);
+        // Freeing a chunk's many small strings is 5% of a load: another
+        // thread does it while this one goes on writing.
+        std::thread::spawn(move || drop(batches));
+        written
+    }
+
     /// Records the file's counts and commits everything it wrote.
     pub async fn commit(mut self, summary: FileSummary) -> Result<()> {
+        self.flush().await?;
         sqlx::query(
             "UPDATE source_files SET records_read = ?, records_loaded = ?, records_quarantined = ?
              WHERE file_id = ?",
@@ -212,73 +187,154 @@ impl FileLoad {
         self.tx.rollback().await?;
         Ok(())
     }
+}
 
-    /// Agency, dataset, run (first and last seen) and file: the columns every
-    /// entity and link row starts with.
-    fn add_constants(&self, args: &mut SqliteArguments) {
-        add(args, self.agency.clone());
-        add(args, self.dataset.clone());
-        add(args, self.run_id);
-        add(args, self.run_id);
-        add(args, self.file_id);
+/// Writes a chunk's rows through prepared single-row statements, each
+/// table's rows in key order; of rows sharing a key (a crime named on
+/// several rows of an extract) only the last is written, as the upsert
+/// would have overwritten the others with it anyway.
+fn write_chunk(
+    handle: &Handle<'_>,
+    batches: &[MappedBatch],
+    entity_sql: &[String],
+    link_sql: &[String],
+    quarantine_sql: &str,
+) -> Result<()> {
+    let mut dates = Vec::new();
+    for (index, sql) in entity_sql.iter().enumerate() {
+        let rows = in_key_order(batches.iter().flat_map(|batch| {
+            batch.entities[index]
+                .rows
+                .iter()
+                .map(move |row| (row.key, (row, batch)))
+        }));
+        let mut statement = handle.prepare(sql)?;
+        for (row, batch) in rows {
+            format_dates(&row.values, &mut dates);
+            let key = row.key.hex();
+            let mut bound = statement.row();
+            bound
+                .bind(Param::Ascii(&key))?
+                .bind(Param::Text(&batch.locators[row.record]))?;
+            bind_values(&mut bound, &row.values, &dates)?;
+            bound.run()?;
+        }
     }
-
-    fn entity_sql(
-        &mut self,
-        table: &'static str,
-        key_column: &'static str,
-        columns: &[&'static str],
-        rows: usize,
-    ) -> String {
-        self.statements
-            .entry((table, columns.to_vec(), rows))
-            .or_insert_with(|| {
-                let fixed = [key_column, "source_locator"];
-                upsert_sql(table, key_column, &fixed, columns, rows)
-            })
-            .clone()
+    let links = in_key_order(batches.iter().flat_map(|batch| {
+        batch
+            .links
+            .iter()
+            .map(move |link| (link.key, (link, batch)))
+    }));
+    let mut statements = link_sql
+        .iter()
+        .map(|sql| handle.prepare(sql))
+        .collect::<Result<Vec<_>>>()?;
+    for (link, batch) in links {
+        format_dates(&link.values, &mut dates);
+        let keys = [link.key.hex(), link.from_key.hex(), link.to_key.hex()];
+        let mut bound = statements[link.rule].row();
+        bound
+            .bind(Param::Ascii(&keys[0]))?
+            .bind(Param::Text(&batch.locators[link.record]))?
+            .bind(Param::Text(link.from_table))?
+            .bind(Param::Ascii(&keys[1]))?
+            .bind(Param::Text(link.to_table))?
+            .bind(Param::Ascii(&keys[2]))?;
+        bind_values(&mut bound, &link.values, &dates)?;
+        bound.run()?;
     }
-
-    fn link_sql(&mut self, columns: &[&'static str], rows: usize) -> String {
-        self.statements
-            .entry(("links", columns.to_vec(), rows))
-            .or_insert_with(|| {
-                let fixed = [
-                    "link_key",
-                    "source_locator",
-                    "from_table",
-                    "from_key",
-                    "to_table",
-                    "to_key",
-                ];
-                upsert_sql("links", "link_key", &fixed, columns, rows)
-            })
-            .clone()
+    let mut statement = None;
+    for entry in batches.iter().flat_map(|batch| &batch.quarantine) {
+        let statement = match &mut statement {
+            Some(statement) => statement,
+            None => statement.insert(handle.prepare(quarantine_sql)?),
+        };
+        let mut bound = statement.row();
+        bound
+            .bind(Param::Text(&entry.locator))?
+            .bind(entry.field.as_deref().map_or(Param::Null, Param::Text))?
+            .bind(Param::Text(&entry.reason))?
+            .bind(Param::Text(&entry.raw))?;
+        bound.run()?;
     }
+    Ok(())
+}
 
-    fn quarantine_sql(&mut self, rows: usize) -> String {
-        self.statements
-            .entry(("quarantine", Vec::new(), rows))
-            .or_insert_with(|| {
-                let mut sql = String::from(
-                    "INSERT INTO quarantine (run_id, file_id, locator, field, reason, raw_record) VALUES ",
-                );
-                push_rows(&mut sql, 6, rows);
-                sql
-            })
-            .clone()
+/// Items sorted by key, keeping of each key only the last in arrival order.
+fn in_key_order<T>(items: impl Iterator<Item = (Key, T)>) -> Vec<T> {
+    let mut items: Vec<(Key, T)> = items.collect();
+    // Stable: among equal keys, arrival order is kept, so the last one wins.
+    items.sort_by_key(|item| item.0);
+    let mut out: Vec<T> = Vec::with_capacity(items.len());
+    let mut previous: Option<Key> = None;
+    for (key, item) in items {
+        if previous == Some(key) {
+            out.pop();
+        }
+        out.push(item);
+        previous = Some(key);
+    }
+    out
+}
+
+/// Dates as ISO 8601 text, in the order they appear in `values`.
+fn format_dates(values: &[Value], dates: &mut Vec<String>) {
+    use chrono::Datelike as _;
+    dates.clear();
+    for value in values {
+        if let Value::Date(date) = value {
+            let (year, month, day) = (date.year(), date.month(), date.day());
+            dates.push(if (0..=9999).contains(&year) {
+                // ISO 8601 by hand: chrono's formatter parses its pattern
+                // for every value (5% of a load when profiled).
+                let digits = |n: u32, width: usize| {
+                    (0..width)
+                        .rev()
+                        .map(move |i| char::from(b'0' + ((n / 10u32.pow(i as u32)) % 10) as u8))
+                };
+                let mut text = String::with_capacity(10);
+                text.extend(digits(year as u32, 4));
+                text.push('-');
+                text.extend(digits(month, 2));
+                text.push('-');
+                text.extend(digits(day, 2));
+                text
+            } else {
+                date.to_string()
+            });
+        }
     }
 }
 
-/// `INSERT … VALUES (…), (…) ON CONFLICT (key) DO UPDATE SET …`, where each
-/// row is: agency, dataset, run (first and last), file, then the fixed
-/// columns, then the mapped columns. The update keeps `first_run_id`.
+fn bind_values<'a>(
+    row: &mut Row<'_, '_, 'a>,
+    values: &'a [Value],
+    dates: &'a [String],
+) -> Result<()> {
+    let mut dates = dates.iter();
+    for value in values {
+        row.bind(match value {
+            Value::Null => Param::Null,
+            Value::Text(text) | Value::Decimal(text) => Param::Text(text),
+            Value::Integer(n) => Param::Integer(*n),
+            Value::Boolean(b) => Param::Integer(i64::from(*b)),
+            Value::Date(_) => dates.next().map_or(Param::Null, |d| Param::Text(d)),
+        })?;
+    }
+    Ok(())
+}
+
+/// One row's `INSERT … VALUES (…) ON CONFLICT (key) DO UPDATE SET …`: the
+/// row is `constants` (agency, dataset, run as first and last seen, file),
+/// then one `?` per fixed column, then per mapped column. The update keeps
+/// `first_run_id`.
 fn upsert_sql(
     table: &str,
     key_column: &str,
+    constants: &str,
     fixed: &[&str],
     columns: &[&str],
-    rows: usize,
 ) -> String {
     let mut sql =
         format!("INSERT INTO {table} (agency, dataset, first_run_id, last_run_id, source_file_id");
@@ -286,10 +342,13 @@ fn upsert_sql(
         sql.push_str(", ");
         sql.push_str(column);
     }
-    sql.push_str(") VALUES ");
-    push_rows(&mut sql, 5 + fixed.len() + columns.len(), rows);
+    sql.push_str(") VALUES (");
+    sql.push_str(constants);
+    for _ in 0..fixed.len() + columns.len() {
+        sql.push_str(", ?");
+    }
     sql.push_str(&format!(
-        " ON CONFLICT ({key_column}) DO UPDATE SET last_run_id = excluded.last_run_id, source_file_id = excluded.source_file_id"
+        ") ON CONFLICT ({key_column}) DO UPDATE SET last_run_id = excluded.last_run_id, source_file_id = excluded.source_file_id"
     ));
     for column in fixed.iter().chain(columns).filter(|c| **c != key_column) {
         sql.push_str(&format!(", {column} = excluded.{column}"));
@@ -297,53 +356,7 @@ fn upsert_sql(
     sql
 }
 
-/// Appends `rows` row constructors of `width` anonymous parameters each.
-///
-/// Anonymous `?`, never `?NNN`: sqlx binds a numbered parameter by asking
-/// SQLite for its name, a linear search, which makes binding a statement of
-/// N numbered parameters cost O(N²). Profiling showed that search taking 74%
-/// of a run.
-fn push_rows(sql: &mut String, width: usize, rows: usize) {
-    for row in 0..rows {
-        if row > 0 {
-            sql.push(',');
-        }
-        sql.push('(');
-        for column in 0..width {
-            if column > 0 {
-                sql.push_str(", ");
-            }
-            sql.push('?');
-        }
-        sql.push(')');
-    }
-}
-
-fn add<'q, T>(args: &mut SqliteArguments, value: T)
-where
-    T: sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite> + 'q,
-{
-    use sqlx::Arguments as _;
-    // Encoding these plain types into SQLite values cannot fail.
-    args.add(value).expect("encoding a plain value for SQLite");
-}
-
-fn bind_value(args: &mut SqliteArguments, value: Value) {
-    match value {
-        Value::Null => add(args, None::<String>),
-        Value::Text(text) | Value::Decimal(text) => add(args, text),
-        Value::Integer(n) => add(args, n),
-        Value::Boolean(b) => add(args, b),
-        Value::Date(date) => add(args, date.format("%Y-%m-%d").to_string()),
-    }
-}
-
-/// Splits `items` into owned chunks of at most `size`.
-fn chunks<T>(items: Vec<T>, size: usize) -> Vec<Vec<T>> {
-    let mut out = Vec::with_capacity(items.len().div_ceil(size));
-    let mut items = items.into_iter().peekable();
-    while items.peek().is_some() {
-        out.push(items.by_ref().take(size).collect());
-    }
-    out
+/// A SQL string literal: the one escape SQLite has is a doubled quote.
+fn sql_text(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
 }

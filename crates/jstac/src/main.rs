@@ -387,13 +387,14 @@ impl PluginOnly {
             let stream = plugin
                 .open(file, &pipeline.spec.source.options, 1)
                 .map_err(|e| (Failure::Data, e.to_string()))?;
-            jstac_core::Mapping::compile(&pipeline.checked, stream.fields(), &stream.shapes()).map_err(|errors| {
-                let mut errors = pipelines::PipelineErrors::from_spec(path, errors);
-                for error in &mut errors.errors {
-                    error.push_str(&format!(" [reading {}]", file.display()));
-                }
-                (Failure::Config, errors.to_string())
-            })?;
+            jstac_core::Mapping::compile(&pipeline.checked, stream.fields(), &stream.shapes())
+                .map_err(|errors| {
+                    let mut errors = pipelines::PipelineErrors::from_spec(path, errors);
+                    for error in &mut errors.errors {
+                        error.push_str(&format!(" [reading {}]", file.display()));
+                    }
+                    (Failure::Config, errors.to_string())
+                })?;
         }
         Ok(format!(
             "plugin {} {}, {} file(s)",

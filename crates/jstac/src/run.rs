@@ -286,13 +286,15 @@ async fn load_file(
     let mut stream = plugin
         .open(file, &pipeline.spec.source.options, ctx.settings.batch_size)
         .map_err(|e| classify(&e))?;
-    let mapping = Mapping::compile(&pipeline.checked, stream.fields(), &stream.shapes()).map_err(|errors| {
-        let mut errors = PipelineErrors::from_spec(&pipeline.path, errors);
-        for error in &mut errors.errors {
-            error.push_str(&format!(" [reading {}]", file.display()));
-        }
-        (Failure::Config, errors.to_string())
-    })?;
+    let mapping = Mapping::compile(&pipeline.checked, stream.fields(), &stream.shapes()).map_err(
+        |errors| {
+            let mut errors = PipelineErrors::from_spec(&pipeline.path, errors);
+            for error in &mut errors.errors {
+                error.push_str(&format!(" [reading {}]", file.display()));
+            }
+            (Failure::Config, errors.to_string())
+        },
+    )?;
 
     let path_text = file.display().to_string();
     let mut load = ctx
@@ -310,7 +312,13 @@ async fn load_file(
         .map_err(|e| infra(e.to_string()))?;
 
     let progress = progress_bar(&pipeline.name, file);
-    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Result<MappedBatch, ReadError>>(4);
+    // Room for half a write chunk: the reader maps ahead while the writer
+    // sorts and writes.
+    let in_flight = (jstac_warehouse::CHUNK_RECORDS / 2)
+        .div_ceil(ctx.settings.batch_size.max(1) as usize)
+        .max(2);
+    let (sender, mut receiver) =
+        tokio::sync::mpsc::channel::<Result<MappedBatch, ReadError>>(in_flight);
     let producer = tokio::task::spawn_blocking(move || {
         while let Some(next) = stream.next_batch() {
             let message = next.map(|batch| {

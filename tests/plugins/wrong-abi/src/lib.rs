@@ -21,6 +21,7 @@ unsafe extern "C" fn open(
 pub static JSTAC_PLUGIN_V1: PluginDescriptor = PluginDescriptor {
     handshake: Handshake {
         abi_major: 999,
+        abi_minor: 0,
         ..Handshake::CURRENT
     },
     describe,
