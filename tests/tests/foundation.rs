@@ -84,11 +84,11 @@ fn bad_rows_go_to_quarantine_with_line_and_reason_and_good_rows_load() {
     csv.extend_from_slice(b"\xff\xfeNGUYEN,01/01/1990\nN5,\"SMITH\nJONES\",05/05/1985\n");
     sandbox.write("data/a.csv", csv);
 
-    let output = sandbox.jstac(&["run", "p.toml"]);
+    let output = sandbox.jstac(&["run", "--strict", "p.toml"]);
     assert_eq!(
         output.status.code(),
         Some(65),
-        "bad data exits 65: {}",
+        "quarantined records exit 65 under --strict: {}",
         stderr(&output)
     );
     assert!(

@@ -40,9 +40,10 @@ fn counts(sandbox: &Sandbox, dataset: &str) -> (i64, i64, i64) {
 }
 
 /// Runs a bundled pipeline twice: the first run loads the sample (its one
-/// error cell quarantined when it has one), the second adds nothing.
+/// error cell quarantined when it has one: bad data under `--strict`), the
+/// second adds nothing.
 fn run_twice(sandbox: &Sandbox, name: &str, summary: &str, quarantined: bool) {
-    let first = sandbox.jstac(&["run", &pipeline(name)]);
+    let first = sandbox.jstac(&["run", "--strict", &pipeline(name)]);
     assert_eq!(
         first.status.code(),
         Some(if quarantined { 65 } else { 0 }),
@@ -218,7 +219,7 @@ fn an_error_cell_quarantines_its_record_only_when_the_field_is_mapped() {
         let sandbox = Sandbox::new();
         sandbox.write("p.toml", format!("{CASES}columns.status = \"Status\"\n"));
         sandbox.write(&format!("data/{name}"), fixture(name));
-        let output = sandbox.jstac(&["run", "p.toml"]);
+        let output = sandbox.jstac(&["run", "--strict", "p.toml"]);
         assert_eq!(
             output.status.code(),
             Some(65),

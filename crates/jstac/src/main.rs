@@ -60,6 +60,9 @@ enum Command {
         /// Load files again even if their content was loaded before (rows are upserted, not duplicated).
         #[arg(long)]
         force: bool,
+        /// Exit 65 when any record was quarantined, not only when a file was rejected.
+        #[arg(long)]
+        strict: bool,
     },
     /// List the plugins found, their versions and formats, and why any failed to load.
     Plugins {
@@ -173,6 +176,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             pipelines,
             all,
             force,
+            strict,
         } => {
             if pipelines.is_empty() && !all {
                 anyhow::bail!("name the pipeline files to run, or use --all");
@@ -216,7 +220,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 total.loaded += report.records.loaded;
                 total.quarantined += report.records.quarantined;
                 seconds += secs;
-                worst = worst.max(report.worst());
+                worst = worst.max(report.worst(strict));
             }
             if paths.len() > 1 {
                 println!(
@@ -229,6 +233,12 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 );
             }
             ctx.warehouse.close().await;
+            if total.quarantined > 0 {
+                eprintln!(
+                    "note: {} record(s) quarantined with their reasons; see `jstac quarantine`",
+                    total.quarantined
+                );
+            }
             Ok(exit(worst))
         }
         Command::Plugins { format } => {

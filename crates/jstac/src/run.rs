@@ -22,7 +22,7 @@ use crate::settings::Settings;
 /// What went wrong, in the classes the exit code reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Failure {
-    /// Records quarantined, or a file the plugin could not read.
+    /// A file the plugin could not read (or, with `--strict`, records quarantined).
     Data,
     /// A pipeline file or setting is wrong.
     Config,
@@ -57,8 +57,10 @@ pub struct RunReport {
 }
 
 impl RunReport {
-    pub fn worst(&self) -> Option<Failure> {
-        let quarantined = (self.records.quarantined > 0).then_some(Failure::Data);
+    /// The worst failure of the run. Quarantined records are safely kept
+    /// and reported, so they count as bad data only when `strict`.
+    pub fn worst(&self, strict: bool) -> Option<Failure> {
+        let quarantined = (strict && self.records.quarantined > 0).then_some(Failure::Data);
         self.failures
             .iter()
             .map(|(f, _)| *f)
