@@ -5,7 +5,10 @@
 //!
 //! 1. the raw baseline, `sqlite3 DB ".import --csv FILE raw"`: the file into
 //!    one unindexed table, no parsing beyond CSV, no keys, no provenance;
-//! 2. `jstac run` of the bundled police pipeline (release build, real CSV
+//! 2. a reference for the warehouse model's own cost: the same `.import`,
+//!    then SQL upserts into the warehouse's persons, events and links tables
+//!    keyed as jstac keys them ([`KEYED_SQL`]), SQLite alone;
+//! 3. `jstac run` of the bundled police pipeline (release build, real CSV
 //!    plugin, mapping, stable keys, upserts, provenance, ledger) into a fresh
 //!    SQLite warehouse.
 //!
@@ -42,6 +45,55 @@ struct Args {
     #[arg(long, default_value = "sqlite3")]
     sqlite3: String,
 }
+
+/// The reference for the warehouse model's own cost: after `.import`, one
+/// transaction of SQL upserts into the warehouse's persons, events and links
+/// tables (schema v1 as migrated), keyed by 128-bit hashes of the source keys
+/// as jstac keys them (SHA3 here: the sqlite3 shell has no SHA-256). No
+/// conversions, sorting or provenance ledger: a lower bound for `jstac run`.
+const KEYED_SQL: &str = concat!(
+    include_str!("../../jstac-warehouse/migrations/sqlite/0001_foundation.sql"),
+    "
+BEGIN;
+INSERT INTO persons (person_key, agency, dataset, family_name, given_names, date_of_birth,
+                     gender, nationality, postcode, first_run_id, last_run_id, source_file_id,
+                     source_locator)
+SELECT lower(hex(substr(sha3('police' || char(31) || 'wyp' || char(31) || 'persons' || char(31) || trim(NominalRef), 256), 1, 16))),
+       'police', 'wyp', Surname, Forenames, DOB, Gender, Nationality, HomePostcode, 1, 1, 1,
+       'line ' || (rowid + 1)
+FROM raw WHERE true
+ON CONFLICT (person_key) DO UPDATE SET last_run_id = excluded.last_run_id,
+    family_name = excluded.family_name, given_names = excluded.given_names,
+    date_of_birth = excluded.date_of_birth, gender = excluded.gender,
+    nationality = excluded.nationality, postcode = excluded.postcode,
+    source_file_id = excluded.source_file_id, source_locator = excluded.source_locator;
+INSERT INTO events (event_key, agency, dataset, event_type, reference, category, occurred_from,
+                    occurred_to, reported_on, postcode, organised_crime, amount_gbp,
+                    first_run_id, last_run_id, source_file_id, source_locator)
+SELECT lower(hex(substr(sha3('police' || char(31) || 'wyp' || char(31) || 'events' || char(31) || trim(CrimeRef), 256), 1, 16))),
+       'police', 'wyp', 'crime', CrimeRef, Offence, DateFrom, DateTo, ReportedDate,
+       LocationPostcode, OCGFlag = 'Y', EstProceedsGBP, 1, 1, 1, 'line ' || (rowid + 1)
+FROM raw WHERE true
+ON CONFLICT (event_key) DO UPDATE SET last_run_id = excluded.last_run_id,
+    category = excluded.category, occurred_from = excluded.occurred_from,
+    occurred_to = excluded.occurred_to, reported_on = excluded.reported_on,
+    postcode = excluded.postcode, organised_crime = excluded.organised_crime,
+    amount_gbp = excluded.amount_gbp, source_file_id = excluded.source_file_id,
+    source_locator = excluded.source_locator;
+INSERT INTO links (link_key, agency, dataset, from_table, from_key, to_table, to_key, role,
+                   age_at_event, first_run_id, last_run_id, source_file_id, source_locator)
+SELECT lower(hex(substr(sha3('link' || char(31) || p || char(31) || e || char(31) || Role, 256), 1, 16))),
+       'police', 'wyp', 'persons', p, 'events', e, Role, AgeAtOffence, 1, 1, 1, line
+FROM (SELECT lower(hex(substr(sha3('police' || char(31) || 'wyp' || char(31) || 'persons' || char(31) || trim(NominalRef), 256), 1, 16))) AS p,
+             lower(hex(substr(sha3('police' || char(31) || 'wyp' || char(31) || 'events' || char(31) || trim(CrimeRef), 256), 1, 16))) AS e,
+             Role, AgeAtOffence, 'line ' || (rowid + 1) AS line
+      FROM raw) WHERE true
+ON CONFLICT (link_key) DO UPDATE SET last_run_id = excluded.last_run_id,
+    age_at_event = excluded.age_at_event, source_file_id = excluded.source_file_id,
+    source_locator = excluded.source_locator;
+COMMIT;
+"
+);
 
 /// One child process's cost.
 struct Measured {
@@ -90,7 +142,7 @@ fn main() -> Result<()> {
     let mut table = String::new();
     writeln!(
         table,
-        "{:>9}  {:<16} {:>9} {:>12} {:>7} {:>12}",
+        "{:>9}  {:<18} {:>9} {:>12} {:>7} {:>12}",
         "rows", "tool", "seconds", "records/s", "ratio", "peak RSS MiB"
     )?;
 
@@ -112,6 +164,25 @@ fn main() -> Result<()> {
         ensure!(
             imported == rows,
             "sqlite3 imported {imported} rows, not {rows}"
+        );
+
+        // The same three keyed tables, written by SQLite alone: what the
+        // warehouse model costs before any Rust runs.
+        let keyed_db = dir.join(format!("keyed_{rows}.db"));
+        remove_db(&keyed_db);
+        let keyed_sql = dir.join("keyed.sql");
+        std::fs::write(&keyed_sql, KEYED_SQL)?;
+        let keyed = measure(
+            Command::new(&args.sqlite3)
+                .arg(&keyed_db)
+                .arg(format!(".import --csv {} raw", csv.display()))
+                .arg(format!(".read {}", keyed_sql.display())),
+        )
+        .context("running the sqlite3 keyed reference")?;
+        let keyed_persons = sqlite_count(&args.sqlite3, &keyed_db, "persons")?;
+        ensure!(
+            keyed_persons == rows,
+            "the keyed reference wrote {keyed_persons} persons, not {rows}"
         );
 
         let run_dir = dir.join(format!("run_{rows}"));
@@ -148,11 +219,15 @@ fn main() -> Result<()> {
         );
 
         let base_rate = rate(rows, baseline.elapsed);
-        for (tool, m) in [("sqlite3 .import", &baseline), ("jstac run", &jstac_run)] {
+        for (tool, m) in [
+            ("sqlite3 .import", &baseline),
+            ("sqlite3 keyed SQL", &keyed),
+            ("jstac run", &jstac_run),
+        ] {
             let r = rate(rows, m.elapsed);
             writeln!(
                 table,
-                "{:>9}  {:<16} {:>9.2} {:>12.0} {:>6.2}x {:>12.1}",
+                "{:>9}  {:<18} {:>9.2} {:>12.0} {:>6.2}x {:>12.1}",
                 rows,
                 tool,
                 m.elapsed.as_secs_f64(),
