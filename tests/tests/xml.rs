@@ -256,3 +256,25 @@ fn xml_option_mistakes_are_caught_before_reading() {
         stderr(&output)
     );
 }
+
+#[test]
+fn an_undeclared_prefix_is_a_pipeline_mistake_not_a_failure_of_each_file() {
+    let sandbox = Sandbox::new();
+    sandbox.write("data/a.xml", "<Feed/>");
+    sandbox.write("data/b.xml", "<Feed/>");
+    sandbox.write(
+        "p.toml",
+        PIPELINE.replace("Name = \"i:Name\"", "Name = \"x:Name\""),
+    );
+    // The schema cannot see it; the plugin's own check (ABI 1.2) does, once,
+    // before any file is read.
+    for command in [&["validate", "p.toml"][..], &["run", "p.toml"][..]] {
+        let output = sandbox.jstac(command);
+        assert_eq!(output.status.code(), Some(78), "{}", stderr(&output));
+        let errors = stderr(&output);
+        assert!(errors.contains("source.options"), "{errors}");
+        assert!(errors.contains("\"x\""), "{errors}");
+        assert!(!errors.contains("b.xml"), "{errors}");
+    }
+    assert_eq!(count(&sandbox, "SELECT COUNT(*) AS n FROM ingest_runs"), 0);
+}

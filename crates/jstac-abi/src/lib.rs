@@ -23,7 +23,7 @@ pub const MAGIC: [u8; 8] = *b"JSTACPLG";
 /// Bumped on any incompatible change; the host refuses other majors.
 pub const ABI_MAJOR: u32 = 1;
 /// Bumped when fields are appended; the host accepts any minor >= the one it needs.
-pub const ABI_MINOR: u32 = 1;
+pub const ABI_MINOR: u32 = 2;
 
 /// Reserved column: where the record came from in its file (`line 12`,
 /// `Encounters!C7`, `/Feed/Report[3]`). Never null.
@@ -194,7 +194,18 @@ pub struct PluginDescriptor {
         out_stream: *mut FFI_ArrowArrayStream,
         out_error: *mut OwnedString,
     ) -> Status,
+    /// (ABI 1.2) Checks options beyond what their JSON Schema can say (a
+    /// path that does not parse, a prefix not declared), before any file is
+    /// read. Returns [`STATUS_OK`], or [`STATUS_ERROR`] with `out_error`
+    /// holding a JSON array of `[pointer, message]` pairs, `pointer` a JSON
+    /// pointer into the options (`""` for the whole table).
+    pub check_options:
+        unsafe extern "C" fn(options_json: ByteSlice, out_error: *mut OwnedString) -> Status,
 }
+
+/// Size of a 1.0/1.1 descriptor, which ends after `open`: the host accepts
+/// those and does not read the fields appended since.
+pub const DESCRIPTOR_SIZE_1_0: usize = std::mem::offset_of!(PluginDescriptor, check_options);
 
 impl std::fmt::Debug for PluginDescriptor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -68,8 +68,20 @@ pub struct PluginInfo {
 pub struct Plugin {
     path: PathBuf,
     info: PluginInfo,
-    descriptor: &'static PluginDescriptor,
+    entries: Entries,
     options_validator: jsonschema::Validator,
+}
+
+/// The descriptor's entry points this host uses, read once at load.
+#[derive(Clone, Copy)]
+struct Entries {
+    open: unsafe extern "C" fn(
+        *const OpenRequest,
+        *mut FFI_ArrowArrayStream,
+        *mut OwnedString,
+    ) -> jstac_abi::Status,
+    /// ABI 1.2 and later.
+    check_options: Option<unsafe extern "C" fn(ByteSlice, *mut OwnedString) -> jstac_abi::Status>,
 }
 
 impl std::fmt::Debug for Plugin {
@@ -136,11 +148,25 @@ impl Plugin {
         let handshake: Handshake = unsafe { std::ptr::read(address.cast::<Handshake>()) };
         check_handshake(path, &handshake)?;
         // SAFETY: the handshake says this is a descriptor of our major
-        // version at least as large as the struct we know.
-        let descriptor: &'static PluginDescriptor = unsafe { &*address };
+        // version holding at least the 1.0 fields; a field appended since is
+        // read only when `struct_size` says the plugin has it.
+        let (describe, entries) = unsafe {
+            let describe = std::ptr::addr_of!((*address).describe).read();
+            let open = std::ptr::addr_of!((*address).open).read();
+            let has_check = handshake.struct_size >= std::mem::size_of::<PluginDescriptor>() as u64;
+            let check_options =
+                has_check.then(|| std::ptr::addr_of!((*address).check_options).read());
+            (
+                describe,
+                Entries {
+                    open,
+                    check_options,
+                },
+            )
+        };
 
         // SAFETY: `describe` takes no arguments; the SDK guards it against panics.
-        let text = unsafe { (descriptor.describe)() };
+        let text = unsafe { describe() };
         if text.is_null() {
             return Err(LoadError::Describe {
                 path: path.to_owned(),
@@ -162,7 +188,7 @@ impl Plugin {
         Ok(Plugin {
             path: path.to_owned(),
             info,
-            descriptor,
+            entries,
             options_validator,
         })
     }
@@ -175,13 +201,34 @@ impl Plugin {
         &self.info
     }
 
-    /// Checks options against the plugin's schema. Each problem is one line:
-    /// the option's path (`/delimiter`, empty for the whole table) and what is wrong.
+    /// Checks options against the plugin's schema, then (ABI 1.2) asks the
+    /// plugin for what a schema cannot say. Each problem is one line: the
+    /// option's path (`/delimiter`, empty for the whole table) and what is wrong.
     pub fn check_options(&self, options: &Value) -> Vec<(String, String)> {
-        self.options_validator
+        let problems: Vec<(String, String)> = self
+            .options_validator
             .iter_errors(options)
             .map(|error| (error.instance_path().to_string(), error.to_string()))
-            .collect()
+            .collect();
+        let Some(check) = self.entries.check_options else {
+            return problems;
+        };
+        if !problems.is_empty() {
+            return problems;
+        }
+        let json = options.to_string();
+        let mut error = OwnedString::EMPTY;
+        // SAFETY: the slice and the error slot are valid for the call; the
+        // SDK guards the plugin's check against panics.
+        let status = unsafe { check(ByteSlice::new(json.as_bytes()), &mut error) };
+        if status == STATUS_OK {
+            return Vec::new();
+        }
+        let text = take_owned_string(&mut error);
+        match serde_json::from_str::<Vec<(String, String)>>(&text) {
+            Ok(problems) if !problems.is_empty() => problems,
+            _ => vec![(String::new(), text)],
+        }
     }
 
     /// Opens `file` and reads as far as its field names.
@@ -202,7 +249,7 @@ impl Plugin {
         let mut error = OwnedString::EMPTY;
         // SAFETY: all three pointers are valid for the call; the plugin
         // writes either the stream or the error.
-        let status = unsafe { (self.descriptor.open)(&request, &mut stream, &mut error) };
+        let status = unsafe { (self.entries.open)(&request, &mut stream, &mut error) };
         if status != STATUS_OK {
             return Err(ReadError::Open {
                 path: file.to_owned(),
@@ -230,7 +277,7 @@ fn check_handshake(path: &Path, handshake: &Handshake) -> Result<(), LoadError> 
             minor: handshake.abi_minor,
         });
     }
-    if handshake.struct_size < std::mem::size_of::<PluginDescriptor>() as u64 {
+    if handshake.struct_size < jstac_abi::DESCRIPTOR_SIZE_1_0 as u64 {
         return Err(LoadError::Truncated {
             path: path.to_owned(),
             size: handshake.struct_size,

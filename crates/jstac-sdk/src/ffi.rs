@@ -11,7 +11,9 @@ use std::sync::{Once, OnceLock};
 
 use arrow_array::{RecordBatch, RecordBatchReader};
 use arrow_schema::{ArrowError, SchemaRef};
-use jstac_abi::{FFI_ArrowArrayStream, OpenRequest, OwnedString, STATUS_ERROR, STATUS_OK, Status};
+use jstac_abi::{
+    ByteSlice, FFI_ArrowArrayStream, OpenRequest, OwnedString, STATUS_ERROR, STATUS_OK, Status,
+};
 
 use crate::{BatchBuilder, FieldKind, Plugin, PluginError, RecordReader};
 
@@ -37,12 +39,22 @@ macro_rules! export_plugin {
             unsafe { $crate::open::<$plugin>(request, out_stream, out_error) }
         }
 
+        #[doc(hidden)]
+        unsafe extern "C" fn __jstac_check_options(
+            options_json: $crate::abi::ByteSlice,
+            out_error: *mut $crate::abi::OwnedString,
+        ) -> $crate::abi::Status {
+            // SAFETY: the host passes a valid slice and error slot.
+            unsafe { $crate::check_options::<$plugin>(options_json, out_error) }
+        }
+
         /// The jstac plugin entry point.
         #[unsafe(no_mangle)]
         pub static JSTAC_PLUGIN_V1: $crate::abi::PluginDescriptor = $crate::abi::PluginDescriptor {
             handshake: $crate::abi::Handshake::CURRENT,
             describe: __jstac_describe,
             open: __jstac_open,
+            check_options: __jstac_check_options,
         };
     };
 }
@@ -152,6 +164,36 @@ pub unsafe fn open<P: Plugin>(
             STATUS_ERROR
         }
     }
+}
+
+/// # Safety
+/// `options_json` must be valid for this call; `out_error` valid for writes.
+#[doc(hidden)]
+pub unsafe fn check_options<P: Plugin>(
+    options_json: ByteSlice,
+    out_error: *mut OwnedString,
+) -> Status {
+    let problems = guarded(|| -> Vec<(String, String)> {
+        // SAFETY: the host keeps the slice alive for this call.
+        let bytes = unsafe { options_json.as_bytes() };
+        match serde_json::from_slice::<P::Options>(bytes) {
+            Ok(options) => P::check(&options),
+            Err(e) => vec![(String::new(), format!("invalid options: {e}"))],
+        }
+    })
+    .unwrap_or_else(|message| vec![(String::new(), message)]);
+    if problems.is_empty() {
+        return STATUS_OK;
+    }
+    let json = serde_json::Value::Array(
+        problems
+            .into_iter()
+            .map(|(at, message)| serde_json::json!([at, message]))
+            .collect(),
+    );
+    // SAFETY: the host passes a writable error slot holding nothing.
+    unsafe { std::ptr::write(out_error, owned_string(json.to_string())) };
+    STATUS_ERROR
 }
 
 #[cfg(unix)]

@@ -25,7 +25,7 @@ pub use batch::{BatchBuilder, Cell, FieldKind};
 pub use jstac_abi as abi;
 
 #[doc(hidden)]
-pub use ffi::{describe, open};
+pub use ffi::{check_options, describe, open};
 
 use std::path::Path;
 
@@ -61,6 +61,15 @@ pub trait Plugin: 'static {
 
     /// Opens a file and reads as far as its field names (a header row).
     fn open(path: &Path, options: Self::Options) -> Result<Self::Reader, PluginError>;
+
+    /// Checks options beyond their JSON Schema, before any file is read
+    /// (`jstac validate`, and every run): each problem is a JSON pointer
+    /// into the options (`/record`; empty for the whole table) and what is
+    /// wrong. Report here what `open` would otherwise fail on for every file.
+    fn check(options: &Self::Options) -> Vec<(String, String)> {
+        let _ = options;
+        Vec::new()
+    }
 }
 
 /// Pulls the records of one file, a batch at a time.

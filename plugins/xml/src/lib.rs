@@ -103,6 +103,16 @@ impl Plugin for XmlPlugin {
         let names = records.fields().iter().map(|f| f.name.clone()).collect();
         Ok(XmlReader { records, names })
     }
+
+    /// Paths and prefixes are compiled before any file is read, so a bad
+    /// path is a pipeline mistake (`jstac validate`, exit 78), not a failure
+    /// of every file.
+    fn check(options: &XmlOptions) -> Vec<(String, String)> {
+        match options::Compiled::new(options) {
+            Ok(_) => Vec::new(),
+            Err(error) => vec![(String::new(), error.to_string())],
+        }
+    }
 }
 
 jstac_sdk::export_plugin!(XmlPlugin);

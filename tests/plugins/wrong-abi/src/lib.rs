@@ -2,7 +2,7 @@
 //! anything, so its functions abort if they are ever called.
 
 use jstac_abi::{
-    FFI_ArrowArrayStream, Handshake, OpenRequest, OwnedString, PluginDescriptor, Status,
+    ByteSlice, FFI_ArrowArrayStream, Handshake, OpenRequest, OwnedString, PluginDescriptor, Status,
 };
 
 unsafe extern "C" fn describe() -> *const std::ffi::c_char {
@@ -17,6 +17,10 @@ unsafe extern "C" fn open(
     std::process::abort()
 }
 
+unsafe extern "C" fn check_options(_: ByteSlice, _: *mut OwnedString) -> Status {
+    std::process::abort()
+}
+
 #[unsafe(no_mangle)]
 pub static JSTAC_PLUGIN_V1: PluginDescriptor = PluginDescriptor {
     handshake: Handshake {
@@ -26,4 +30,5 @@ pub static JSTAC_PLUGIN_V1: PluginDescriptor = PluginDescriptor {
     },
     describe,
     open,
+    check_options,
 };
