@@ -187,6 +187,23 @@ fn xlsx_title_rows_hidden_sheet_dates_formulas_and_errors() {
 }
 
 #[test]
+fn xlsm_a_macro_enabled_workbook_reads_like_xlsx() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = cases_xlsx(dir.path(), "cases.xlsm");
+    // What makes a workbook an XLSM: its main part's content type (and a VBA
+    // project part, which the reader never runs or reads).
+    edit_part(&path, "[Content_Types].xml", |xml| {
+        let main = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml";
+        assert!(xml.contains(main), "{xml}");
+        xml.replace(main, "application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+    });
+    assert_eq!(
+        read(&path, json!({})).unwrap(),
+        expected_cases("cases.xlsm")
+    );
+}
+
+#[test]
 fn xlsx_in_the_1904_date_system() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("mac.xlsx");
