@@ -206,6 +206,45 @@ pub struct MappedBatch {
     pub loaded: u64,
 }
 
+impl MappedBatch {
+    /// Roughly how much memory the batch holds (strings, values, rows):
+    /// what the writer bounds its chunks by.
+    pub fn approx_bytes(&self) -> usize {
+        const STRING: usize = std::mem::size_of::<String>() + 16;
+        let text = |s: &str| s.len() + STRING;
+        let values = |values: &[Value]| -> usize {
+            values
+                .iter()
+                .map(|v| {
+                    std::mem::size_of::<Value>()
+                        + match v {
+                            Value::Text(s) | Value::Decimal(s) => s.len() + 16,
+                            _ => 0,
+                        }
+                })
+                .sum()
+        };
+        let entities: usize = self
+            .entities
+            .iter()
+            .flat_map(|e| &e.rows)
+            .map(|row| std::mem::size_of::<EntityRow>() + 16 + values(&row.values))
+            .sum();
+        let links: usize = self
+            .links
+            .iter()
+            .map(|link| std::mem::size_of::<LinkRow>() + 16 + values(&link.values))
+            .sum();
+        let locators: usize = self.locators.iter().map(|l| text(l)).sum();
+        let quarantine: usize = self
+            .quarantine
+            .iter()
+            .map(|q| text(&q.locator) + text(&q.reason) + text(&q.raw))
+            .sum();
+        entities + links + locators + quarantine
+    }
+}
+
 impl Mapping {
     /// Binds a checked pipeline to a file's fields. Every field the pipeline
     /// names must exist; each missing one is an error naming its key.

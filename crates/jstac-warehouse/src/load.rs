@@ -35,12 +35,17 @@ pub struct FileLoad {
     /// Mapped batches not yet written, and the records they hold.
     pending: Vec<MappedBatch>,
     pending_records: usize,
+    pending_bytes: usize,
 }
 
 /// Records gathered before rows are sorted by key and written. Writing in
 /// key order turns random B-tree inserts into a sweep (measured: see
 /// ARCHITECTURE.md); the bound keeps memory flat whatever the file size.
 pub const CHUNK_RECORDS: usize = 65_536;
+/// A chunk is also written once its rows hold about this much memory
+/// ([`MappedBatch::approx_bytes`]): records with long narratives fill it
+/// before [`CHUNK_RECORDS`].
+pub const CHUNK_BYTES: usize = 64 << 20;
 
 impl std::fmt::Debug for FileLoad {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -93,6 +98,7 @@ impl Warehouse {
             ),
             pending: Vec::new(),
             pending_records: 0,
+            pending_bytes: 0,
         })
     }
 }
@@ -107,8 +113,9 @@ impl FileLoad {
     /// time, through the bulk path (see `bulk.rs`).
     pub async fn write(&mut self, batch: MappedBatch) -> Result<()> {
         self.pending_records += batch.read as usize;
+        self.pending_bytes += batch.approx_bytes();
         self.pending.push(batch);
-        if self.pending_records >= CHUNK_RECORDS {
+        if self.pending_records >= CHUNK_RECORDS || self.pending_bytes >= CHUNK_BYTES {
             self.flush().await?;
         }
         Ok(())
@@ -117,6 +124,7 @@ impl FileLoad {
     async fn flush(&mut self) -> Result<()> {
         let batches = std::mem::take(&mut self.pending);
         self.pending_records = 0;
+        self.pending_bytes = 0;
         let Some(first) = batches.first() else {
             return Ok(());
         };
