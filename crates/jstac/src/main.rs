@@ -2,6 +2,7 @@
 //! settings files; the work is in `run` and the library crates.
 
 mod output;
+mod pipeline_test;
 mod pipelines;
 mod run;
 mod settings;
@@ -20,9 +21,10 @@ use crate::settings::Settings;
 
 /// Load agency files on modern slavery and trafficking into one warehouse.
 ///
-/// Exit codes: 0 success; 65 bad data (records quarantined or a file
-/// rejected); 69 infrastructure failure (warehouse, plugin library, files);
-/// 70 a plugin crashed; 78 a pipeline or setting is wrong.
+/// Exit codes: 0 success; 1 `pipeline test`: rows differ from the expected
+/// files; 65 bad data (a file rejected; with `run --strict`, records
+/// quarantined); 69 infrastructure failure (warehouse, plugin library,
+/// files); 70 a plugin crashed; 78 a pipeline or setting is wrong.
 #[derive(Debug, Parser)]
 #[command(name = "jstac", version)]
 struct Cli {
@@ -97,6 +99,25 @@ enum Command {
         sql: String,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
+    },
+    /// Work with pipeline files.
+    Pipeline {
+        #[command(subcommand)]
+        command: PipelineCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PipelineCommand {
+    /// Run pipelines (all in the pipelines directory by default) on the
+    /// fixtures in tests/NAME/input/ beside each, into a temporary
+    /// warehouse, and compare the rows with tests/NAME/expected/*.jsonl.
+    /// Exit 1 when they differ.
+    Test {
+        pipelines: Vec<PathBuf>,
+        /// Write the expected files from this run's rows (review the diff before committing).
+        #[arg(long)]
+        update: bool,
     },
 }
 
@@ -366,6 +387,49 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 .collect();
             output::print(&columns, &rows, format)?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Pipeline {
+            command: PipelineCommand::Test { pipelines, update },
+        } => {
+            let paths = pipeline_paths(&settings, pipelines)?;
+            let mut failed = false;
+            let mut worst = None;
+            for path in &paths {
+                match pipeline_test::test_pipeline(&settings, path, update).await {
+                    Ok(pipeline_test::TestOutcome::Passed(summary)) => println!("ok: {summary}"),
+                    Ok(pipeline_test::TestOutcome::Updated(summary)) => {
+                        println!("updated: {summary}")
+                    }
+                    Ok(pipeline_test::TestOutcome::Failed(differences)) => {
+                        failed = true;
+                        println!("FAILED: {}", path.display());
+                        for difference in &differences {
+                            println!("  {difference}");
+                        }
+                        println!(
+                            "  (if the change is intended: jstac pipeline test --update {})",
+                            path.display()
+                        );
+                    }
+                    Err((failure, message)) => {
+                        eprintln!("error: {message}");
+                        worst = worst.max(Some(failure));
+                    }
+                }
+            }
+            let passed = !failed && worst.is_none();
+            if paths.len() > 1 || !passed {
+                println!(
+                    "pipeline tests: {} pipeline(s), {}",
+                    paths.len(),
+                    if passed { "all passed" } else { "FAILED" }
+                );
+            }
+            Ok(match worst {
+                Some(failure) => ExitCode::from(failure.exit_code()),
+                None if failed => ExitCode::from(1),
+                None => ExitCode::SUCCESS,
+            })
         }
         Command::Query { sql, format } => {
             let warehouse = Warehouse::open_read_only(&settings.warehouse_url).await?;
