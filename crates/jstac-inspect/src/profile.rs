@@ -111,6 +111,10 @@ impl FieldProfile {
         if !self.kinds.contains(&kind) {
             self.kinds.push(kind);
         }
+        // An error cell's text is the error and its cell, not a value.
+        if kind == Kind::Error {
+            return;
+        }
         if self.values.len() >= MAX_VALUES {
             self.overflow = true;
             return;
@@ -168,17 +172,21 @@ pub fn infer(values: &[String], kinds: &[Kind]) -> Inferred {
             Some("always empty in the sample".into()),
         );
     }
-    let only = |wanted: &[Kind]| kinds.iter().all(|k| wanted.contains(k));
     if kinds.contains(&Kind::Error) {
-        return inferred(
-            ColumnType::Text,
-            None,
-            Some(
-                "has error cells (#N/A, #DIV/0!): a record mapping this field is quarantined"
-                    .into(),
-            ),
-        );
+        let value_kinds: Vec<Kind> = kinds
+            .iter()
+            .copied()
+            .filter(|k| *k != Kind::Error)
+            .collect();
+        let mut found = infer(values, &value_kinds);
+        let note = "has error cells (#N/A, #DIV/0!): a record mapping this field is quarantined";
+        found.note = Some(match found.note {
+            Some(other) if !values.is_empty() => format!("{note}; {other}"),
+            _ => note.to_owned(),
+        });
+        return found;
     }
+    let only = |wanted: &[Kind]| kinds.iter().all(|k| wanted.contains(k));
     if only(&[Kind::Date, Kind::DateTime]) {
         return inferred(
             ColumnType::Date,
@@ -324,12 +332,12 @@ mod tests {
         assert_eq!(infer(&numbers[..1], &[Kind::Number]).ty, "integer");
         let mixed = infer(&numbers, &[Kind::Number, Kind::Text]);
         assert_eq!(mixed.ty, "text");
-        assert!(
-            infer(&numbers, &[Kind::Error])
-                .note
-                .unwrap()
-                .contains("error cells")
+        let with_errors = infer(&numbers, &[Kind::Number, Kind::Error]);
+        assert_eq!(
+            with_errors.ty, "decimal",
+            "typed by the cells that are not errors"
         );
+        assert!(with_errors.note.unwrap().contains("error cells"));
     }
 
     #[test]

@@ -257,9 +257,18 @@ fn choose_key(entity: &mut Entity<'_>, avoid: &[String], prefix: &[String]) {
         .collect();
     candidates.sort_by_key(rank);
     match candidates.first() {
-        Some(best) if best.unique => {
+        Some(best)
+            if best.unique
+                || (persons
+                    && looks_like_identifier(&best.name)
+                    && person_like_identifier(&best.name)) =>
+        {
             entity.key = vec![best.name.clone()];
-            entity.key_note = "guessed: present and unique in the sample";
+            entity.key_note = if best.unique {
+                "guessed: present and unique in the sample"
+            } else {
+                "guessed: the person's identifier (repeated: the same person met again)"
+            };
         }
         Some(best) if !prefix.is_empty() || !persons => {
             entity.key = prefix.iter().cloned().chain([best.name.clone()]).collect();
@@ -414,7 +423,7 @@ pub fn render(input: &StubInput<'_>) -> String {
             input
                 .fields
                 .iter()
-                .filter(|f| matches!(normalise(&f.name).as_str(), "role"))
+                .filter(|f| link_field(f))
                 .map(|f| f.name.as_str()),
         )
         .collect();
@@ -505,6 +514,13 @@ pub fn render(input: &StubInput<'_>) -> String {
         }
     }
     out
+}
+
+/// A field the links read: a role, or an age at the event.
+fn link_field(field: &FieldReport) -> bool {
+    let name = normalise(&field.name);
+    name == "role"
+        || (name.starts_with("age") && field.inferred.column_type() == ColumnType::Integer)
 }
 
 /// `Subject` → `subject`, `PersonDetails` → `person_details`.

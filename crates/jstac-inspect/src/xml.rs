@@ -380,7 +380,9 @@ fn field_name(taken: &mut Vec<String>, relative: &str, attribute: Option<&str>) 
         .map(local)
         .collect();
     let short = match (attribute, steps.last()) {
-        (Some(attribute), _) => local(attribute).to_owned(),
+        // An attribute of a child element is named for both: `OrganisedCrimeGroup_flag`.
+        (Some(attribute), Some(last)) => format!("{last}_{}", local(attribute)),
+        (Some(attribute), None) => local(attribute).to_owned(),
         (None, Some(last)) => (*last).to_owned(),
         (None, None) => "value".to_owned(),
     };

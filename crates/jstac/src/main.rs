@@ -1,6 +1,7 @@
 //! `jstac`: the command line. The only crate that knows the CLI and the
 //! settings files; the work is in `run` and the library crates.
 
+mod inspect;
 mod output;
 mod pipeline_test;
 mod pipelines;
@@ -100,11 +101,41 @@ enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
+    /// Look at a new agency file: its format (from the content), sheets or
+    /// candidate record paths, fields with inferred types, null rates and
+    /// masked samples, and a starting pipeline file. Reads a sample through
+    /// the installed plugin, never the whole file.
+    Inspect {
+        file: PathBuf,
+        /// Records to sample, at most.
+        #[arg(long, default_value_t = 1000)]
+        sample: usize,
+        /// Spreadsheets: the sheet to read, by name or 0-based index (default: the first visible worksheet).
+        #[arg(long)]
+        sheet: Option<String>,
+        /// XML: the record element path (default: the shallowest element that repeats).
+        #[arg(long)]
+        record: Option<String>,
+        /// Show sample values as they are: personal data.
+        #[arg(long)]
+        unmask: bool,
+        /// Print only the starting pipeline file.
+        #[arg(long, conflicts_with = "format")]
+        stub: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: InspectFormat,
+    },
     /// Work with pipeline files.
     Pipeline {
         #[command(subcommand)]
         command: PipelineCommand,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum InspectFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -386,6 +417,45 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 })
                 .collect();
             output::print(&columns, &rows, format)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Inspect {
+            file,
+            sample,
+            sheet,
+            record,
+            unmask,
+            stub,
+            format,
+        } => {
+            let request = inspect::Request {
+                file,
+                sample: sample.max(1),
+                sheet,
+                record,
+            };
+            let inspection = match inspect::inspect(&settings, &request) {
+                Ok(inspection) => inspection,
+                Err((failure, message)) => {
+                    eprintln!("error: {message}");
+                    return Ok(ExitCode::from(failure.exit_code()));
+                }
+            };
+            if unmask && !stub {
+                eprintln!(
+                    "warning: sample values are shown unmasked: they are personal data; do not paste them into tickets, chats or logs"
+                );
+            }
+            if stub {
+                print!("{}", inspection.pipeline);
+            } else if format == InspectFormat::Json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&inspect::to_json(&inspection, unmask))?
+                );
+            } else {
+                inspect::print_text(&inspection, unmask);
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Pipeline {
