@@ -5,6 +5,7 @@ mod inspect;
 mod output;
 mod pipeline_test;
 mod pipelines;
+mod plugin_new;
 mod run;
 mod settings;
 
@@ -125,6 +126,11 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: InspectFormat,
     },
+    /// Work with plugins.
+    Plugin {
+        #[command(subcommand)]
+        command: PluginCommand,
+    },
     /// Work with pipeline files.
     Pipeline {
         #[command(subcommand)]
@@ -136,6 +142,20 @@ enum Command {
 enum InspectFormat {
     Text,
     Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum PluginCommand {
+    /// Start a plugin crate for a format the generic plugins cannot read:
+    /// a copy of the fixed-width template (plugins/template) named NAME,
+    /// with a fixture and a passing test.
+    New {
+        /// Lower-case letters, digits and _: the crate is jstac-plugin-NAME.
+        name: String,
+        /// Where to create it.
+        #[arg(long, default_value = "plugins")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -419,6 +439,38 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             output::print(&columns, &rows, format)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Plugin {
+            command: PluginCommand::New { name, dir },
+        } => match plugin_new::create(&name, &dir) {
+            Ok(root) => {
+                let shown = root.display();
+                println!(
+                    "created {shown}: jstac-plugin-{name}, a fixed-width text reader to adapt"
+                );
+                println!("next:");
+                println!(
+                    "  1. add \"{shown}\" to [workspace] members (and default-members) in Cargo.toml"
+                );
+                println!(
+                    "  2. change what src/lib.rs marks ADAPT, the fixture, tests/read.rs and compliance.json"
+                );
+                println!(
+                    "  3. cargo test -p jstac-plugin-{name}  (and cargo test -p jstac-tests --test compliance)"
+                );
+                println!(
+                    "  4. cargo build --release; `jstac plugins` lists it; pipelines say plugin = \"{name}\""
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(plugin_new::NewPluginError::Name(message)) => {
+                eprintln!("error: {message}");
+                Ok(ExitCode::from(Failure::Config.exit_code()))
+            }
+            Err(plugin_new::NewPluginError::Io(message)) => {
+                eprintln!("error: {message}");
+                Ok(ExitCode::from(Failure::Infrastructure.exit_code()))
+            }
+        },
         Command::Inspect {
             file,
             sample,
