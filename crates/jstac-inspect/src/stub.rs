@@ -76,6 +76,10 @@ const EVENT_COLUMNS: &[(&str, &[&str])] = &[
             "created",
             "datecreated",
             "reportdate",
+            "received",
+            "datereceived",
+            "receiveddate",
+            "referraldate",
         ],
     ),
     (
@@ -236,7 +240,10 @@ fn score(table: &'static TableDef, fields: &[&FieldReport]) -> usize {
 
 /// Chooses keys: identifier-like fields present in every sampled record,
 /// unique ones first; a person entity takes person-like identifiers.
-fn choose_key(entity: &mut Entity<'_>, avoid: &[String], prefix: &[String]) {
+/// With `beside_event`, a person entity shares its record with an event
+/// entity: it takes only identifiers that name people (`NominalRef`,
+/// `Person ID`), or else the person's names, never the event's reference.
+fn choose_key(entity: &mut Entity<'_>, avoid: &[String], prefix: &[String], beside_event: bool) {
     let present: Vec<&FieldReport> = entity
         .fields
         .iter()
@@ -254,6 +261,10 @@ fn choose_key(entity: &mut Entity<'_>, avoid: &[String], prefix: &[String]) {
         .iter()
         .copied()
         .filter(|f| looks_like_identifier(&f.name) || f.unique)
+        .filter(|f| {
+            !(persons && beside_event)
+                || (looks_like_identifier(&f.name) && person_like_identifier(&f.name))
+        })
         .collect();
     candidates.sort_by_key(rank);
     match candidates.first() {
@@ -341,14 +352,15 @@ pub fn render(input: &StubInput<'_>) -> String {
         entities.push(Entity::new(&snake(group), table, fields.clone()));
     }
 
-    // Keys: persons first, so an event row does not take a person's identifier.
+    // Keys, each entity avoiding the fields a sibling took.
     let mut taken: Vec<String> = Vec::new();
     let record_count = entities.len() - groups.len();
     let mut order: Vec<usize> = (0..record_count).collect();
-    order.sort_by_key(|&i| entities[i].table.name != "persons");
+    // Events first: a person beside an event avoids the event's reference.
+    order.sort_by_key(|&i| entities[i].table.name == "persons");
     for &index in &order {
         let avoid = taken.clone();
-        choose_key(&mut entities[index], &avoid, &[]);
+        choose_key(&mut entities[index], &avoid, &[], record_count == 2);
         taken.extend(entities[index].key.clone());
     }
     let record_key = entities[0].key.clone();
@@ -362,7 +374,7 @@ pub fn render(input: &StubInput<'_>) -> String {
         } else {
             record_key.clone()
         };
-        choose_key(&mut entities[index], &[], &prefix);
+        choose_key(&mut entities[index], &[], &prefix, false);
     }
     // An event's reference is its identifier when nothing else fills it.
     for entity in &mut entities {
