@@ -173,6 +173,13 @@ fn a_new_csv_extract_from_file_to_loaded_rows() {
     // Samples are masked unless asked; the personal values never show.
     assert_eq!(field(&inspection, "Surname")["samples"][0], "O'*****");
     assert!(!String::from_utf8_lossy(&sandbox.jstac(&["inspect", file]).stdout).contains("NEILL"));
+    // The sample is bounded: never the whole file.
+    let bounded = sandbox.jstac(&["inspect", "--format", "json", "--sample", "2", file]);
+    let bounded: Json = serde_json::from_slice(&bounded.stdout).expect("inspect JSON");
+    assert_eq!(
+        (bounded["sampled"].as_u64(), bounded["complete"].as_bool()),
+        (Some(2), Some(false))
+    );
     let unmasked = sandbox.jstac(&["inspect", "--unmask", file]);
     assert!(stdout(&unmasked).contains("O'NEILL"));
     assert!(
@@ -372,4 +379,37 @@ fn a_new_xml_feed_from_file_to_loaded_rows() {
     assert_eq!(count(&sandbox, "events", "nrm_referrals"), 2);
     assert_eq!(count(&sandbox, "persons", "nrm_referrals"), 3);
     assert_eq!(count(&sandbox, "links", "nrm_referrals"), 3);
+}
+
+#[test]
+fn inspect_refuses_what_it_cannot_read_in_one_line() {
+    let sandbox = Sandbox::new();
+    sandbox.write("in/report.csv", b"%PDF-1.4 not really a table");
+    sandbox.write("in/blob.csv", b"\x00\x01\x02\x03binary");
+    sandbox.write("in/empty.csv", b"");
+    for (file, code, message) in [
+        ("in/missing.csv", 69, "in/missing.csv: no such file"),
+        ("in/report.csv", 65, "in/report.csv: is a PDF document"),
+        ("in/blob.csv", 65, "in/blob.csv: is binary"),
+        ("in/empty.csv", 65, "in/empty.csv: is empty"),
+    ] {
+        let output = sandbox.jstac(&["inspect", file]);
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "{file}: {}",
+            stderr(&output)
+        );
+        assert_eq!(
+            stderr(&output).lines().count(),
+            1,
+            "{file}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains(message),
+            "{file}: {}",
+            stderr(&output)
+        );
+    }
 }

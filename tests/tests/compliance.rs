@@ -33,12 +33,11 @@ fn plugin_name(library: &Path) -> String {
         .to_owned()
 }
 
+/// One record as the host sees it: locator, reject reason, raw text.
+type Seen = (String, Option<String>, Option<String>);
+
 /// Opens and reads a whole file; the error, if any, as the runner would show it.
-fn read_all(
-    plugin: &Plugin,
-    file: &Path,
-    options: &Json,
-) -> Result<Vec<(String, Option<String>, Option<String>)>, String> {
+fn read_all(plugin: &Plugin, file: &Path, options: &Json) -> Result<Vec<Seen>, String> {
     let mut stream = plugin.open(file, options, 7).map_err(|e| e.to_string())?;
     let mut records = Vec::new();
     while let Some(batch) = stream.next_batch() {
@@ -153,12 +152,12 @@ fn check_plugin(library: &Path, scratch: &Path) -> Vec<String> {
                 if locator.trim().is_empty() {
                     fail(format!("record {index} has no locator"));
                 }
-                if let Some(reason) = reject {
-                    if reason.trim().is_empty() || raw.is_none() {
-                        fail(format!(
-                            "rejected record at {locator} lacks a reason or its raw text"
-                        ));
-                    }
+                if let Some(reason) = reject
+                    && (reason.trim().is_empty() || raw.is_none())
+                {
+                    fail(format!(
+                        "rejected record at {locator} lacks a reason or its raw text"
+                    ));
                 }
             }
         }

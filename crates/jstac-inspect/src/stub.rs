@@ -364,8 +364,8 @@ pub fn render(input: &StubInput<'_>) -> String {
         taken.extend(entities[index].key.clone());
     }
     let record_key = entities[0].key.clone();
-    for index in record_count..entities.len() {
-        let fields_unique = entities[index]
+    for entity in entities.iter_mut().skip(record_count) {
+        let fields_unique = entity
             .fields
             .iter()
             .any(|f| f.unique && looks_like_identifier(&f.name));
@@ -374,7 +374,7 @@ pub fn render(input: &StubInput<'_>) -> String {
         } else {
             record_key.clone()
         };
-        choose_key(&mut entities[index], &[], &prefix, false);
+        choose_key(entity, &[], &prefix, false);
     }
     // An event's reference is its identifier when nothing else fills it.
     for entity in &mut entities {
@@ -382,10 +382,9 @@ pub fn render(input: &StubInput<'_>) -> String {
             && !entity.columns.iter().any(|(c, _)| *c == "reference")
             && entity.key.len() == 1
             && looks_like_identifier(&entity.key[0])
+            && let Some(field) = entity.fields.iter().find(|f| f.name == entity.key[0])
         {
-            if let Some(field) = entity.fields.iter().find(|f| f.name == entity.key[0]) {
-                entity.columns.insert(0, ("reference", field));
-            }
+            entity.columns.insert(0, ("reference", field));
         }
     }
 
@@ -405,8 +404,7 @@ pub fn render(input: &StubInput<'_>) -> String {
     );
     let _ = writeln!(
         out,
-        "description = \"{} (from {})\"",
-        "TODO: what this extract is",
+        "description = \"TODO: what this extract is (from {})\"",
         toml_escape_inner(input.file_name)
     );
     let _ = writeln!(

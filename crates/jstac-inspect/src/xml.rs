@@ -241,10 +241,7 @@ fn shape_of(text: &str, max_records: usize, record: Option<&str>) -> Result<XmlS
     let mut record_depth: Option<usize> = None;
     let mut records = 0usize;
     let mut reader = NsReader::from_str(text);
-    loop {
-        let Ok(event) = reader.read_event() else {
-            break;
-        };
+    while let Ok(event) = reader.read_event() {
         match event {
             Event::Start(ref start) | Event::Empty(ref start) => {
                 let empty = matches!(event, Event::Empty(_));
