@@ -164,6 +164,33 @@ fn windows_1252_and_bom_files_read() {
     );
 }
 
+/// Found while writing the police pipeline's test fixture: the csv crate
+/// notes a record's position before it skips the `\n` of a `\r\n` or any
+/// blank lines, so CRLF files were located a line early.
+#[test]
+fn records_are_located_at_their_first_line_in_crlf_files_and_after_blank_lines() {
+    let sandbox = Sandbox::new();
+    sandbox.write("p.toml", PIPELINE);
+    sandbox.write(
+        "data/a.csv",
+        "Ref,Surname,DOB\r\nN1,\"HOX\r\nHA\",\r\nN2,TRAN,\nN3,BEGA,\r\n\r\n\r\nN4,SMITH,\nN5\r\nN6,LI,",
+    );
+    let output = sandbox.jstac(&["run", "p.toml"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let located = sandbox.query(
+        "SELECT source_locator FROM persons ORDER BY CAST(substr(source_locator, 6) AS INTEGER)",
+    );
+    let lines: Vec<&str> = located
+        .iter()
+        .map(|row| row["source_locator"].as_str().unwrap())
+        .collect();
+    assert_eq!(lines, ["line 2", "line 4", "line 5", "line 8", "line 10"]);
+    assert_eq!(
+        sandbox.query("SELECT locator FROM quarantine"),
+        [json!({"locator": "line 9"})]
+    );
+}
+
 #[test]
 fn pipeline_mistakes_are_reported_before_any_data_is_read() {
     let sandbox = Sandbox::new();

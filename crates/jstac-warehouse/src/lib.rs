@@ -8,6 +8,7 @@
 mod bulk;
 mod load;
 mod read;
+mod snapshot;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -17,6 +18,7 @@ use sqlx::{Row, SqlitePool};
 
 pub use load::{CHUNK_RECORDS, FileLoad, FileStart, FileSummary};
 pub use read::{QuarantineRow, QueryResult, RunRow};
+pub use snapshot::{TableRows, VARYING_COLUMNS};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 

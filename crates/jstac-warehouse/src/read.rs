@@ -97,7 +97,7 @@ impl Warehouse {
     }
 }
 
-fn json_value(row: &SqliteRow, index: usize) -> Result<Json> {
+pub(crate) fn json_value(row: &SqliteRow, index: usize) -> Result<Json> {
     let raw = row.try_get_raw(index)?;
     if raw.is_null() {
         return Ok(Json::Null);

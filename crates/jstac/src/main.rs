@@ -1,8 +1,11 @@
 //! `jstac`: the command line. The only crate that knows the CLI and the
 //! settings files; the work is in `run` and the library crates.
 
+mod inspect;
 mod output;
+mod pipeline_test;
 mod pipelines;
+mod plugin_new;
 mod run;
 mod settings;
 
@@ -20,9 +23,10 @@ use crate::settings::Settings;
 
 /// Load agency files on modern slavery and trafficking into one warehouse.
 ///
-/// Exit codes: 0 success; 65 bad data (records quarantined or a file
-/// rejected); 69 infrastructure failure (warehouse, plugin library, files);
-/// 70 a plugin crashed; 78 a pipeline or setting is wrong.
+/// Exit codes: 0 success; 1 `pipeline test`: rows differ from the expected
+/// files; 65 bad data (a file rejected; with `run --strict`, records
+/// quarantined); 69 infrastructure failure (warehouse, plugin library,
+/// files); 70 a plugin crashed; 78 a pipeline or setting is wrong.
 #[derive(Debug, Parser)]
 #[command(name = "jstac", version)]
 struct Cli {
@@ -97,6 +101,74 @@ enum Command {
         sql: String,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
+    },
+    /// Look at a new agency file: its format (from the content), sheets or
+    /// candidate record paths, fields with inferred types, null rates and
+    /// masked samples, and a starting pipeline file. Reads a sample through
+    /// the installed plugin, never the whole file.
+    Inspect {
+        file: PathBuf,
+        /// Records to sample, at most.
+        #[arg(long, default_value_t = 1000)]
+        sample: usize,
+        /// Spreadsheets: the sheet to read, by name or 0-based index (default: the first visible worksheet).
+        #[arg(long)]
+        sheet: Option<String>,
+        /// XML: the record element path (default: the shallowest element that repeats).
+        #[arg(long)]
+        record: Option<String>,
+        /// Show sample values as they are: personal data.
+        #[arg(long)]
+        unmask: bool,
+        /// Print only the starting pipeline file.
+        #[arg(long, conflicts_with = "format")]
+        stub: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: InspectFormat,
+    },
+    /// Work with plugins.
+    Plugin {
+        #[command(subcommand)]
+        command: PluginCommand,
+    },
+    /// Work with pipeline files.
+    Pipeline {
+        #[command(subcommand)]
+        command: PipelineCommand,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum InspectFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum PluginCommand {
+    /// Start a plugin crate for a format the generic plugins cannot read:
+    /// a copy of the fixed-width template (plugins/template) named NAME,
+    /// with a fixture and a passing test.
+    New {
+        /// Lower-case letters, digits and _: the crate is jstac-plugin-NAME.
+        name: String,
+        /// Where to create it.
+        #[arg(long, default_value = "plugins")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PipelineCommand {
+    /// Run pipelines (all in the pipelines directory by default) on the
+    /// fixtures in tests/NAME/input/ beside each, into a temporary
+    /// warehouse, and compare the rows with tests/NAME/expected/*.jsonl.
+    /// Exit 1 when they differ.
+    Test {
+        pipelines: Vec<PathBuf>,
+        /// Write the expected files from this run's rows (review the diff before committing).
+        #[arg(long)]
+        update: bool,
     },
 }
 
@@ -366,6 +438,120 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 .collect();
             output::print(&columns, &rows, format)?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Plugin {
+            command: PluginCommand::New { name, dir },
+        } => match plugin_new::create(&name, &dir) {
+            Ok(root) => {
+                let shown = root.display();
+                println!(
+                    "created {shown}: jstac-plugin-{name}, a fixed-width text reader to adapt"
+                );
+                println!("next:");
+                println!(
+                    "  1. add \"{shown}\" to [workspace] members (and default-members) in Cargo.toml"
+                );
+                println!(
+                    "  2. change what src/lib.rs marks ADAPT, the fixture, tests/read.rs and compliance.json"
+                );
+                println!(
+                    "  3. cargo test -p jstac-plugin-{name}  (and cargo test -p jstac-tests --test compliance)"
+                );
+                println!(
+                    "  4. cargo build --release; `jstac plugins` lists it; pipelines say plugin = \"{name}\""
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(plugin_new::NewPluginError::Name(message)) => {
+                eprintln!("error: {message}");
+                Ok(ExitCode::from(Failure::Config.exit_code()))
+            }
+            Err(plugin_new::NewPluginError::Io(message)) => {
+                eprintln!("error: {message}");
+                Ok(ExitCode::from(Failure::Infrastructure.exit_code()))
+            }
+        },
+        Command::Inspect {
+            file,
+            sample,
+            sheet,
+            record,
+            unmask,
+            stub,
+            format,
+        } => {
+            let request = inspect::Request {
+                file,
+                sample: sample.max(1),
+                sheet,
+                record,
+            };
+            let inspection = match inspect::inspect(&settings, &request) {
+                Ok(inspection) => inspection,
+                Err((failure, message)) => {
+                    eprintln!("error: {message}");
+                    return Ok(ExitCode::from(failure.exit_code()));
+                }
+            };
+            if unmask && !stub {
+                eprintln!(
+                    "warning: sample values are shown unmasked: they are personal data; do not paste them into tickets, chats or logs"
+                );
+            }
+            if stub {
+                print!("{}", inspection.pipeline);
+            } else if format == InspectFormat::Json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&inspect::to_json(&inspection, unmask))?
+                );
+            } else {
+                inspect::print_text(&inspection, unmask);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Pipeline {
+            command: PipelineCommand::Test { pipelines, update },
+        } => {
+            let paths = pipeline_paths(&settings, pipelines)?;
+            let mut failed = false;
+            let mut worst = None;
+            for path in &paths {
+                match pipeline_test::test_pipeline(&settings, path, update).await {
+                    Ok(pipeline_test::TestOutcome::Passed(summary)) => println!("ok: {summary}"),
+                    Ok(pipeline_test::TestOutcome::Updated(summary)) => {
+                        println!("updated: {summary}")
+                    }
+                    Ok(pipeline_test::TestOutcome::Failed(differences)) => {
+                        failed = true;
+                        println!("FAILED: {}", path.display());
+                        for difference in &differences {
+                            println!("  {difference}");
+                        }
+                        println!(
+                            "  (if the change is intended: jstac pipeline test --update {})",
+                            path.display()
+                        );
+                    }
+                    Err((failure, message)) => {
+                        eprintln!("error: {message}");
+                        worst = worst.max(Some(failure));
+                    }
+                }
+            }
+            let passed = !failed && worst.is_none();
+            if paths.len() > 1 || !passed {
+                println!(
+                    "pipeline tests: {} pipeline(s), {}",
+                    paths.len(),
+                    if passed { "all passed" } else { "FAILED" }
+                );
+            }
+            Ok(match worst {
+                Some(failure) => ExitCode::from(failure.exit_code()),
+                None if failed => ExitCode::from(1),
+                None => ExitCode::SUCCESS,
+            })
         }
         Command::Query { sql, format } => {
             let warehouse = Warehouse::open_read_only(&settings.warehouse_url).await?;

@@ -164,26 +164,45 @@ pub fn check_options(
 
 pub async fn run_pipeline(ctx: &mut Context, path: &Path, force: bool) -> RunReport {
     let started = Instant::now();
-    let mut report = RunReport {
-        pipeline: path.display().to_string(),
-        ..RunReport::default()
-    };
     let (pipeline, plugin) = match prepare(ctx, path) {
         Ok(prepared) => prepared,
         Err(failure) => {
-            report.failures.push(failure);
-            return report;
+            return RunReport {
+                pipeline: path.display().to_string(),
+                failures: vec![failure],
+                ..RunReport::default()
+            };
         }
     };
-    report.pipeline = pipeline.name.clone();
     let files = match pipeline.source_files() {
         Ok(files) => files,
         Err(e) => {
-            report.failures.push((Failure::Config, e.to_string()));
-            return report;
+            return RunReport {
+                pipeline: pipeline.name.clone(),
+                failures: vec![(Failure::Config, e.to_string())],
+                ..RunReport::default()
+            };
         }
     };
+    let mut report = run_files(ctx, &pipeline, &plugin, &files, force).await;
+    report.elapsed = started.elapsed();
+    report
+}
 
+/// Runs a prepared pipeline on the given files (its own source files, or a
+/// test's fixtures): one run record, each file one transaction.
+pub async fn run_files(
+    ctx: &mut Context,
+    pipeline: &Pipeline,
+    plugin: &Arc<Plugin>,
+    files: &[PathBuf],
+    force: bool,
+) -> RunReport {
+    let started = Instant::now();
+    let mut report = RunReport {
+        pipeline: pipeline.name.clone(),
+        ..RunReport::default()
+    };
     let host = host_name();
     let pipeline_path = pipeline.path.display().to_string();
     let run_start = RunStart {
@@ -208,8 +227,8 @@ pub async fn run_pipeline(ctx: &mut Context, path: &Path, force: bool) -> RunRep
     report.run_id = Some(run_id);
     tracing::info!(pipeline = %pipeline.name, run_id, files = files.len(), "run started");
 
-    for file in &files {
-        match load_file(ctx, &pipeline, &plugin, run_id, file, force).await {
+    for file in files {
+        match load_file(ctx, pipeline, plugin, run_id, file, force).await {
             Ok(FileOutcome::Loaded(summary)) => {
                 report.files_loaded += 1;
                 report.records.read += summary.read;

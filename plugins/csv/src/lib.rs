@@ -83,7 +83,9 @@ impl Plugin for CsvPlugin {
 jstac_sdk::export_plugin!(CsvPlugin);
 
 pub struct CsvReader {
-    reader: csv::Reader<BufReader<File>>,
+    reader: csv::Reader<LineEndTracker<BufReader<File>>>,
+    /// Line ends seen, to locate records by their first line.
+    line_ends: LineEnds,
     fields: Vec<String>,
     encoding: Encoding,
     delimiter: u8,
@@ -117,12 +119,17 @@ impl CsvReader {
             }
             line_offset += 1;
         }
+        let line_ends = LineEnds::default();
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .quote(quote)
             .has_headers(options.has_header)
             .flexible(true)
-            .from_reader(input);
+            .from_reader(LineEndTracker {
+                inner: input,
+                ends: line_ends.clone(),
+                consumed: 0,
+            });
 
         let fields = match (options.has_header, options.columns) {
             (_, Some(columns)) if !options.has_header => columns,
@@ -148,6 +155,7 @@ impl CsvReader {
         check_unique(&fields)?;
         Ok(CsvReader {
             reader,
+            line_ends,
             fields,
             encoding: options.encoding,
             delimiter,
@@ -186,7 +194,11 @@ impl RecordReader for CsvReader {
             if !more {
                 return Ok(false);
             }
-            let line = self.record.position().map_or(line_hint, |p| p.line()) + self.line_offset;
+            let inner_newlines = memchr_count(self.record.as_slice());
+            let line = self
+                .line_ends
+                .record_line(self.reader.position().byte(), inner_newlines)
+                .map_or(line_hint, |line| line + self.line_offset);
             if self.record.len() != self.fields.len() {
                 let reason = format!(
                     "row has {} fields; the header has {}",
@@ -222,6 +234,80 @@ impl RecordReader for CsvReader {
         }
         Ok(true)
     }
+}
+
+/// Where line ends are in the bytes the csv reader has pulled, to locate
+/// records by the line their first character is on. The csv crate notes a
+/// record's position before it skips the `\n` of a previous `\r\n` and
+/// any blank lines, so its own line would be early in CRLF files and after
+/// blank lines. Offsets are counted from where the csv reader starts and
+/// dropped as records pass them: this holds only what is buffered.
+#[derive(Debug, Clone, Default)]
+struct LineEnds(std::sync::Arc<std::sync::Mutex<LineEndsInner>>);
+
+#[derive(Debug, Default)]
+struct LineEndsInner {
+    /// `\n` bytes before the oldest offset still held.
+    passed_newlines: u64,
+    newlines: std::collections::VecDeque<u64>,
+    carriage_returns: std::collections::VecDeque<u64>,
+}
+
+impl LineEnds {
+    /// The 1-based line (from where the csv reader starts) of the first
+    /// character of the record that ended at byte `end` (just after its
+    /// terminator, if it has one) and holds `inner_newlines` line ends.
+    fn record_line(&self, end: u64, inner_newlines: u64) -> Option<u64> {
+        let mut ends = self.0.lock().ok()?;
+        let last = end.checked_sub(1);
+        let terminated = last.is_some_and(|last| {
+            ends.newlines.binary_search(&last).is_ok()
+                || ends.carriage_returns.binary_search(&last).is_ok()
+        });
+        let content_end = if terminated { end - 1 } else { end };
+        while ends.newlines.front().is_some_and(|&at| at < content_end) {
+            ends.newlines.pop_front();
+            ends.passed_newlines += 1;
+        }
+        while ends
+            .carriage_returns
+            .front()
+            .is_some_and(|&at| at < content_end)
+        {
+            ends.carriage_returns.pop_front();
+        }
+        Some((ends.passed_newlines + 1).saturating_sub(inner_newlines))
+    }
+}
+
+/// Passes bytes through to the csv reader, noting its line ends (see [`LineEnds`]).
+struct LineEndTracker<R> {
+    inner: R,
+    ends: LineEnds,
+    consumed: u64,
+}
+
+impl<R: std::io::Read> std::io::Read for LineEndTracker<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buffer)?;
+        if let Ok(mut ends) = self.ends.0.lock() {
+            for (index, &byte) in buffer[..n].iter().enumerate() {
+                let at = self.consumed + index as u64;
+                match byte {
+                    b'\n' => ends.newlines.push_back(at),
+                    b'\r' => ends.carriage_returns.push_back(at),
+                    _ => {}
+                }
+            }
+        }
+        self.consumed += n as u64;
+        Ok(n)
+    }
+}
+
+/// The number of `\n` bytes in `bytes`.
+fn memchr_count(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b == b'\n').count() as u64
 }
 
 /// Drops a UTF-8 byte-order mark at the very start of the file.

@@ -1,0 +1,44 @@
+//! What `jstac inspect` knows about a new agency file, so a data engineer
+//! can go from the file to a pipeline without reading jstac's source.
+//!
+//! - [`detect`]: the format from the content, never the extension (zip
+//!   parts, OLE2 magic, ODS mimetype, XML prolog, else text), the CSV
+//!   delimiter and the text encoding; spreadsheet sheets with their hidden
+//!   flag.
+//! - [`xml`]: a bounded streaming pass over an XML file: the repeated
+//!   element paths with their counts, and plugin options (record path,
+//!   fields, repeated groups) for the best candidate.
+//! - [`profile`]: field types inferred from sampled values (checked with
+//!   the mapping's own conversions, so a guessed date format parses every
+//!   sampled value), null rates, and samples, masked unless asked.
+//! - [`stub`]: the starting pipeline file.
+//!
+//! This crate reads only a bounded prefix of a file; it loads no plugin:
+//! the binary reads the sampled records through the plugin, so what is
+//! inspected is what a run will read.
+
+pub mod detect;
+pub mod mask;
+pub mod profile;
+pub mod stub;
+pub mod xml;
+
+pub use detect::{Detected, SheetInfo, TextEncoding, detect, sheets};
+pub use mask::mask;
+pub use profile::{FieldProfile, FieldReport, Inferred};
+
+/// Why a file could not be inspected. One line, naming the file.
+#[derive(Debug, thiserror::Error)]
+pub enum InspectError {
+    #[error("{path}: {message}")]
+    Unreadable { path: String, message: String },
+}
+
+impl InspectError {
+    pub(crate) fn new(path: &std::path::Path, message: impl Into<String>) -> Self {
+        InspectError::Unreadable {
+            path: path.display().to_string(),
+            message: message.into(),
+        }
+    }
+}
