@@ -173,6 +173,7 @@ enum PipelineCommand {
 }
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = Cli::parse();
     init_logging(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -598,5 +599,17 @@ impl PluginOnly {
             plugin.info().version,
             files.len()
         ))
+    }
+}
+
+/// `jstac runs | head` should end quietly when `head` stops reading, as any
+/// Unix tool does, not panic on a broken pipe: Rust ignores SIGPIPE by
+/// default, this puts the default action back.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any thread starts; setting
+    // a signal's disposition to its default has no other effect.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
