@@ -18,6 +18,7 @@ pub mod pipeline;
 pub use catalog::{ColumnType, LINKS, TABLES, TableDef};
 pub use convert::{Kind, Value};
 pub use mapping::{
-    EntityRows, FieldShape, Key, LinkRow, MappedBatch, Mapping, QuarantineEntry, SourceRecords,
+    CountedField, EntityRows, FieldCounts, FieldShape, FieldStats, Key, LinkRow, MappedBatch,
+    Mapping, QuarantineEntry, SourceRecords,
 };
 pub use pipeline::{PipelineSpec, SpecError};
