@@ -673,7 +673,7 @@ fn check_column(
                 format!("{key}.lookup"),
                 format!("unknown lookup {name:?}; the pipeline has no [lookups] tables"),
             ));
-        } else if !table.contains_key("normalise") {
+        } else {
             let known: Vec<&str> = context.lookups.keys().map(String::as_str).collect();
             errors.push(SpecError::new(
                 format!("{key}.lookup"),
