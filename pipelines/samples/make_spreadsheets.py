@@ -15,8 +15,10 @@ example: cargo run -p jstac-plugin-spreadsheet --example make_border_force_sampl
 
 Every business, person, reference and postcode here is invented. The files
 carry the quirks of real extracts: title and marking rows above the header,
-a hidden lookup sheet, dates as date cells, one error cell in a mapped
-field (its record goes to quarantine), repeated empty rows at the end.
+a hidden lookup sheet whose codes the data uses (GLAA sectors, HMRC
+outcomes: the pipelines' [lookups] turn them into names), dates as date
+cells, one error cell in a mapped field (its record goes to quarantine),
+repeated empty rows at the end.
 Both files are the same byte for byte on every run.
 """
 
@@ -153,7 +155,7 @@ def make_glaa(path):
          (surname, forenames, dob, nationality), workers) in LICENCES:
         register.append(row([
             text_cell(number), text_cell(business), text_cell(postcode),
-            text_cell(SECTORS[sector]), text_cell(status), date_cell(issued),
+            text_cell(sector), text_cell(status), date_cell(issued),
             date_cell(status_date), text_cell(surname), text_cell(forenames),
             date_cell(dob), text_cell(nationality), float_cell(workers),
         ]))
@@ -262,14 +264,21 @@ CASES = [
 ]
 
 
+OUTCOME_CODES = {
+    "Arrears and penalty": "AP",
+    "Arrears paid, no penalty": "AN",
+    "Investigation open": "IO",
+    "Referred to GLAA": "RG",
+}
+
+
 def make_hmrc(path):
     import xlwt
 
     book = xlwt.Workbook(encoding="utf-8")
     codes = book.add_sheet("Codes")
-    for r, (code, meaning) in enumerate([("Code", "Outcome"), ("AP", "Arrears and penalty"),
-                                         ("AN", "Arrears paid, no penalty"), ("IO", "Investigation open"),
-                                         ("RG", "Referred to GLAA")]):
+    for r, (code, meaning) in enumerate([("Code", "Outcome")]
+                                        + [(c, m) for m, c in OUTCOME_CODES.items()]):
         codes.write(r, 0, code)
         codes.write(r, 1, meaning)
     codes.visibility = 1  # hidden
@@ -301,7 +310,7 @@ def make_hmrc(path):
             sheet.write(r, 4, datetime.date(*opened), date)
             if closed:
                 sheet.write(r, 5, datetime.date(*closed), date)
-            sheet.write(r, 6, outcome)
+            sheet.write(r, 6, OUTCOME_CODES[outcome])
             if total is None:
                 sheet.row(r).set_cell_error(7, 0x07)  # #DIV/0!
             else:

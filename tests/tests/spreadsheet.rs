@@ -95,8 +95,11 @@ fn border_force_xlsx_loads_once_with_its_failed_lookup_quarantined() {
         true,
     );
     // 28 rows: 27 people (one met twice), 16 encounters; the row with the
-    // failed port lookup is neither.
-    assert_eq!(counts(&sandbox, "bf-safeguarding-encounters"), (26, 15, 27));
+    // failed port lookup is neither. Links: 27 person-encounter, and 19
+    // person-document (20 documents; the person met twice shows the same
+    // passport both times).
+    assert_eq!(counts(&sandbox, "bf-safeguarding-encounters"), (26, 15, 46));
+    assert_eq!(count(&sandbox, "objects", "bf-safeguarding-encounters"), 19);
     assert_eq!(
         sandbox.query("SELECT locator, field, reason FROM quarantine"),
         [json!({

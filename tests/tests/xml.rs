@@ -48,7 +48,8 @@ fn the_xml_pipelines_load_their_samples_once() {
         ),
         "{out}"
     );
-    // IE: 20 encounters (ISO-8859-1 and UTF-16) of 18 people, 35 person-encounter links.
+    // IE: 20 encounters (ISO-8859-1 and UTF-16) of 18 people, 35 person-encounter
+    // links and 21 person-document links (a passport per link).
     assert!(
         out.contains(
             "files: 2 loaded, 0 skipped, 0 failed | records: 20 read, 20 loaded, 0 quarantined"
@@ -56,7 +57,14 @@ fn the_xml_pipelines_load_their_samples_once() {
         "{out}"
     );
     assert_eq!(counts(&sandbox, "nca"), (48, 22, 48));
-    assert_eq!(counts(&sandbox, "immigration-enforcement"), (18, 20, 35));
+    assert_eq!(counts(&sandbox, "immigration-enforcement"), (18, 20, 56));
+    assert_eq!(
+        count(
+            &sandbox,
+            "SELECT COUNT(*) AS n FROM objects WHERE agency = 'immigration-enforcement'"
+        ),
+        21
+    );
 
     let second = sandbox.jstac(&["run", &nca, &ie]);
     assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
@@ -69,12 +77,12 @@ fn the_xml_pipelines_load_their_samples_once() {
         stdout(&second)
     );
     assert_eq!(counts(&sandbox, "nca"), (48, 22, 48));
-    assert_eq!(counts(&sandbox, "immigration-enforcement"), (18, 20, 35));
+    assert_eq!(counts(&sandbox, "immigration-enforcement"), (18, 20, 56));
 
     let forced = sandbox.jstac(&["run", "--force", &nca, &ie]);
     assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
     assert_eq!(counts(&sandbox, "nca"), (48, 22, 48));
-    assert_eq!(counts(&sandbox, "immigration-enforcement"), (18, 20, 35));
+    assert_eq!(counts(&sandbox, "immigration-enforcement"), (18, 20, 56));
 
     // Both encodings decoded: ISO-8859-1 (Q3) and UTF-16 (Q4).
     let names = sandbox.query(

@@ -1,5 +1,6 @@
 //! The warehouse tables a pipeline can map into, as data. The warehouse's
-//! migrations create exactly these columns; a test holds the two equal.
+//! migrations create these columns (mapped and filled); a test in
+//! `jstac-warehouse` holds the two equal.
 
 /// The type of a warehouse column, and the conversion that fills it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +43,35 @@ pub struct ColumnDef {
     pub ty: ColumnType,
 }
 
+/// What fills a column the mapping writes itself (a pipeline never maps it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fill {
+    /// The source text of another column, as the source wrote it (trimmed),
+    /// whenever that column is read from a field: the original kept beside
+    /// a normalised or looked-up value.
+    OriginalOf(&'static str),
+    /// The order-, case- and accent-insensitive match key of the person's
+    /// name, built from the columns with a name normaliser.
+    NameKey,
+}
+
+/// A column the mapping fills itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FilledDef {
+    pub name: &'static str,
+    pub fill: Fill,
+}
+
+impl FilledDef {
+    /// What the column holds, for messages.
+    pub fn describe(&self) -> String {
+        match self.fill {
+            Fill::OriginalOf(column) => format!("the source text of {column}"),
+            Fill::NameKey => "the name's match key, from the name normalisers".to_owned(),
+        }
+    }
+}
+
 /// An entity table: rows keyed by a stable key derived from the source.
 #[derive(Debug, PartialEq, Eq)]
 pub struct TableDef {
@@ -50,16 +80,38 @@ pub struct TableDef {
     pub key_column: &'static str,
     /// Columns a pipeline may fill.
     pub columns: &'static [ColumnDef],
+    /// Text columns the mapping fills itself (see [`Fill`]).
+    pub filled: &'static [FilledDef],
 }
 
 impl TableDef {
     pub fn column(&self, name: &str) -> Option<&'static ColumnDef> {
         self.columns.iter().find(|c| c.name == name)
     }
+
+    pub fn filled_column(&self, name: &str) -> Option<&'static FilledDef> {
+        self.filled.iter().find(|c| c.name == name)
+    }
+
+    /// The column keeping the source text of `column`, if the table has one.
+    pub fn original_of(&self, column: &str) -> Option<&'static FilledDef> {
+        self.filled
+            .iter()
+            .find(|c| matches!(c.fill, Fill::OriginalOf(of) if of == column))
+    }
+
+    /// The column holding the name's match key, if the table has one.
+    pub fn name_key(&self) -> Option<&'static FilledDef> {
+        self.filled.iter().find(|c| c.fill == Fill::NameKey)
+    }
 }
 
 const fn col(name: &'static str, ty: ColumnType) -> ColumnDef {
     ColumnDef { name, ty }
+}
+
+const fn filled(name: &'static str, fill: Fill) -> FilledDef {
+    FilledDef { name, fill }
 }
 
 use ColumnType::*;
@@ -76,6 +128,10 @@ pub const PERSONS: TableDef = TableDef {
         col("gender", Text),
         col("nationality", Text),
         col("postcode", Text),
+    ],
+    filled: &[
+        filled("nationality_text", Fill::OriginalOf("nationality")),
+        filled("name_key", Fill::NameKey),
     ],
 };
 
@@ -96,10 +152,25 @@ pub const EVENTS: TableDef = TableDef {
         col("organised_crime", Boolean),
         col("amount_gbp", Decimal),
     ],
+    filled: &[filled("category_text", Fill::OriginalOf("category"))],
+};
+
+/// Objects (POLE): passports and other documents, phones, vehicles,
+/// identifiers, each with its normalised identifier, linked to the people
+/// and events they belong to.
+pub const OBJECTS: TableDef = TableDef {
+    name: "objects",
+    key_column: "object_key",
+    columns: &[
+        col("object_type", Text),
+        col("identifier", Text),
+        col("country", Text),
+    ],
+    filled: &[],
 };
 
 /// Entity tables, in the order the warehouse writes them.
-pub const TABLES: &[&TableDef] = &[&PERSONS, &EVENTS];
+pub const TABLES: &[&TableDef] = &[&PERSONS, &EVENTS, &OBJECTS];
 
 /// Links between two entities with a role (`victim`, `suspect`): keyed by
 /// both ends and the role. These are its mappable columns; `role` is part
@@ -108,6 +179,7 @@ pub const LINKS: TableDef = TableDef {
     name: "links",
     key_column: "link_key",
     columns: &[col("role", Text), col("age_at_event", Integer)],
+    filled: &[],
 };
 
 pub fn table(name: &str) -> Option<&'static TableDef> {

@@ -5,7 +5,10 @@
 //! messages reach logs, and values are personal data.
 
 use chrono::NaiveDate;
-use chrono::format::{Item, ParseErrorKind, StrftimeItems};
+use chrono::format::{Item, Numeric, StrftimeItems};
+use jstac_normalise::date::{
+    DateError, DateSpec, ExcelDateSystem, PartialDate, date as read_date, excel_serial_date,
+};
 
 use crate::catalog::ColumnType;
 
@@ -48,11 +51,108 @@ pub enum Conversion {
     Integer,
     Decimal,
     Boolean,
-    /// Tried in order; the first that parses wins. With no formats, only
-    /// ISO 8601 `YYYY-MM-DD` text (and typed date cells) are accepted.
-    Date {
-        formats: Vec<String>,
-    },
+    Date(DateRule),
+}
+
+/// What a date column accepts besides its formats.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DateOptions {
+    /// Keep a date known only to the year or month (`1995`, `1995-03`) as
+    /// that ISO text, instead of refusing it.
+    pub partial: bool,
+    /// Read numbers (numeric cells, or digits in text that no format
+    /// matches) as Excel serial dates of this date system.
+    pub excel: Option<ExcelDateSystem>,
+    /// The first year of the hundred that two-digit years (`%y`) fall in:
+    /// with 1930, `30`–`99` are 1930–1999 and `00`–`29` are 2000–2029.
+    pub pivot: Option<i32>,
+}
+
+/// How a date column reads its values: formats tried in order, the first
+/// that parses wins. With no formats, only ISO 8601 `YYYY-MM-DD` text (and
+/// typed date cells) are accepted.
+#[derive(Debug, Clone)]
+pub struct DateRule {
+    /// As the pipeline wrote them, for reasons.
+    formats: Vec<String>,
+    options: DateOptions,
+    spec: DateSpec,
+}
+
+impl DateRule {
+    /// A rule from formats already checked by [`check_date_format`].
+    pub fn new(formats: Vec<String>, options: DateOptions) -> Result<DateRule, String> {
+        let iso = ["%Y-%m-%d".to_owned()];
+        let used = if formats.is_empty() {
+            &iso[..]
+        } else {
+            &formats
+        };
+        let mut spec = DateSpec::new(used).map_err(|e| e.to_string())?;
+        if let Some(system) = options.excel {
+            spec = spec.with_excel(system);
+        }
+        if let Some(first_year) = options.pivot {
+            spec = spec.with_century_window(first_year);
+        }
+        Ok(DateRule {
+            formats,
+            options,
+            spec,
+        })
+    }
+
+    pub fn options(&self) -> DateOptions {
+        self.options
+    }
+
+    fn read_text(&self, text: &str) -> Result<Value, String> {
+        match read_date(text, &self.spec) {
+            Ok(PartialDate::Date(date)) => Ok(Value::Date(date)),
+            Ok(partial) if self.options.partial => Ok(Value::Text(partial.iso())),
+            Ok(_) => Err("not a full date".to_owned()),
+            Err(error) => Err(self.reason(error)),
+        }
+    }
+
+    fn read_serial(&self, number: &str) -> Result<Value, String> {
+        let Some(system) = self.options.excel else {
+            return Err(
+                "a number where a date was expected (is the cell formatted as a date?)".to_owned(),
+            );
+        };
+        let whole = number.split_once('.').map_or(number, |(whole, _)| whole);
+        let serial: i64 = whole
+            .parse()
+            .map_err(|_| "not an Excel serial number".to_owned())?;
+        excel_serial_date(serial, system)
+            .map(Value::Date)
+            .map_err(|e| e.to_string())
+    }
+
+    /// The reason a text did not read, naming the formats, never the value.
+    fn reason(&self, error: DateError) -> String {
+        let serial = if self.options.excel.is_some() {
+            " or an Excel serial number"
+        } else {
+            ""
+        };
+        match (error, self.formats.is_empty()) {
+            (DateError::NoMatch, true) => {
+                format!("not an ISO 8601 date (YYYY-MM-DD){serial}; give the column a format")
+            }
+            (DateError::Impossible, true) => "impossible date (no such day)".to_owned(),
+            (DateError::NoMatch, false) => format!(
+                "does not match date format {}{serial}",
+                self.formats.join(" or ")
+            ),
+            (DateError::Impossible, false) => format!(
+                "impossible date (no such day) for format {}",
+                self.formats.join(" or ")
+            ),
+            (other, _) => other.to_string(),
+        }
+    }
 }
 
 impl Conversion {
@@ -62,7 +162,7 @@ impl Conversion {
             Conversion::Integer => ColumnType::Integer,
             Conversion::Decimal => ColumnType::Decimal,
             Conversion::Boolean => ColumnType::Boolean,
-            Conversion::Date { .. } => ColumnType::Date,
+            Conversion::Date(_) => ColumnType::Date,
         }
     }
 
@@ -80,18 +180,13 @@ impl Conversion {
         match (kind, self) {
             // The error text is the spreadsheet's code and cell, never data.
             (Kind::Error, _) => return Err(format!("error value {text} in the source")),
-            (Kind::Date | Kind::DateTime, Conversion::Date { .. }) => {
+            (Kind::Date | Kind::DateTime, Conversion::Date(_)) => {
                 let date = text.get(..10).unwrap_or(text);
                 return NaiveDate::parse_from_str(date, "%Y-%m-%d")
                     .map(Value::Date)
                     .map_err(|_| "malformed typed date from the plugin".to_owned());
             }
-            (Kind::Number, Conversion::Date { .. }) => {
-                return Err(
-                    "a number where a date was expected (is the cell formatted as a date?)"
-                        .to_owned(),
-                );
-            }
+            (Kind::Number, Conversion::Date(rule)) => return rule.read_serial(text),
             (Kind::Number, Conversion::Integer) => {
                 return match text.parse::<f64>() {
                     Ok(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => Ok(Value::Integer(n as i64)),
@@ -105,7 +200,7 @@ impl Conversion {
             Conversion::Integer => parse_integer(text),
             Conversion::Decimal => parse_decimal(text).map(Value::Decimal),
             Conversion::Boolean => parse_boolean(text).map(Value::Boolean),
-            Conversion::Date { formats } => parse_date(text, formats).map(Value::Date),
+            Conversion::Date(rule) => rule.read_text(text),
         }
     }
 }
@@ -171,47 +266,44 @@ fn parse_boolean(text: &str) -> Result<bool, String> {
     }
 }
 
-fn parse_date(text: &str, formats: &[String]) -> Result<NaiveDate, String> {
-    if formats.is_empty() {
-        return NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|e| {
-            if e.kind() == ParseErrorKind::OutOfRange {
-                "impossible date (no such day)".to_owned()
-            } else {
-                "not an ISO 8601 date (YYYY-MM-DD); give the column a format".to_owned()
-            }
-        });
-    }
-    let mut impossible = false;
-    for format in formats {
-        match NaiveDate::parse_from_str(text, format) {
-            Ok(date) => return Ok(date),
-            Err(e) if e.kind() == ParseErrorKind::OutOfRange => impossible = true,
-            Err(_) => {}
-        }
-    }
-    let formats = formats.join(" or ");
-    Err(if impossible {
-        format!("impossible date (no such day) for format {formats}")
-    } else {
-        format!("does not match date format {formats}")
-    })
-}
-
-/// Checks a strftime-style date format names a full date.
-pub fn check_date_format(format: &str) -> Result<(), String> {
+/// Checks a strftime-style date format: it names a full date (day, month
+/// and year), or with `options.partial` at least a year; a two-digit year
+/// (`%y`) needs `options.pivot`.
+pub fn check_date_format(format: &str, options: DateOptions) -> Result<(), String> {
     let items: Vec<Item<'_>> = StrftimeItems::new(format).collect();
     if items.iter().any(|item| matches!(item, Item::Error)) {
         return Err(format!("invalid date format {format:?}"));
     }
-    // A date needs a year and a day: probe with a known date.
+    if has_two_digit_year(format) && options.pivot.is_none() {
+        return Err(format!(
+            "date format {format:?} has a two-digit year (%y); give pivot = YEAR, the first year its two digits can mean (e.g. 1930)"
+        ));
+    }
+    // Probe with a known date: does the format give it back? (The probe's
+    // window only has to put "16" in 2016.)
     let probe = NaiveDate::from_ymd_opt(2016, 11, 23).expect("valid date");
     let text = probe.format(format).to_string();
-    match NaiveDate::parse_from_str(&text, format) {
-        Ok(date) if date == probe => Ok(()),
+    let rule = DateRule::new(
+        vec![format.to_owned()],
+        DateOptions {
+            partial: true,
+            excel: None,
+            pivot: Some(1930),
+        },
+    )?;
+    match rule.read_text(&text) {
+        Ok(Value::Date(date)) if date == probe => Ok(()),
+        Ok(Value::Text(partial)) if options.partial && partial.starts_with("2016") => Ok(()),
+        _ if options.partial => Err(format!("date format {format:?} does not name a year")),
         _ => Err(format!(
-            "date format {format:?} does not name a full date (day, month and year)"
+            "date format {format:?} does not name a full date (day, month and year); with partial = true it may name a year or a month"
         )),
     }
+}
+
+/// True when a format reads two-digit years (`%y`).
+pub fn has_two_digit_year(format: &str) -> bool {
+    StrftimeItems::new(format).any(|item| matches!(item, Item::Numeric(Numeric::YearMod100, _)))
 }
 
 #[cfg(test)]
@@ -230,6 +322,14 @@ mod tests {
         Value::Date(NaiveDate::from_ymd_opt(y, m, d).unwrap())
     }
 
+    fn dates(formats: &[&str], options: DateOptions) -> Conversion {
+        let formats: Vec<String> = formats.iter().map(|f| (*f).to_owned()).collect();
+        for format in &formats {
+            check_date_format(format, options).expect("valid format");
+        }
+        Conversion::Date(DateRule::new(formats, options).expect("valid rule"))
+    }
+
     #[test]
     fn empty_is_null_for_every_type() {
         for conversion in [
@@ -237,9 +337,7 @@ mod tests {
             Conversion::Integer,
             Conversion::Decimal,
             Conversion::Boolean,
-            Conversion::Date {
-                formats: vec!["%d/%m/%Y".into()],
-            },
+            dates(&["%d/%m/%Y"], DateOptions::default()),
         ] {
             assert_eq!(conversion.apply(None), Ok(Value::Null));
             assert_eq!(conversion.apply(Some("  ")), Ok(Value::Null));
@@ -306,9 +404,7 @@ mod tests {
 
     #[test]
     fn dates_with_explicit_formats() {
-        let uk = Conversion::Date {
-            formats: vec!["%d/%m/%Y".into()],
-        };
+        let uk = dates(&["%d/%m/%Y"], DateOptions::default());
         check(
             uk,
             &[
@@ -318,25 +414,183 @@ mod tests {
                     Err("impossible date (no such day) for format %d/%m/%Y"),
                 ),
                 ("1995-03-02", Err("does not match date format %d/%m/%Y")),
+                ("1995", Err("does not match date format %d/%m/%Y")),
             ],
         );
-        let either = Conversion::Date {
-            formats: vec!["%d/%m/%Y".into(), "%Y-%m-%d".into(), "%d-%b-%y".into()],
-        };
+        let either = dates(
+            &["%d/%m/%Y", "%Y-%m-%d", "%d-%b-%y"],
+            DateOptions {
+                pivot: Some(1930),
+                ..DateOptions::default()
+            },
+        );
         check(
             either,
             &[
                 ("1995-03-02", Ok(date(1995, 3, 2))),
                 ("01-Jun-16", Ok(date(2016, 6, 1))),
+                ("01-Jun-45", Ok(date(1945, 6, 1))),
+            ],
+        );
+        let iso = dates(&[], DateOptions::default());
+        check(
+            iso,
+            &[
+                ("1995-03-02", Ok(date(1995, 3, 2))),
+                ("2015-02-29", Err("impossible date (no such day)")),
+                (
+                    "02/03/1995",
+                    Err("not an ISO 8601 date (YYYY-MM-DD); give the column a format"),
+                ),
             ],
         );
     }
 
+    /// (options, formats, input, kind, expected)
+    type DateCase = (
+        DateOptions,
+        &'static [&'static str],
+        &'static str,
+        Kind,
+        Result<Value, &'static str>,
+    );
+
+    #[test]
+    fn partial_dates_excel_serials_and_pivots() {
+        let partial = DateOptions {
+            partial: true,
+            ..DateOptions::default()
+        };
+        let excel_1900 = DateOptions {
+            excel: Some(ExcelDateSystem::Excel1900),
+            ..DateOptions::default()
+        };
+        let excel_1904 = DateOptions {
+            excel: Some(ExcelDateSystem::Excel1904),
+            ..DateOptions::default()
+        };
+        let pivot_1920 = DateOptions {
+            pivot: Some(1920),
+            ..DateOptions::default()
+        };
+        let text = |s: &str| Ok(Value::Text(s.to_owned()));
+        let uk: &[&str] = &["%d/%m/%Y"];
+        let estimated: &[&str] = &["%d/%m/%Y", "%m/%Y", "%Y"];
+        let cases: &[DateCase] = &[
+            (
+                partial,
+                estimated,
+                "02/03/1995",
+                Kind::Text,
+                Ok(date(1995, 3, 2)),
+            ),
+            (partial, estimated, "03/1995", Kind::Text, text("1995-03")),
+            (partial, estimated, "1995", Kind::Text, text("1995")),
+            (
+                partial,
+                estimated,
+                "13/1995",
+                Kind::Text,
+                Err("impossible date (no such day) for format %d/%m/%Y or %m/%Y or %Y"),
+            ),
+            (excel_1900, uk, "34760", Kind::Number, Ok(date(1995, 3, 2))),
+            (
+                excel_1900,
+                uk,
+                "34760.75",
+                Kind::Number,
+                Ok(date(1995, 3, 2)),
+            ),
+            (excel_1900, uk, "34760", Kind::Text, Ok(date(1995, 3, 2))),
+            (
+                excel_1900,
+                uk,
+                "02/03/1995",
+                Kind::Text,
+                Ok(date(1995, 3, 2)),
+            ),
+            (excel_1904, uk, "33298", Kind::Number, Ok(date(1995, 3, 2))),
+            (
+                excel_1900,
+                uk,
+                "60",
+                Kind::Number,
+                Err("Excel serial for the non-existent 29 February 1900"),
+            ),
+            (
+                excel_1900,
+                uk,
+                "yesterday",
+                Kind::Text,
+                Err("does not match date format %d/%m/%Y or an Excel serial number"),
+            ),
+            (
+                DateOptions::default(),
+                uk,
+                "34760",
+                Kind::Number,
+                Err("a number where a date was expected (is the cell formatted as a date?)"),
+            ),
+            (
+                pivot_1920,
+                &["%d/%m/%y"],
+                "02/03/19",
+                Kind::Text,
+                Ok(date(2019, 3, 2)),
+            ),
+            (
+                pivot_1920,
+                &["%d/%m/%y"],
+                "02/03/20",
+                Kind::Text,
+                Ok(date(1920, 3, 2)),
+            ),
+            (
+                DateOptions::default(),
+                uk,
+                "1995-03-02T00:00:00",
+                Kind::DateTime,
+                Ok(date(1995, 3, 2)),
+            ),
+        ];
+        for (options, formats, input, kind, expected) in cases {
+            let got = dates(formats, *options).apply_typed(Some(input), *kind);
+            assert_eq!(
+                got,
+                expected.clone().map_err(str::to_owned),
+                "{input:?} {kind:?} {options:?}"
+            );
+        }
+    }
+
     #[test]
     fn date_formats_are_checked() {
-        assert!(check_date_format("%d/%m/%Y").is_ok());
-        assert!(check_date_format("%d-%b-%y").is_ok());
-        assert!(check_date_format("%m/%Y").is_err());
-        assert!(check_date_format("%Q").is_err());
+        let none = DateOptions::default();
+        let partial = DateOptions {
+            partial: true,
+            ..none
+        };
+        let pivot = DateOptions {
+            pivot: Some(1930),
+            ..none
+        };
+        assert_eq!(check_date_format("%d/%m/%Y", none), Ok(()));
+        assert_eq!(check_date_format("%d-%b-%y", pivot), Ok(()));
+        assert_eq!(check_date_format("%Y", partial), Ok(()));
+        assert_eq!(check_date_format("%m/%Y", partial), Ok(()));
+        let err = |format: &str, options| check_date_format(format, options).unwrap_err();
+        assert_eq!(
+            err("%m/%Y", none),
+            "date format \"%m/%Y\" does not name a full date (day, month and year); with partial = true it may name a year or a month"
+        );
+        assert_eq!(
+            err("%d-%b-%y", none),
+            "date format \"%d-%b-%y\" has a two-digit year (%y); give pivot = YEAR, the first year its two digits can mean (e.g. 1930)"
+        );
+        assert_eq!(
+            err("%d/%m", partial),
+            "date format \"%d/%m\" does not name a year"
+        );
+        assert_eq!(err("%Q", none), "invalid date format \"%Q\"");
     }
 }

@@ -4,17 +4,21 @@
 //! - [`catalog`]: the warehouse tables and columns a pipeline may target.
 //! - [`pipeline`]: what a pipeline file says, and its static checks.
 //! - [`convert`]: typed conversions (text, integer, decimal, boolean, date).
+//! - [`normalise`]: the normalisers (`jstac-normalise`) and lookups as
+//!   column rules apply them.
 //! - [`mapping`]: a pipeline compiled against a file's fields, mapping
 //!   batches of source records to rows and quarantine entries.
 
 pub mod catalog;
 pub mod convert;
 pub mod mapping;
+pub mod normalise;
 pub mod pipeline;
 
 pub use catalog::{ColumnType, LINKS, TABLES, TableDef};
 pub use convert::{Kind, Value};
 pub use mapping::{
-    EntityRows, FieldShape, Key, LinkRow, MappedBatch, Mapping, QuarantineEntry, SourceRecords,
+    CountedField, EntityRows, FieldCounts, FieldShape, FieldStats, Key, LinkRow, MappedBatch,
+    Mapping, QuarantineEntry, SourceRecords,
 };
 pub use pipeline::{PipelineSpec, SpecError};

@@ -1,10 +1,12 @@
 //! A checked pipeline compiled against one file's fields, and the per-record
 //! work: convert, key, and either emit rows or quarantine the record whole.
 
+use jstac_normalise::name::{PersonName, match_key_of_parts};
 use sha2::{Digest, Sha256};
 
 use crate::catalog::TableDef;
 use crate::convert::{Conversion, Kind, Value};
+use crate::normalise::{NamePart, Normalised, OnInvalid, Transform};
 use crate::pipeline::{CheckedPipeline, ColumnRule, SpecError, ValueSource};
 
 /// Read access to a batch of source records, as a plugin delivered them.
@@ -57,6 +59,9 @@ pub struct Mapping {
     shapes: Vec<FieldShape>,
     entities: Vec<EntityMap>,
     links: Vec<LinkMap>,
+    /// Columns whose outcomes are counted, in the order of
+    /// [`MappedBatch::field_counts`].
+    counted: Vec<CountedField>,
 }
 
 #[derive(Debug, Clone)]
@@ -65,9 +70,147 @@ struct EntityMap {
     table: &'static TableDef,
     key_fields: Vec<usize>,
     columns: Vec<ColumnMap>,
+    /// Columns the mapping fills itself, written after `columns`.
+    extras: Vec<Extra>,
     /// The list fields it reads: when any, the entity is repeated, one row
     /// per element of its group.
     list_fields: Vec<usize>,
+}
+
+/// A column the mapping fills itself (see [`crate::catalog::Fill`]).
+#[derive(Debug, Clone, Copy)]
+enum Extra {
+    /// The trimmed source text of this field.
+    Original { column: &'static str, field: usize },
+    /// The match key of the name read by the name normalisers.
+    NameKey(&'static str),
+    /// The family name read from a full name (the entity maps none).
+    FamilyOfFullName,
+    /// The given names read from a full name (the entity maps none).
+    GivenOfFullName,
+}
+
+impl Extra {
+    fn column(&self) -> &'static str {
+        match self {
+            Extra::Original { column, .. } | Extra::NameKey(column) => column,
+            Extra::FamilyOfFullName => "family_name",
+            Extra::GivenOfFullName => "given_names",
+        }
+    }
+}
+
+/// The name parts a row's name normalisers read, for its match key.
+#[derive(Default)]
+struct Names<'r> {
+    family: Option<&'r str>,
+    given: Option<&'r str>,
+    full: Option<PersonName>,
+}
+
+impl Names<'_> {
+    fn key(&self) -> Value {
+        let key = if self.family.is_some() || self.given.is_some() {
+            match_key_of_parts(self.family.into_iter().chain(self.given))
+        } else {
+            match &self.full {
+                Some(name) => name.match_key.clone(),
+                None => String::new(),
+            }
+        };
+        if key.is_empty() {
+            Value::Null
+        } else {
+            Value::Text(key)
+        }
+    }
+
+    fn of_full(&self, part: fn(&PersonName) -> &str) -> Value {
+        match self.full.as_ref().map(part) {
+            Some(text) if !text.is_empty() => Value::Text(text.to_owned()),
+            _ => Value::Null,
+        }
+    }
+}
+
+/// A column whose outcomes are counted: it has a normaliser or a lookup,
+/// or is a date read with options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountedField {
+    /// The column rule: `entities.person.columns.nationality`.
+    pub rule: String,
+    /// The source field it reads.
+    pub field: String,
+    /// `country`, `lookup offences`, `date`.
+    pub normaliser: String,
+}
+
+/// What one counted column did with the values (not empty) of the records
+/// it saw: values of loaded records normalised (or matched), or unmatched
+/// (kept as written or nulled by `on_invalid`), and records quarantined
+/// because of its value.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FieldCounts {
+    pub normalised: u64,
+    pub unmatched: u64,
+    pub quarantined: u64,
+}
+
+impl FieldCounts {
+    pub fn add(&mut self, other: &FieldCounts) {
+        self.normalised += other.normalised;
+        self.unmatched += other.unmatched;
+        self.quarantined += other.quarantined;
+    }
+
+    pub fn is_zero(&self) -> bool {
+        *self == FieldCounts::default()
+    }
+}
+
+/// A counted column with its counts, for a file or a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldStats {
+    pub field: CountedField,
+    pub counts: FieldCounts,
+}
+
+impl FieldStats {
+    /// Zero counts for each counted column of a mapping.
+    pub fn for_mapping(mapping: &Mapping) -> Vec<FieldStats> {
+        mapping
+            .counted_fields()
+            .iter()
+            .map(|field| FieldStats {
+                field: field.clone(),
+                counts: FieldCounts::default(),
+            })
+            .collect()
+    }
+
+    /// Adds a batch's counts (of the same mapping) to `stats`.
+    pub fn add_batch(stats: &mut [FieldStats], batch: &MappedBatch) {
+        for (stats, counts) in stats.iter_mut().zip(&batch.field_counts) {
+            stats.counts.add(counts);
+        }
+    }
+
+    /// Adds `more` to `stats`, column by column (matched by rule).
+    pub fn merge(stats: &mut Vec<FieldStats>, more: &[FieldStats]) {
+        for other in more {
+            match stats.iter_mut().find(|s| s.field == other.field) {
+                Some(found) => found.counts.add(&other.counts),
+                None => stats.push(other.clone()),
+            }
+        }
+    }
+}
+
+/// A counted column's outcome for one value of a record not yet loaded.
+#[derive(Debug, Clone, Copy)]
+struct Outcome {
+    counted: usize,
+    unmatched: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -86,6 +229,10 @@ struct ColumnMap {
     source: Source,
     conversion: Conversion,
     required: bool,
+    transform: Option<Transform>,
+    on_invalid: OnInvalid,
+    /// Index into [`Mapping::counted`], when its outcomes are counted.
+    counted: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -115,8 +262,23 @@ struct At {
 /// group (`None` for a record's single row).
 type Emitted = (Key, Option<usize>);
 
-/// The error of one record: the field at fault, if any, and the reason.
-type RecordError = (Option<String>, String);
+/// The error of one record: the field at fault, if any, the reason, and
+/// the counted column whose value it was, if any.
+struct RecordError {
+    field: Option<String>,
+    reason: String,
+    counted: Option<usize>,
+}
+
+impl RecordError {
+    fn new(field: Option<String>, reason: String) -> RecordError {
+        RecordError {
+            field,
+            reason,
+            counted: None,
+        }
+    }
+}
 
 /// Rows for one entity of the pipeline.
 #[derive(Debug)]
@@ -204,6 +366,8 @@ pub struct MappedBatch {
     pub quarantine: Vec<QuarantineEntry>,
     pub read: u64,
     pub loaded: u64,
+    /// Per counted column (in the order of [`Mapping::counted_fields`]).
+    pub field_counts: Vec<FieldCounts>,
 }
 
 impl MappedBatch {
@@ -278,24 +442,41 @@ impl Mapping {
                 }
             }
         };
-        let columns = |rules: &[ColumnRule], find: &mut dyn FnMut(String, &str) -> usize| {
+        let mut counted = Vec::new();
+        let mut columns = |rules: &[ColumnRule], find: &mut dyn FnMut(String, &str) -> usize| {
             rules
                 .iter()
-                .map(|rule| ColumnMap {
-                    key: rule.key.clone(),
-                    column: rule.column,
-                    source: match &rule.source {
+                .map(|rule| {
+                    let source = match &rule.source {
                         ValueSource::Field(name) => {
                             Source::Field(find(format!("{}.field", rule.key), name))
                         }
+                        // Constants convert: the pipeline check applied them.
                         ValueSource::Constant(text) => Source::Constant(
-                            rule.conversion
-                                .apply(Some(text))
-                                .expect("constants are checked"),
+                            rule.conversion.apply(Some(text)).unwrap_or(Value::Null),
                         ),
-                    },
-                    conversion: rule.conversion.clone(),
-                    required: rule.required,
+                    };
+                    let counted = match (&rule.source, rule.counted_as()) {
+                        (ValueSource::Field(field), Some(normaliser)) => {
+                            counted.push(CountedField {
+                                rule: rule.key.clone(),
+                                field: field.clone(),
+                                normaliser,
+                            });
+                            Some(counted.len() - 1)
+                        }
+                        _ => None,
+                    };
+                    ColumnMap {
+                        key: rule.key.clone(),
+                        column: rule.column,
+                        source,
+                        conversion: rule.conversion.clone(),
+                        required: rule.required,
+                        transform: rule.transform.clone(),
+                        on_invalid: rule.on_invalid,
+                        counted,
+                    }
                 })
                 .collect::<Vec<_>>()
         };
@@ -309,6 +490,7 @@ impl Mapping {
                     .map(|field| find(format!("entities.{}.key", entity.name), field))
                     .collect();
                 let columns = columns(&entity.columns, &mut find);
+                let extras = extras(entity.table, &entity.columns, &columns);
                 let mut list_fields: Vec<usize> = key_fields
                     .iter()
                     .copied()
@@ -322,6 +504,7 @@ impl Mapping {
                     table: entity.table,
                     key_fields,
                     columns,
+                    extras,
                     list_fields,
                 }
             })
@@ -386,10 +569,17 @@ impl Mapping {
                 shapes: (0..fields.len()).map(shape).collect(),
                 entities,
                 links,
+                counted,
             })
         } else {
             Err(errors)
         }
+    }
+
+    /// The columns whose outcomes are counted, in the order of
+    /// [`MappedBatch::field_counts`].
+    pub fn counted_fields(&self) -> &[CountedField] {
+        &self.counted
     }
 
     /// An empty batch shaped for this mapping.
@@ -401,7 +591,12 @@ impl Mapping {
                 .iter()
                 .map(|e| EntityRows {
                     table: e.table,
-                    columns: e.columns.iter().map(|c| c.column).collect(),
+                    columns: e
+                        .columns
+                        .iter()
+                        .map(|c| c.column)
+                        .chain(e.extras.iter().map(Extra::column))
+                        .collect(),
                     rows: Vec::new(),
                 })
                 .collect(),
@@ -414,6 +609,7 @@ impl Mapping {
             quarantine: Vec::new(),
             read: 0,
             loaded: 0,
+            field_counts: vec![FieldCounts::default(); self.counted.len()],
         }
     }
 
@@ -421,6 +617,7 @@ impl Mapping {
     /// its rows or goes to quarantine whole.
     pub fn map_into<R: SourceRecords + ?Sized>(&self, records: &R, out: &mut MappedBatch) {
         let mut keys: Vec<Vec<Emitted>> = vec![Vec::new(); self.entities.len()];
+        let mut outcomes: Vec<Outcome> = Vec::new();
         for row in 0..records.len() {
             out.read += 1;
             if let Some(reason) = records.reject(row) {
@@ -435,20 +632,32 @@ impl Mapping {
             let record = out.locators.len();
             let marks: Vec<usize> = out.entities.iter().map(|e| e.rows.len()).collect();
             let link_mark = out.links.len();
-            match self.map_record(records, row, record, out, &mut keys) {
+            outcomes.clear();
+            match self.map_record(records, row, record, out, &mut keys, &mut outcomes) {
                 Ok(()) => {
                     out.locators.push(records.locator(row).to_owned());
                     out.loaded += 1;
+                    for outcome in &outcomes {
+                        let counts = &mut out.field_counts[outcome.counted];
+                        if outcome.unmatched {
+                            counts.unmatched += 1;
+                        } else {
+                            counts.normalised += 1;
+                        }
+                    }
                 }
-                Err((field, reason)) => {
+                Err(error) => {
                     for (entity, mark) in out.entities.iter_mut().zip(marks) {
                         entity.rows.truncate(mark);
                     }
                     out.links.truncate(link_mark);
+                    if let Some(counted) = error.counted {
+                        out.field_counts[counted].quarantined += 1;
+                    }
                     out.quarantine.push(QuarantineEntry {
                         locator: records.locator(row).to_owned(),
-                        field,
-                        reason,
+                        field: error.field,
+                        reason: error.reason,
                         raw: self.raw_record(records, row),
                     });
                 }
@@ -468,12 +677,15 @@ impl Mapping {
         record: usize,
         out: &mut MappedBatch,
         keys: &mut [Vec<Emitted>],
+        outcomes: &mut Vec<Outcome>,
     ) -> Result<(), RecordError> {
         for (index, entity) in self.entities.iter().enumerate() {
             keys[index].clear();
             if entity.list_fields.is_empty() {
                 let at = At { row, element: None };
-                if let Some(key) = self.map_entity(entity, index, records, at, record, out)? {
+                if let Some(key) =
+                    self.map_entity(entity, index, records, at, record, out, outcomes)?
+                {
                     keys[index].push((key, None));
                 }
                 continue;
@@ -491,7 +703,7 @@ impl Mapping {
                     .zip(&lengths)
                     .map(|(&f, len)| format!("{:?} has {len}", self.fields[f]))
                     .collect();
-                return Err((
+                return Err(RecordError::new(
                     None,
                     format!(
                         "entities.{}: its repeated fields differ in length ({}); are they from one group?",
@@ -505,7 +717,9 @@ impl Mapping {
                     row,
                     element: Some(element),
                 };
-                if let Some(key) = self.map_entity(entity, index, records, at, record, out)? {
+                if let Some(key) =
+                    self.map_entity(entity, index, records, at, record, out, outcomes)?
+                {
                     keys[index].push((key, Some(element)));
                 }
             }
@@ -529,7 +743,7 @@ impl Mapping {
                     row,
                     element: from_element.or(*to_element),
                 };
-                let values = self.convert_columns(&link.columns, records, at)?;
+                let values = self.convert_columns(&link.columns, &[], records, at, outcomes)?;
                 let role = match link.role.map(|i| &values[i]) {
                     Some(Value::Text(role)) => role.as_str(),
                     _ => "",
@@ -551,6 +765,7 @@ impl Mapping {
 
     /// One entity row (of a record, or of one element of its group); `None`
     /// when the source has no data for it.
+    #[allow(clippy::too_many_arguments)]
     fn map_entity<R: SourceRecords + ?Sized>(
         &self,
         entity: &EntityMap,
@@ -559,12 +774,13 @@ impl Mapping {
         at: At,
         record: usize,
         out: &mut MappedBatch,
+        outcomes: &mut Vec<Outcome>,
     ) -> Result<Option<Key>, RecordError> {
         let mut key_values: Vec<Option<&str>> = Vec::with_capacity(entity.key_fields.len());
         for &field in &entity.key_fields {
             let (value, kind) = self.get(records, field, at);
             if kind == Kind::Error {
-                return Err((
+                return Err(RecordError::new(
                     Some(self.fields[field].clone()),
                     format!(
                         "entities.{}.key: error value {} in the source",
@@ -593,7 +809,7 @@ impl Mapping {
                     .any(|c| c.field().is_some_and(has_value));
             if has_data {
                 let field = &self.fields[entity.key_fields[missing]];
-                return Err((
+                return Err(RecordError::new(
                     Some(field.clone()),
                     format!("entities.{}.key: key field {field:?} is empty", entity.name),
                 ));
@@ -607,7 +823,8 @@ impl Mapping {
             entity.table.name,
             key_values.iter().map(|v| v.unwrap_or_default()),
         );
-        let values = self.convert_columns(&entity.columns, records, at)?;
+        let values =
+            self.convert_columns(&entity.columns, &entity.extras, records, at, outcomes)?;
         out.entities[index].rows.push(EntityRow {
             key,
             record,
@@ -633,26 +850,24 @@ impl Mapping {
         }
     }
 
+    /// A row's values: its columns', then the columns the mapping fills.
     fn convert_columns<R: SourceRecords + ?Sized>(
         &self,
         columns: &[ColumnMap],
+        extras: &[Extra],
         records: &R,
         at: At,
+        outcomes: &mut Vec<Outcome>,
     ) -> Result<Vec<Value>, RecordError> {
-        let mut values = Vec::with_capacity(columns.len());
+        let mut values = Vec::with_capacity(columns.len() + extras.len());
+        let mut names = Names::default();
         for column in columns {
             let value = match &column.source {
                 Source::Constant(value) => value.clone(),
                 Source::Field(field) => {
-                    let (raw, kind) = self.get(records, *field, at);
-                    let value = column.conversion.apply_typed(raw, kind).map_err(|reason| {
-                        (
-                            Some(self.fields[*field].clone()),
-                            format!("{}: {reason}", column.key),
-                        )
-                    })?;
+                    let value = self.convert(column, *field, records, at, outcomes, &mut names)?;
                     if column.required && value == Value::Null {
-                        return Err((
+                        return Err(RecordError::new(
                             Some(self.fields[*field].clone()),
                             format!("{}: required value is empty", column.key),
                         ));
@@ -662,7 +877,102 @@ impl Mapping {
             };
             values.push(value);
         }
+        for extra in extras {
+            values.push(match extra {
+                Extra::Original { field, .. } => {
+                    match self.get(records, *field, at).0.map(str::trim) {
+                        Some(text) if !text.is_empty() => Value::Text(text.to_owned()),
+                        _ => Value::Null,
+                    }
+                }
+                Extra::NameKey(_) => names.key(),
+                Extra::FamilyOfFullName => names.of_full(|name| &name.family),
+                Extra::GivenOfFullName => names.of_full(|name| &name.given),
+            });
+        }
         Ok(values)
+    }
+
+    /// One field's value for a column: normalised or looked up, converted
+    /// to the column's type; an invalid value as the column's `on_invalid`
+    /// says. Counted columns note their outcome in `outcomes`.
+    fn convert<'r, R: SourceRecords + ?Sized>(
+        &self,
+        column: &ColumnMap,
+        field: usize,
+        records: &'r R,
+        at: At,
+        outcomes: &mut Vec<Outcome>,
+        names: &mut Names<'r>,
+    ) -> Result<Value, RecordError> {
+        let (raw, kind) = self.get(records, field, at);
+        let text = raw.map(str::trim).filter(|t| !t.is_empty());
+        let converted = match (&column.transform, text) {
+            // Blanks are null, and an error cell is refused, whatever the column does.
+            (_, None) => return Ok(Value::Null),
+            (Some(_), Some(_)) if kind == Kind::Error => column.conversion.apply_typed(raw, kind),
+            (None, Some(_)) => column.conversion.apply_typed(raw, kind),
+            (Some(Transform::Lookup(lookup)), Some(text)) => lookup
+                .get(text)
+                .cloned()
+                .ok_or_else(|| format!("not in lookup {:?}", lookup.name)),
+            (Some(Transform::Normalise(normaliser)), Some(text)) => {
+                match normaliser.apply(text) {
+                    Ok(Normalised::Value(value)) => {
+                        match normaliser.name_part() {
+                            Some(NamePart::Family) => names.family = Some(text),
+                            Some(NamePart::Given) => names.given = Some(text),
+                            _ => {}
+                        }
+                        Ok(value)
+                    }
+                    Ok(Normalised::FullName(name)) => {
+                        names.full = Some(name);
+                        // The column keeps the name as written.
+                        Ok(Value::Text(text.to_owned()))
+                    }
+                    Err(reason) => Err(reason),
+                }
+            }
+        };
+        let Some(counted) = column.counted else {
+            return converted.map_err(|reason| {
+                RecordError::new(
+                    Some(self.fields[field].clone()),
+                    format!("{}: {reason}", column.key),
+                )
+            });
+        };
+        match converted {
+            Ok(value) => {
+                outcomes.push(Outcome {
+                    counted,
+                    unmatched: false,
+                });
+                Ok(value)
+            }
+            Err(reason) if kind == Kind::Error => Err(RecordError::new(
+                Some(self.fields[field].clone()),
+                format!("{}: {reason}", column.key),
+            )),
+            Err(reason) => match column.on_invalid {
+                OnInvalid::Quarantine => Err(RecordError {
+                    field: Some(self.fields[field].clone()),
+                    reason: format!("{}: {reason}", column.key),
+                    counted: Some(counted),
+                }),
+                OnInvalid::Keep | OnInvalid::Null => {
+                    outcomes.push(Outcome {
+                        counted,
+                        unmatched: true,
+                    });
+                    Ok(match (column.on_invalid, text) {
+                        (OnInvalid::Keep, Some(text)) => Value::Text(text.to_owned()),
+                        _ => Value::Null,
+                    })
+                }
+            },
+        }
     }
 
     /// The record's fields as a JSON object, for the quarantine.
@@ -690,6 +1000,37 @@ impl Mapping {
             .collect();
         serde_json::Value::Object(object).to_string()
     }
+}
+
+/// The columns an entity's mapping fills itself: the source text beside
+/// each column that keeps it, the name's match key when it reads a name,
+/// and the family and given names of a full name when it maps neither.
+fn extras(table: &'static TableDef, rules: &[ColumnRule], columns: &[ColumnMap]) -> Vec<Extra> {
+    let mut extras = Vec::new();
+    for column in columns {
+        if let (Source::Field(field), Some(original)) =
+            (&column.source, table.original_of(column.column))
+        {
+            extras.push(Extra::Original {
+                column: original.name,
+                field: *field,
+            });
+        }
+    }
+    let parts: Vec<NamePart> = rules.iter().filter_map(ColumnRule::name_part).collect();
+    if let Some(name_key) = table.name_key().filter(|_| !parts.is_empty()) {
+        extras.push(Extra::NameKey(name_key.name));
+    }
+    if parts.contains(&NamePart::Full) {
+        let maps = |name: &str| rules.iter().any(|r| r.column == name);
+        if !maps("family_name") && table.column("family_name").is_some() {
+            extras.push(Extra::FamilyOfFullName);
+        }
+        if !maps("given_names") && table.column("given_names").is_some() {
+            extras.push(Extra::GivenOfFullName);
+        }
+    }
+    extras
 }
 
 /// Drops every row whose key is the same as the next row's.
@@ -1086,5 +1427,266 @@ mod tests {
             out.quarantine[0].reason,
             "entities.person.columns.family_name: error value #N/A at Encounters!C7 in the source"
         );
+    }
+
+    fn compile(spec: serde_json::Value, fields: &[&str]) -> Mapping {
+        let spec: PipelineSpec = serde_json::from_value(spec).unwrap();
+        let fields: Vec<String> = fields.iter().map(|f| (*f).to_owned()).collect();
+        Mapping::compile(&spec.check().unwrap(), &fields, &[]).unwrap()
+    }
+
+    fn text(s: &str) -> Value {
+        Value::Text(s.to_owned())
+    }
+
+    #[test]
+    fn normalisers_and_lookups_store_canonical_values_beside_the_originals() {
+        let mapping = compile(
+            serde_json::json!({
+                "agency": "police", "dataset": "t", "plugin": "csv", "source": { "path": "x" },
+                "lookups": { "sexes": { "F": "female", "M": "male" } },
+                "entities": { "person": { "table": "persons", "key": ["Ref"], "columns": {
+                    "family_name": { "field": "Surname", "normalise": "family-name" },
+                    "given_names": { "field": "Forenames", "normalise": "given-names" },
+                    "nationality": { "field": "Nat", "normalise": "country" },
+                    "postcode": { "field": "PC", "normalise": "postcode", "on_invalid": "null" },
+                    "gender": { "field": "Sex", "lookup": "sexes", "on_invalid": "keep" },
+                    "date_of_birth": { "field": "DOB", "format": ["%d/%m/%Y", "%Y"], "partial": true }
+                }}}
+            }),
+            &["Ref", "Surname", "Forenames", "Nat", "PC", "Sex", "DOB"],
+        );
+        let mut out = mapping.new_batch();
+        let rows = Rows(vec![
+            [
+                Some("N1"),
+                Some("HOXHA"),
+                Some("Ana"),
+                Some("Albanian"),
+                Some("ls14ap"),
+                Some("f"),
+                Some("1995"),
+            ]
+            .to_vec(),
+            [
+                Some("N2"),
+                Some("NGUYEN"),
+                Some("Thi Lan"),
+                Some(" Viet Nam "),
+                Some("nowhere"),
+                Some("X"),
+                Some("02/03/1990"),
+            ]
+            .to_vec(),
+            [
+                Some("N3"),
+                Some("BEGA"),
+                Some("Arben"),
+                Some("Congo"),
+                None,
+                None,
+                None,
+            ]
+            .to_vec(),
+            [
+                Some("N4"),
+                Some("12345"),
+                Some("Ana"),
+                Some("ALB"),
+                None,
+                None,
+                None,
+            ]
+            .to_vec(),
+            [
+                Some("N5"),
+                Some("DOKA"),
+                Some("Elira"),
+                Some("ALB"),
+                None,
+                None,
+                Some("31/02/2016"),
+            ]
+            .to_vec(),
+            [Some("N6"), None, None, Some("N/K"), None, None, None].to_vec(),
+        ]);
+        mapping.map_into(&rows, &mut out);
+        let persons = &out.entities[0];
+        assert_eq!(
+            persons.columns,
+            [
+                "date_of_birth",
+                "family_name",
+                "gender",
+                "given_names",
+                "nationality",
+                "postcode",
+                "nationality_text",
+                "name_key"
+            ]
+        );
+        let values: Vec<&Vec<Value>> = persons.rows.iter().map(|r| &r.values).collect();
+        let date = NaiveDate::from_ymd_opt(1990, 3, 2).unwrap();
+        assert_eq!(
+            values,
+            [
+                &vec![
+                    text("1995"),
+                    text("HOXHA"),
+                    text("female"),
+                    text("Ana"),
+                    text("ALB"),
+                    text("LS1 4AP"),
+                    text("Albanian"),
+                    text("ana hoxha")
+                ],
+                &vec![
+                    Value::Date(date),
+                    text("NGUYEN"),
+                    text("X"),
+                    text("Thi Lan"),
+                    text("VNM"),
+                    Value::Null,
+                    text("Viet Nam"),
+                    text("lan nguyen thi")
+                ],
+                &vec![
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    text("N/K"),
+                    Value::Null
+                ],
+            ]
+        );
+        let reasons: Vec<_> = out
+            .quarantine
+            .iter()
+            .map(|q| (q.field.as_deref(), q.reason.as_str()))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                (
+                    Some("Nat"),
+                    "entities.person.columns.nationality: ambiguous country (could be COG or COD)"
+                ),
+                (
+                    Some("Surname"),
+                    "entities.person.columns.family_name: name contains no letters"
+                ),
+                (
+                    Some("DOB"),
+                    "entities.person.columns.date_of_birth: impossible date (no such day) for format %d/%m/%Y or %Y"
+                ),
+            ]
+        );
+        // Counted per column: values of loaded records normalised or
+        // unmatched, and the records each quarantined.
+        let counted: Vec<(&str, &str, FieldCounts)> = mapping
+            .counted_fields()
+            .iter()
+            .zip(&out.field_counts)
+            .map(|(field, counts)| (field.field.as_str(), field.normaliser.as_str(), *counts))
+            .collect();
+        let counts = |normalised, unmatched, quarantined| FieldCounts {
+            normalised,
+            unmatched,
+            quarantined,
+        };
+        assert_eq!(
+            counted,
+            [
+                ("DOB", "date", counts(2, 0, 1)),
+                ("Surname", "family-name", counts(2, 0, 1)),
+                ("Sex", "lookup sexes", counts(1, 1, 0)),
+                ("Forenames", "given-names", counts(2, 0, 0)),
+                ("Nat", "country", counts(3, 0, 1)),
+                ("PC", "postcode", counts(1, 1, 0)),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_full_name_fills_the_name_parts_the_entity_does_not_map() {
+        let spec = |order: &str| {
+            serde_json::json!({
+                "agency": "police", "dataset": "t", "plugin": "csv", "source": { "path": "x" },
+                "entities": { "person": { "table": "persons", "key": ["Ref"], "columns": {
+                    "full_name": { "field": "Name", "normalise": "full-name", "order": order, "on_invalid": "keep" }
+                }}}
+            })
+        };
+        let cases: &[(&str, &str, [Value; 4])] = &[
+            (
+                "auto",
+                "HOXHA, Ana",
+                [
+                    text("HOXHA, Ana"),
+                    text("ana hoxha"),
+                    text("Hoxha"),
+                    text("Ana"),
+                ],
+            ),
+            (
+                "auto",
+                "Ana HOXHA",
+                [
+                    text("Ana HOXHA"),
+                    text("ana hoxha"),
+                    text("Hoxha"),
+                    text("Ana"),
+                ],
+            ),
+            (
+                "auto",
+                "NGUYEN Thi Lan",
+                [
+                    text("NGUYEN Thi Lan"),
+                    text("lan nguyen thi"),
+                    text("Nguyen"),
+                    text("Thi Lan"),
+                ],
+            ),
+            (
+                "family-first",
+                "Hoxha Ana",
+                [
+                    text("Hoxha Ana"),
+                    text("ana hoxha"),
+                    text("Hoxha"),
+                    text("Ana"),
+                ],
+            ),
+            (
+                "given-first",
+                "Thi Lan Nguyen",
+                [
+                    text("Thi Lan Nguyen"),
+                    text("lan nguyen thi"),
+                    text("Nguyen"),
+                    text("Thi Lan"),
+                ],
+            ),
+            // Invalid, kept as written: no key, no parts.
+            (
+                "auto",
+                "#123",
+                [text("#123"), Value::Null, Value::Null, Value::Null],
+            ),
+        ];
+        for (order, name, expected) in cases {
+            let mapping = compile(spec(order), &["Ref", "Name"]);
+            let mut out = mapping.new_batch();
+            mapping.map_into(&Rows(vec![vec![Some("N1"), Some(name)]]), &mut out);
+            assert_eq!(
+                out.entities[0].columns,
+                ["full_name", "name_key", "family_name", "given_names"]
+            );
+            assert_eq!(out.entities[0].rows[0].values, expected, "{order} {name:?}");
+        }
     }
 }

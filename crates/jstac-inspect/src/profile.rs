@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use jstac_core::Kind;
 use jstac_core::catalog::ColumnType;
-use jstac_core::convert::Conversion;
+use jstac_core::convert::{Conversion, DateOptions, DateRule};
 use serde::Serialize;
 
 /// Text date formats tried, in order: ISO first, then UK day-first forms
@@ -237,8 +237,8 @@ fn infer_text(values: &[String]) -> Inferred {
         return inferred(ColumnType::Integer, None, None);
     }
     for (index, format) in DATE_FORMATS.iter().enumerate() {
-        let conversion = Conversion::Date {
-            formats: vec![(*format).to_owned()],
+        let Some(conversion) = date_conversion(format) else {
+            continue;
         };
         if !all_convert(values, Kind::Text, &conversion) {
             continue;
@@ -251,13 +251,8 @@ fn infer_text(values: &[String]) -> Inferred {
         let note = twin
             .filter(|twin| {
                 DATE_FORMATS[index..].contains(twin)
-                    && all_convert(
-                        values,
-                        Kind::Text,
-                        &Conversion::Date {
-                            formats: vec![(*twin).to_owned()],
-                        },
-                    )
+                    && date_conversion(twin)
+                        .is_some_and(|twin| all_convert(values, Kind::Text, &twin))
             })
             .map(|twin| {
                 format!("day and month are ambiguous in the sample ({format} or {twin}); check with the agency")
@@ -356,4 +351,12 @@ mod tests {
         profile.observe(Some("N2"), Kind::Text);
         assert!(profile.finish().unique);
     }
+}
+
+/// The mapping's own date conversion for one format, as a pipeline with
+/// `format = "..."` and no other date option gets it.
+fn date_conversion(format: &str) -> Option<Conversion> {
+    DateRule::new(vec![format.to_owned()], DateOptions::default())
+        .ok()
+        .map(Conversion::Date)
 }

@@ -249,8 +249,17 @@ fn folded_tokens_into(part: &str, keys: &mut Vec<String>) {
 /// `"Ana Hoxha"` and `"Mrs ana HOXHA"` give the same key, `"ana hoxha"`.
 #[must_use]
 pub fn match_key(text: &str) -> String {
+    match_key_of_parts([text])
+}
+
+/// The match key of a name written in several fields (a family name and
+/// given names, each in its own column): every part's words, folded as in
+/// [`match_key`] and sorted together. `["HOXHA", "Ana"]` gives the key of
+/// `"Ana Hoxha"`, `"ana hoxha"`.
+#[must_use]
+pub fn match_key_of_parts<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
     let mut keys = Vec::new();
-    for part in text.split(',') {
+    for part in parts.into_iter().flat_map(|text| text.split(',')) {
         let mut words = part.split_whitespace().peekable();
         // Drop titles at the start of each part.
         while let Some(w) = words.peek() {
@@ -266,6 +275,31 @@ pub fn match_key(text: &str) -> String {
     }
     keys.sort_unstable();
     keys.join(" ")
+}
+
+/// Checks one part of a name written in its own field (a family name, or
+/// given names) without reordering or splitting it: the errors of
+/// [`person_name`]. A part that is only a title (`"Mr"`) is
+/// [`NameError::Empty`].
+///
+/// # Errors
+///
+/// [`NameError::Empty`], [`NameError::NoLetters`] or [`NameError::TooLong`].
+pub fn check_name_part(text: &str) -> Result<(), NameError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(NameError::Empty);
+    }
+    if text.chars().count() > MAX_NAME_CHARS {
+        return Err(NameError::TooLong);
+    }
+    if !text.chars().any(char::is_alphabetic) {
+        return Err(NameError::NoLetters);
+    }
+    if text.split_whitespace().all(|w| title_of(w).is_some()) {
+        return Err(NameError::Empty);
+    }
+    Ok(())
 }
 
 fn clean_token(token: &str) -> &str {

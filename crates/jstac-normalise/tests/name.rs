@@ -1,6 +1,8 @@
 //! Table-driven tests for the person-name normaliser.
 
-use jstac_normalise::name::{NameError, NameOrder, match_key, person_name};
+use jstac_normalise::name::{
+    NameError, NameOrder, check_name_part, match_key, match_key_of_parts, person_name,
+};
 
 use NameOrder::{Auto, FamilyFirst, GivenFirst};
 
@@ -547,4 +549,30 @@ fn name_errors() {
     let long = "A".repeat(400);
     assert_eq!(person_name(&long, Auto).unwrap_err(), NameError::TooLong);
     assert_eq!(NameError::NoLetters.to_string(), "name contains no letters");
+}
+
+#[test]
+fn names_in_parts() {
+    // Family name and given names from their own fields key like the whole name.
+    assert_eq!(match_key_of_parts(["HOXHA", "Ana"]), "ana hoxha");
+    assert_eq!(
+        match_key_of_parts(["HOXHA", "Ana"]),
+        person_name("Ana HOXHA", Auto).unwrap().match_key
+    );
+    assert_eq!(match_key_of_parts(["Nguyễn", "Thị Lan"]), "lan nguyen thi");
+    assert_eq!(match_key_of_parts(["", "Mohamed"]), "muhammad");
+    assert_eq!(match_key_of_parts(["HOXHA"]), match_key("Hoxha"));
+    let cases: &[(&str, Result<(), NameError>)] = &[
+        ("HOXHA", Ok(())),
+        ("van der Berg", Ok(())),
+        ("Thi Lan", Ok(())),
+        ("  ", Err(NameError::Empty)),
+        ("Mr", Err(NameError::Empty)),
+        ("12345", Err(NameError::NoLetters)),
+        ("?", Err(NameError::NoLetters)),
+    ];
+    for (input, want) in cases {
+        assert_eq!(check_name_part(input), *want, "{input:?}");
+    }
+    assert_eq!(check_name_part(&"a".repeat(400)), Err(NameError::TooLong));
 }

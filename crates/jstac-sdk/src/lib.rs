@@ -23,6 +23,10 @@ mod ffi;
 
 pub use batch::{BatchBuilder, Cell, FieldKind};
 pub use jstac_abi as abi;
+/// The normalisers pipelines use (countries, names, dates, postcodes,
+/// identifiers), for a plugin that needs one while reading, e.g. to tell a
+/// header row from data; pure functions, reasons that never echo values.
+pub use jstac_normalise as normalise;
 
 #[doc(hidden)]
 pub use ffi::{check_options, describe, open};

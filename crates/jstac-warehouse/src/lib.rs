@@ -17,7 +17,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Row, SqlitePool};
 
 pub use load::{CHUNK_RECORDS, FileLoad, FileStart, FileSummary};
-pub use read::{QuarantineRow, QueryResult, RunRow};
+pub use read::{FieldStatsRow, QuarantineRow, QueryResult, RunRow};
 pub use snapshot::{TableRows, VARYING_COLUMNS};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -263,5 +263,60 @@ impl Warehouse {
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.map(|r| (r.get(0), r.get(1))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use jstac_core::catalog::{ColumnType, LINKS, TABLES};
+
+    use super::*;
+
+    /// The catalog (what pipelines map, what the mapping fills) and the
+    /// migrated schema name the same columns with the same types.
+    #[tokio::test]
+    async fn the_catalog_matches_the_migrated_schema() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("w.db").display());
+        let warehouse = Warehouse::open(&url).await.expect("opens");
+        for table in TABLES.iter().copied().chain([&LINKS]) {
+            let columns: Vec<(String, String)> =
+                sqlx::query_as("SELECT name, type FROM pragma_table_info(?)")
+                    .bind(table.name)
+                    .fetch_all(&warehouse.pool)
+                    .await
+                    .expect("table info");
+            let type_of = |name: &str| {
+                columns
+                    .iter()
+                    .find(|(column, _)| column == name)
+                    .map(|(_, ty)| ty.as_str())
+            };
+            assert_eq!(type_of(table.key_column), Some("TEXT"), "{}", table.name);
+            for column in table.columns {
+                let sql = match column.ty {
+                    ColumnType::Text | ColumnType::Date => "TEXT",
+                    ColumnType::Integer | ColumnType::Boolean => "INTEGER",
+                    ColumnType::Decimal => "NUMERIC",
+                };
+                assert_eq!(
+                    type_of(column.name),
+                    Some(sql),
+                    "{}.{}",
+                    table.name,
+                    column.name
+                );
+            }
+            for column in table.filled {
+                assert_eq!(
+                    type_of(column.name),
+                    Some("TEXT"),
+                    "{}.{}",
+                    table.name,
+                    column.name
+                );
+            }
+        }
+        warehouse.close().await;
     }
 }

@@ -1,6 +1,6 @@
 //! Transactional loads: one file, one transaction.
 
-use jstac_core::{Key, MappedBatch, Value};
+use jstac_core::{FieldStats, Key, MappedBatch, Value};
 use sqlx::Transaction;
 use sqlx::sqlite::Sqlite;
 
@@ -173,8 +173,9 @@ impl FileLoad {
         written
     }
 
-    /// Records the file's counts and commits everything it wrote.
-    pub async fn commit(mut self, summary: FileSummary) -> Result<()> {
+    /// Records the file's counts, and what each counted column (normaliser,
+    /// lookup, date with options) did, and commits everything it wrote.
+    pub async fn commit(mut self, summary: FileSummary, fields: &[FieldStats]) -> Result<()> {
         self.flush().await?;
         sqlx::query(
             "UPDATE source_files SET records_read = ?, records_loaded = ?, records_quarantined = ?
@@ -186,6 +187,23 @@ impl FileLoad {
         .bind(self.file_id)
         .execute(&mut *self.tx)
         .await?;
+        for stats in fields.iter().filter(|s| !s.counts.is_zero()) {
+            sqlx::query(
+                "INSERT INTO field_stats (run_id, file_id, rule, field, normaliser,
+                                          normalised, unmatched, quarantined)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(self.run_id)
+            .bind(self.file_id)
+            .bind(&stats.field.rule)
+            .bind(&stats.field.field)
+            .bind(&stats.field.normaliser)
+            .bind(stats.counts.normalised as i64)
+            .bind(stats.counts.unmatched as i64)
+            .bind(stats.counts.quarantined as i64)
+            .execute(&mut *self.tx)
+            .await?;
+        }
         self.tx.commit().await?;
         Ok(())
     }

@@ -36,6 +36,18 @@ pub struct QuarantineRow {
     pub raw_record: String,
 }
 
+/// What one counted column (normaliser, lookup, date with options) did in a run.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FieldStatsRow {
+    pub run_id: i64,
+    pub rule: String,
+    pub field: String,
+    pub normaliser: String,
+    pub normalised: i64,
+    pub unmatched: i64,
+    pub quarantined: i64,
+}
+
 /// The result of an ad-hoc query: column names and rows of JSON values.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryResult {
@@ -68,6 +80,19 @@ impl Warehouse {
         )
         .bind(run_id)
         .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Per-field counts of one run (or of the latest run that has any).
+    pub async fn field_stats(&self, run_id: Option<i64>) -> Result<Vec<FieldStatsRow>> {
+        Ok(sqlx::query_as(
+            "SELECT run_id, rule, field, normaliser, normalised, unmatched, quarantined
+             FROM run_field_stats
+             WHERE run_id = COALESCE(?1, (SELECT MAX(run_id) FROM field_stats))
+             ORDER BY rule",
+        )
+        .bind(run_id)
         .fetch_all(&self.pool)
         .await?)
     }

@@ -84,6 +84,14 @@ enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
+    /// What each normaliser, lookup and date column did in a run (default:
+    /// the latest run with any): values normalised, unmatched, quarantined.
+    Fields {
+        #[arg(long)]
+        run: Option<i64>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
     /// Quarantined records of a run (default: the latest run with any).
     Quarantine {
         #[arg(long)]
@@ -289,6 +297,9 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                         0.0
                     },
                 );
+                for line in output::field_lines(&report.fields) {
+                    println!("  {line}");
+                }
                 total.read += report.records.read;
                 total.loaded += report.records.loaded;
                 total.quarantined += report.records.quarantined;
@@ -401,6 +412,36 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                         json!(r.records_loaded),
                         json!(r.records_quarantined),
                         json!(r.error),
+                    ]
+                })
+                .collect();
+            output::print(&columns, &rows, format)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Fields { run, format } => {
+            let warehouse = Warehouse::open_read_only(&settings.warehouse_url).await?;
+            let stats = warehouse.field_stats(run).await?;
+            let columns = [
+                "run",
+                "rule",
+                "field",
+                "normaliser",
+                "normalised",
+                "unmatched",
+                "quarantined",
+            ]
+            .map(String::from);
+            let rows: Vec<Vec<Json>> = stats
+                .into_iter()
+                .map(|f| {
+                    vec![
+                        json!(f.run_id),
+                        json!(f.rule),
+                        json!(f.field),
+                        json!(f.normaliser),
+                        json!(f.normalised),
+                        json!(f.unmatched),
+                        json!(f.quarantined),
                     ]
                 })
                 .collect();

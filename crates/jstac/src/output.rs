@@ -57,3 +57,71 @@ pub fn print(columns: &[String], rows: &[Vec<Json>], format: Format) -> anyhow::
     }
     Ok(())
 }
+
+/// One compact line per counted column that saw any value, for the run
+/// summary: `person.nationality (country): 53 normalised, 1 unmatched, 1 quarantined`
+/// (zero unmatched or quarantined left out).
+pub fn field_lines(fields: &[jstac_core::FieldStats]) -> Vec<String> {
+    fields
+        .iter()
+        .filter(|stats| !stats.counts.is_zero())
+        .map(|stats| {
+            let rule = &stats.field.rule;
+            let rule = rule.strip_prefix("entities.").unwrap_or(rule);
+            let short = rule.replacen(".columns.", ".", 1);
+            let counts = stats.counts;
+            let mut line = format!(
+                "{short} ({}): {} normalised",
+                stats.field.normaliser, counts.normalised
+            );
+            if counts.unmatched > 0 {
+                line.push_str(&format!(", {} unmatched", counts.unmatched));
+            }
+            if counts.quarantined > 0 {
+                line.push_str(&format!(", {} quarantined", counts.quarantined));
+            }
+            line
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use jstac_core::{CountedField, FieldCounts, FieldStats};
+
+    use super::field_lines;
+
+    #[test]
+    fn field_lines_are_compact_and_skip_columns_that_saw_nothing() {
+        let stats = |rule: &str, normaliser: &str, counts: (u64, u64, u64)| FieldStats {
+            field: CountedField {
+                rule: rule.to_owned(),
+                field: "F".to_owned(),
+                normaliser: normaliser.to_owned(),
+            },
+            counts: FieldCounts {
+                normalised: counts.0,
+                unmatched: counts.1,
+                quarantined: counts.2,
+            },
+        };
+        let lines = field_lines(&[
+            stats("entities.person.columns.nationality", "country", (53, 1, 1)),
+            stats("entities.person.columns.postcode", "postcode", (0, 0, 0)),
+            stats("links[0].columns.role", "lookup roles", (55, 0, 0)),
+            stats(
+                "entities.crime.columns.category",
+                "lookup offences",
+                (0, 2, 0),
+            ),
+        ]);
+        assert_eq!(
+            lines,
+            [
+                "person.nationality (country): 53 normalised, 1 unmatched, 1 quarantined",
+                "links[0].role (lookup roles): 55 normalised",
+                "crime.category (lookup offences): 0 normalised, 2 unmatched",
+            ]
+        );
+    }
+}

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use jstac_core::{MappedBatch, Mapping};
+use jstac_core::{FieldStats, MappedBatch, Mapping};
 use jstac_host::{Plugin, ReadError};
 use jstac_warehouse::{FileStart, FileSummary, RunOutcome, RunStart, Warehouse};
 use sha2::{Digest, Sha256};
@@ -52,6 +52,9 @@ pub struct RunReport {
     pub files_skipped: u64,
     pub files_failed: u64,
     pub records: FileSummary,
+    /// What each counted column (normaliser, lookup, date with options)
+    /// did, over the run's loaded files.
+    pub fields: Vec<FieldStats>,
     pub elapsed: Duration,
     pub failures: Vec<(Failure, String)>,
 }
@@ -229,7 +232,7 @@ pub async fn run_files(
 
     for file in files {
         match load_file(ctx, pipeline, plugin, run_id, file, force).await {
-            Ok(FileOutcome::Loaded(summary)) => {
+            Ok(FileOutcome::Loaded(summary, fields)) => {
                 report.files_loaded += 1;
                 report.records.read += summary.read;
                 report.records.loaded += summary.loaded;
@@ -239,6 +242,16 @@ pub async fn run_files(
                     read = summary.read, loaded = summary.loaded, quarantined = summary.quarantined,
                     "file loaded"
                 );
+                for stats in fields.iter().filter(|s| !s.counts.is_zero()) {
+                    tracing::info!(
+                        pipeline = %pipeline.name, run_id, file = %file.display(),
+                        rule = %stats.field.rule, normaliser = %stats.field.normaliser,
+                        normalised = stats.counts.normalised, unmatched = stats.counts.unmatched,
+                        quarantined = stats.counts.quarantined,
+                        "field normalised"
+                    );
+                }
+                FieldStats::merge(&mut report.fields, &fields);
             }
             Ok(FileOutcome::Skipped) => {
                 report.files_skipped += 1;
@@ -279,7 +292,7 @@ pub async fn run_files(
 }
 
 enum FileOutcome {
-    Loaded(FileSummary),
+    Loaded(FileSummary, Vec<FieldStats>),
     Skipped,
 }
 
@@ -317,6 +330,7 @@ async fn load_file(
         },
     )?;
 
+    let mut fields = FieldStats::for_mapping(&mapping);
     let path_text = file.display().to_string();
     let mut load = ctx
         .warehouse
@@ -360,6 +374,7 @@ async fn load_file(
         match message {
             Ok(batch) => {
                 summary.add(&batch);
+                FieldStats::add_batch(&mut fields, &batch);
                 progress.inc(batch.read);
                 if let Err(e) = load.write(batch).await {
                     failure = Some(infra(format!(
@@ -385,10 +400,10 @@ async fn load_file(
         let _ = load.rollback().await;
         return Err(failure);
     }
-    load.commit(summary)
+    load.commit(summary, &fields)
         .await
         .map_err(|e| infra(e.to_string()))?;
-    Ok(FileOutcome::Loaded(summary))
+    Ok(FileOutcome::Loaded(summary, fields))
 }
 
 fn classify(error: &ReadError) -> (Failure, String) {
