@@ -269,6 +269,14 @@ fn infer_text(values: &[String]) -> Inferred {
     inferred(ColumnType::Text, None, None)
 }
 
+/// The mapping's own date conversion for one format, as a pipeline with
+/// `format = "..."` and no other date option gets it.
+fn date_conversion(format: &str) -> Option<Conversion> {
+    DateRule::new(vec![format.to_owned()], DateOptions::default())
+        .ok()
+        .map(Conversion::Date)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,12 +359,4 @@ mod tests {
         profile.observe(Some("N2"), Kind::Text);
         assert!(profile.finish().unique);
     }
-}
-
-/// The mapping's own date conversion for one format, as a pipeline with
-/// `format = "..."` and no other date option gets it.
-fn date_conversion(format: &str) -> Option<Conversion> {
-    DateRule::new(vec![format.to_owned()], DateOptions::default())
-        .ok()
-        .map(Conversion::Date)
 }
