@@ -393,3 +393,34 @@ fn csv_spectrum_conformance() {
     }
     assert_eq!(checked, 12);
 }
+
+#[test]
+fn two_runners_started_together_load_a_file_once() {
+    let sandbox = Sandbox::new();
+    sandbox.write("p.toml", PIPELINE);
+    let mut csv = String::from("Ref,Surname,DOB\n");
+    for i in 0..3000 {
+        csv.push_str(&format!("N{i},SURNAME{i},01/01/1990\n"));
+    }
+    sandbox.write("data/a.csv", csv);
+    // Both may find the file new before either commits; the ledger is
+    // checked again under the write lock, so only one loads it.
+    let outputs: Vec<_> = std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..2)
+            .map(|_| scope.spawn(|| sandbox.jstac(&["run", "p.toml"])))
+            .collect();
+        runs.into_iter()
+            .map(|run| run.join().expect("runner"))
+            .collect()
+    });
+    for output in &outputs {
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(output));
+    }
+    let loaded: Vec<bool> = outputs
+        .iter()
+        .map(|o| stdout(o).contains("1 loaded, 0 skipped"))
+        .collect();
+    assert_eq!(loaded.iter().filter(|l| **l).count(), 1, "{loaded:?}");
+    assert_eq!(count(&sandbox, "source_files"), 1);
+    assert_eq!(count(&sandbox, "persons"), 3000);
+}

@@ -52,7 +52,8 @@ pub const TEXT_CHILD: &str = "text";
 pub enum ValueKind {
     /// Text as written.
     Text = 0,
-    /// A number, in Rust's shortest round-trip decimal form (`12`, `0.5`, `1e300`).
+    /// A number, as Rust displays an `f64`: shortest round-trip decimal,
+    /// never an exponent (`12`, `0.5`, `1250.25`).
     Number = 1,
     /// `true` or `false`.
     Boolean = 2,

@@ -174,12 +174,15 @@ impl Conversion {
     /// Converts one source value of a known kind. A typed date needs no
     /// format; an error value is always refused.
     pub fn apply_typed(&self, raw: Option<&str>, kind: Kind) -> Result<Value, String> {
+        if kind == Kind::Error {
+            // The error text is the spreadsheet's code and cell, never data.
+            let text = raw.map(str::trim).unwrap_or_default();
+            return Err(format!("error value {text} in the source"));
+        }
         let Some(text) = raw.map(str::trim).filter(|t| !t.is_empty()) else {
             return Ok(Value::Null);
         };
         match (kind, self) {
-            // The error text is the spreadsheet's code and cell, never data.
-            (Kind::Error, _) => return Err(format!("error value {text} in the source")),
             (Kind::Date | Kind::DateTime, Conversion::Date(_)) => {
                 let date = text.get(..10).unwrap_or(text);
                 return NaiveDate::parse_from_str(date, "%Y-%m-%d")

@@ -539,6 +539,28 @@ impl Mapping {
                 });
             }
         }
+        // A repeated entity keyed only by record-level fields would give
+        // every element one key, and all but one element would be lost.
+        for entity in &entities {
+            let keyed_by_element = entity
+                .key_fields
+                .iter()
+                .any(|&f| f != usize::MAX && shape(f) == FieldShape::List);
+            if !entity.list_fields.is_empty() && !keyed_by_element {
+                errors.push(SpecError {
+                    key: format!("entities.{}.key", entity.name),
+                    message: format!(
+                        "the entity reads repeated-group fields ({}), so its key must include one of them; otherwise every element gets the same key",
+                        entity
+                            .list_fields
+                            .iter()
+                            .map(|&f| format!("{:?}", fields[f]))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                });
+            }
+        }
         // A link's list fields belong to the group of its repeated end: their
         // lengths are checked with that entity's.
         for link in &links {
@@ -728,11 +750,28 @@ impl Mapping {
             let (from, to) = (&keys[link.from], &keys[link.to]);
             let pairs: Vec<(&Emitted, &Emitted)> = match (from.first(), to.first()) {
                 (None, _) | (_, None) => continue,
-                // Both repeated: element i of one goes with element i of the other.
-                (Some((_, Some(_))), Some((_, Some(_)))) => from
-                    .iter()
-                    .filter_map(|f| to.iter().find(|t| t.1 == f.1).map(|t| (f, t)))
-                    .collect(),
+                // Both repeated: element i of one goes with element i of the
+                // other, so the two groups must be the same length.
+                (Some((_, Some(_))), Some((_, Some(_)))) => {
+                    let length = |e: usize| {
+                        self.entities[e]
+                            .list_fields
+                            .first()
+                            .map_or(0, |&f| records.list_len(f, row))
+                    };
+                    let (from_n, to_n) = (length(link.from), length(link.to));
+                    if from_n != to_n {
+                        return Err(RecordError::new(
+                            None,
+                            format!(
+                                "links[{rule}]: both ends are repeated, with {from_n} and {to_n} elements; are they from one group?"
+                            ),
+                        ));
+                    }
+                    from.iter()
+                        .filter_map(|f| to.iter().find(|t| t.1 == f.1).map(|t| (f, t)))
+                        .collect()
+                }
                 _ => from
                     .iter()
                     .flat_map(|f| to.iter().map(move |t| (f, t)))
@@ -1310,6 +1349,61 @@ mod tests {
         let fields = ["Id", "Subject.Name", "Subject.Role"].map(String::from);
         let shapes = [FieldShape::Single, FieldShape::List, FieldShape::List];
         Mapping::compile(&spec.check().unwrap(), &fields, &shapes).unwrap()
+    }
+
+    #[test]
+    fn a_repeated_entity_must_be_keyed_by_its_group() {
+        let spec: PipelineSpec = serde_json::from_value(serde_json::json!({
+            "agency": "nca", "dataset": "intel", "plugin": "xml", "source": { "path": "x.xml" },
+            "entities": { "subject": { "table": "persons", "key": ["Id"], "columns": {
+                "family_name": "Subject.Name"
+            }}}
+        }))
+        .unwrap();
+        let fields = ["Id", "Subject.Name", "Subject.Role"].map(String::from);
+        let shapes = [FieldShape::Single, FieldShape::List, FieldShape::List];
+        let errors = Mapping::compile(&spec.check().unwrap(), &fields, &shapes).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].key, "entities.subject.key");
+        assert!(
+            errors[0].message.contains("\"Subject.Name\""),
+            "{}",
+            errors[0]
+        );
+    }
+
+    #[test]
+    fn linked_repeated_ends_of_different_lengths_quarantine_the_record() {
+        let spec: PipelineSpec = serde_json::from_value(serde_json::json!({
+            "agency": "nca", "dataset": "intel", "plugin": "xml", "source": { "path": "x.xml" },
+            "entities": {
+                "subject": { "table": "persons", "key": ["Id", "Subject.Name"], "columns": {
+                    "family_name": "Subject.Name"
+                }},
+                "vehicle": { "table": "persons", "key": ["Id", "Subject.Role"], "columns": {
+                    "given_names": "Subject.Role"
+                }}
+            },
+            "links": [{ "from": "subject", "to": "vehicle" }]
+        }))
+        .unwrap();
+        let fields = ["Id", "Subject.Name", "Subject.Role"].map(String::from);
+        let shapes = [FieldShape::Single, FieldShape::List, FieldShape::List];
+        let mapping = Mapping::compile(&spec.check().unwrap(), &fields, &shapes).unwrap();
+        let mut out = mapping.new_batch();
+        let reports = Reports {
+            ids: vec!["R1"],
+            names: vec![vec![Some("HOXHA"), Some("NGUYEN"), Some("BEGA")]],
+            roles: vec![vec![Some("car")]],
+        };
+        mapping.map_into(&reports, &mut out);
+        assert_eq!((out.read, out.loaded), (1, 0));
+        assert!(out.entities.iter().all(|e| e.rows.is_empty()));
+        assert!(
+            out.quarantine[0].reason.contains("3 and 1 elements"),
+            "{}",
+            out.quarantine[0].reason
+        );
     }
 
     #[test]

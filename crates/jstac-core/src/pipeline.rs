@@ -237,6 +237,11 @@ impl PipelineSpec {
         }
         if self.dataset.trim().is_empty() {
             errors.push(SpecError::new("dataset", "must not be empty"));
+        } else if self.dataset.chars().any(char::is_control) {
+            errors.push(SpecError::new(
+                "dataset",
+                "must not contain control characters",
+            ));
         }
         if self.source.path.trim().is_empty() {
             errors.push(SpecError::new("source.path", "must not be empty"));

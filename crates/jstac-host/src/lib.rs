@@ -149,20 +149,38 @@ impl Plugin {
         check_handshake(path, &handshake)?;
         // SAFETY: the handshake says this is a descriptor of our major
         // version holding at least the 1.0 fields; a field appended since is
-        // read only when `struct_size` says the plugin has it.
-        let (describe, entries) = unsafe {
-            let describe = std::ptr::addr_of!((*address).describe).read();
-            let open = std::ptr::addr_of!((*address).open).read();
-            let has_check = handshake.struct_size >= std::mem::size_of::<PluginDescriptor>() as u64;
-            let check_options =
-                has_check.then(|| std::ptr::addr_of!((*address).check_options).read());
+        // read only when `struct_size` says the plugin has it. Entry points
+        // are read as `Option` (same layout), so a null one is refused here
+        // rather than called.
+        let (describe, open, check_options) = unsafe {
+            /// Reads the entry point at `field` as `Option<F>`.
+            unsafe fn entry<F>(field: *const F) -> Option<F> {
+                // SAFETY: the caller points at a function-pointer field; a
+                // function pointer and `Option` of it share one layout.
+                unsafe { field.cast::<Option<F>>().read() }
+            }
+            let has_check = handshake.struct_size
+                >= (std::mem::offset_of!(PluginDescriptor, check_options)
+                    + std::mem::size_of::<usize>()) as u64;
             (
-                describe,
-                Entries {
-                    open,
-                    check_options,
+                entry(std::ptr::addr_of!((*address).describe)),
+                entry(std::ptr::addr_of!((*address).open)),
+                if has_check {
+                    entry(std::ptr::addr_of!((*address).check_options))
+                } else {
+                    None
                 },
             )
+        };
+        let (Some(describe), Some(open)) = (describe, open) else {
+            return Err(LoadError::Describe {
+                path: path.to_owned(),
+                message: "its descriptor has a null entry point".into(),
+            });
+        };
+        let entries = Entries {
+            open,
+            check_options,
         };
 
         // SAFETY: `describe` takes no arguments; the SDK guards it against panics.
@@ -496,6 +514,15 @@ impl SourceBatch {
                 n_fields + 3
             ));
         }
+        // Arrow imports a C stream without validating it; a plugin not built
+        // with the SDK could send bad offsets or invalid UTF-8. Check every
+        // column fully before any value is read (a linear pass).
+        for (index, column) in batch.columns().iter().enumerate() {
+            column
+                .to_data()
+                .validate_full()
+                .map_err(|e| format!("plugin sent a malformed column {index}: {e}"))?;
+        }
         let text = |index: usize| batch.column(index).as_string::<i32>().clone();
         let mut values = Vec::with_capacity(n_fields);
         for (index, layout) in layouts.iter().enumerate() {
@@ -509,7 +536,12 @@ impl SourceBatch {
                         Some(nulls) => {
                             let own = typed.column(1).as_string::<i32>();
                             let merged = arrow_buffer::NullBuffer::union(Some(nulls), own.nulls());
-                            StringArray::new(own.offsets().clone(), own.values().clone(), merged)
+                            StringArray::try_new(
+                                own.offsets().clone(),
+                                own.values().clone(),
+                                merged,
+                            )
+                            .map_err(|e| format!("plugin sent a malformed typed column: {e}"))?
                         }
                         None => typed.column(1).as_string::<i32>().clone(),
                     };
@@ -554,6 +586,8 @@ impl SourceBatch {
     #[inline]
     pub fn kind(&self, field: usize, row: usize) -> Kind {
         match &self.values[field] {
+            // A missing value has no kind (Arrow leaves null slots undefined).
+            Column::Typed { kinds, text } if kinds.is_null(row) || text.is_null(row) => Kind::Text,
             Column::Typed { kinds, .. } => match ValueKind::from_u8(kinds.value(row)) {
                 Some(ValueKind::Text) => Kind::Text,
                 Some(ValueKind::Number) => Kind::Number,

@@ -144,7 +144,7 @@ pub unsafe fn open<P: Plugin>(
         let schema = BatchBuilder::schema(reader.fields(), &kinds);
         let builder = BatchBuilder::new(&kinds, request.batch_size.max(1) as usize);
         let stream = GuardedStream {
-            reader,
+            reader: std::mem::ManuallyDrop::new(reader),
             schema,
             builder,
             done: false,
@@ -234,7 +234,9 @@ unsafe extern "C" fn release_owned_string(string: *mut OwnedString) {
 /// The plugin's reader seen as an Arrow record batch stream, with every call
 /// into plugin code guarded. After an error or panic the stream ends.
 struct GuardedStream<R> {
-    reader: R,
+    /// Dropped under the panic guard (see `Drop`): the host's release
+    /// callback drops the stream, and a panic there must not cross `extern "C"`.
+    reader: std::mem::ManuallyDrop<R>,
     schema: SchemaRef,
     builder: BatchBuilder,
     done: bool,
@@ -255,6 +257,15 @@ impl<R: RecordReader> GuardedStream<R> {
                 return Ok(None);
             }
         }
+    }
+}
+
+impl<R> Drop for GuardedStream<R> {
+    fn drop(&mut self) {
+        // SAFETY: `reader` is taken exactly once, here, and never used after.
+        let reader = unsafe { std::mem::ManuallyDrop::take(&mut self.reader) };
+        // A reader whose Drop panics leaks what it held; nothing unwinds out.
+        let _ = guarded(move || drop(reader));
     }
 }
 

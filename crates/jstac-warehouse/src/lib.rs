@@ -35,6 +35,8 @@ pub enum WarehouseError {
         url: String,
         source: sqlx::migrate::MigrateError,
     },
+    #[error("warehouse {url}: taking the schema lock: {source}")]
+    Lock { url: String, source: std::io::Error },
     #[error("unsupported warehouse URL {0:?}: use sqlite://PATH")]
     UnsupportedUrl(String),
     #[error("{0}")]
@@ -92,6 +94,25 @@ fn connect_options(url: &str) -> Result<SqliteConnectOptions> {
     })
 }
 
+/// An exclusive lock on `DB-jstac.lock`, held while a warehouse is created
+/// or migrated; `None` for an in-memory database.
+fn migration_lock(db: &std::path::Path) -> std::io::Result<Option<std::fs::File>> {
+    let name = db.as_os_str();
+    if name.is_empty() || name == ":memory:" {
+        return Ok(None);
+    }
+    let mut lock_path = name.to_owned();
+    lock_path.push("-jstac.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(lock_path)?;
+    // Blocks until the other runner has finished migrating (milliseconds).
+    file.lock()?;
+    Ok(Some(file))
+}
+
 impl Warehouse {
     /// Opens (creating if needed) the warehouse for loading and brings its
     /// schema up to date. Refuses a schema newer than this build knows.
@@ -104,6 +125,13 @@ impl Warehouse {
             .foreign_keys(true)
             .pragma("cache_size", "-65536")
             .pragma("temp_store", "memory");
+        // Two runners opening a new warehouse at once would both create it
+        // and both run migration 1: a lock file beside it takes turns.
+        let _migrating =
+            migration_lock(options.get_filename()).map_err(|source| WarehouseError::Lock {
+                url: url.to_owned(),
+                source,
+            })?;
         let pool = SqlitePoolOptions::new()
             .max_connections(2)
             .connect_with(options)

@@ -1,6 +1,6 @@
 //! Transactional loads: one file, one transaction.
 
-use jstac_core::{FieldStats, Key, MappedBatch, Value};
+use jstac_core::{FieldStats, MappedBatch, Value};
 use sqlx::Transaction;
 use sqlx::sqlite::Sqlite;
 
@@ -66,14 +66,32 @@ pub struct FileStart<'a> {
     pub path: &'a str,
     pub size_bytes: i64,
     pub sha256: &'a str,
+    /// Load it even if this pipeline already loaded the same content.
+    pub force: bool,
 }
 
 impl Warehouse {
-    /// Starts the transaction for one file and writes its ledger row.
-    pub async fn begin_file(&self, file: &FileStart<'_>) -> Result<FileLoad> {
+    /// Starts the transaction for one file and writes its ledger row; `None`
+    /// if the pipeline already loaded this content (unless `force`).
+    pub async fn begin_file(&self, file: &FileStart<'_>) -> Result<Option<FileLoad>> {
         // IMMEDIATE: take the write lock now, so a concurrent writer waits
         // (busy_timeout) instead of failing when this transaction first writes.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        // The ledger is checked again under the write lock: two runners that
+        // both found the file new before either loaded it cannot both load it.
+        if !file.force {
+            let loaded: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM source_files WHERE pipeline = ? AND sha256 = ?)",
+            )
+            .bind(file.pipeline)
+            .bind(file.sha256)
+            .fetch_one(&mut *tx)
+            .await?;
+            if loaded {
+                tx.rollback().await?;
+                return Ok(None);
+            }
+        }
         let file_id: i64 = sqlx::query_scalar(
             "INSERT INTO source_files (run_id, pipeline, path, size_bytes, sha256, loaded_at)
              VALUES (?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
@@ -86,7 +104,7 @@ impl Warehouse {
         .bind(file.sha256)
         .fetch_one(&mut *tx)
         .await?;
-        Ok(FileLoad {
+        Ok(Some(FileLoad {
             tx,
             run_id: file.run_id,
             file_id,
@@ -99,7 +117,7 @@ impl Warehouse {
             pending: Vec::new(),
             pending_records: 0,
             pending_bytes: 0,
-        })
+        }))
     }
 }
 
@@ -169,7 +187,10 @@ impl FileLoad {
         let written = write_chunk(&handle, &batches, &entity_sql, &link_sql, &quarantine_sql);
         // Freeing a chunk's many small strings is 5% of a load: another
         // thread does it while this one goes on writing.
-        std::thread::spawn(move || drop(batches));
+        let dropper = std::thread::Builder::new().name("jstac-free".into());
+        // If no thread can be started, the closure (and the chunk) is
+        // dropped right here instead.
+        let _ = dropper.spawn(move || drop(batches));
         written
     }
 
@@ -250,7 +271,7 @@ fn write_chunk(
         batch
             .links
             .iter()
-            .map(move |link| (link.key, (link, batch)))
+            .map(move |link| ((link.key, link.rule), (link, batch)))
     }));
     let mut statements = link_sql
         .iter()
@@ -288,12 +309,14 @@ fn write_chunk(
 }
 
 /// Items sorted by key, keeping of each key only the last in arrival order.
-fn in_key_order<T>(items: impl Iterator<Item = (Key, T)>) -> Vec<T> {
-    let mut items: Vec<(Key, T)> = items.collect();
+/// (Links are keyed by key and rule: two rules may map different columns
+/// onto one link, and each rule's upsert must run.)
+fn in_key_order<K: Ord + Copy, T>(items: impl Iterator<Item = (K, T)>) -> Vec<T> {
+    let mut items: Vec<(K, T)> = items.collect();
     // Stable: among equal keys, arrival order is kept, so the last one wins.
     items.sort_by_key(|item| item.0);
     let mut out: Vec<T> = Vec::with_capacity(items.len());
-    let mut previous: Option<Key> = None;
+    let mut previous: Option<K> = None;
     for (key, item) in items {
         if previous == Some(key) {
             out.pop();

@@ -332,7 +332,7 @@ async fn load_file(
 
     let mut fields = FieldStats::for_mapping(&mapping);
     let path_text = file.display().to_string();
-    let mut load = ctx
+    let load = ctx
         .warehouse
         .begin_file(&FileStart {
             run_id,
@@ -342,9 +342,14 @@ async fn load_file(
             path: &path_text,
             size_bytes: size as i64,
             sha256: &sha256,
+            force,
         })
         .await
         .map_err(|e| infra(e.to_string()))?;
+    let Some(mut load) = load else {
+        // Another runner loaded it after our first look.
+        return Ok(FileOutcome::Skipped);
+    };
 
     let progress = progress_bar(&pipeline.name, file);
     // Room for half a write chunk: the reader maps ahead while the writer
