@@ -325,3 +325,90 @@ fn sigterm_lets_the_running_file_finish_and_exits_zero() {
         idle.log()
     );
 }
+
+#[test]
+fn infrastructure_failures_are_retried_and_bad_data_goes_to_failed_with_its_errors() {
+    let sandbox = Sandbox::new();
+    sandbox.write("later.toml", misbehave("none"));
+    sandbox.write("bad.toml", misbehave("error_mid_stream"));
+    configure(
+        &sandbox,
+        &[("later.toml", "in/later"), ("bad.toml", "in/bad")],
+    );
+    let daemon = Daemon::start(&sandbox, "daemon");
+
+    // The plugin is not installed yet: exit 69, back into the inbox and
+    // retried, loaded once the plugin is there.
+    drop_file(&sandbox, "in/later/refs.txt", "R1\nR2\n");
+    wait_until("a retry to be scheduled", || {
+        daemon.log().contains("will retry")
+    });
+    assert!(files(&sandbox.path().join("in/later/failed")).is_empty());
+    assert!(files(&sandbox.path().join("in/later/archive")).is_empty());
+    sandbox.install_plugin("jstac-testplugin-misbehave", "misbehave");
+    wait_until("the retried file to load", || {
+        files(&sandbox.path().join("in/later/archive")).len() == 1
+    });
+    assert_eq!(count(&sandbox, "SELECT COUNT(*) AS n FROM persons"), 2);
+    assert!(files(&sandbox.path().join("in/later/failed")).is_empty());
+
+    // Exit 65: failed/, with the run's error lines (no values) beside it.
+    drop_file(&sandbox, "in/bad/refs.txt", "R1\nR2\nSECRET-SURNAME\n");
+    let failed = sandbox.path().join("in/bad/failed");
+    wait_until("the bad file in failed/", || files(&failed).len() == 2);
+    let sidecar = std::fs::read_to_string(failed.join(chrono_day()).join("refs.txt.error.txt"))
+        .expect("sidecar");
+    assert!(sidecar.contains("exit 65"), "{sidecar}");
+    assert!(
+        sidecar.contains("line 3: deliberate error mid-stream"),
+        "{sidecar}"
+    );
+    assert!(
+        !sidecar.contains("SECRET-SURNAME"),
+        "a value in the sidecar: {sidecar}"
+    );
+}
+
+#[test]
+fn a_cron_expression_runs_the_whole_pipeline() {
+    let sandbox = Sandbox::new();
+    sandbox.write("p.toml", CSV_PIPELINE);
+    sandbox.write("data/cases.csv", CSV);
+    sandbox.write(
+        "jstac.toml",
+        "[schedule]\npoll_seconds = 0.2\n\n[[schedule.pipelines]]\npipeline = \"p.toml\"\ncron = \"* * * * * *\"\n",
+    );
+    let log = sandbox.path().join("cron.log");
+    let mut child = sandbox
+        .command(&["schedule"])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log"))
+        .spawn()
+        .expect("starting jstac schedule");
+    wait_until("a cron run to load the pipeline's files", || {
+        count(&sandbox, "SELECT COUNT(*) AS n FROM source_files") == 1
+    });
+    assert_eq!(count(&sandbox, "SELECT COUNT(*) AS n FROM persons"), 3);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn a_schedule_without_pipelines_is_a_setting_error() {
+    let sandbox = Sandbox::new();
+    sandbox.write("jstac.toml", "[schedule]\npoll_seconds = 1\n");
+    let output = sandbox.jstac(&["schedule"]);
+    assert_eq!(output.status.code(), Some(78));
+    sandbox.write(
+        "jstac.toml",
+        "[[schedule.pipelines]]\npipeline = \"p.toml\"\ncron = \"not cron\"\n",
+    );
+    sandbox.write("p.toml", CSV_PIPELINE);
+    let output = sandbox.jstac(&["schedule"]);
+    assert_eq!(output.status.code(), Some(78));
+    assert!(
+        jstac_tests::stderr(&output).contains("schedule.pipelines[0].cron"),
+        "{}",
+        jstac_tests::stderr(&output)
+    );
+}

@@ -176,6 +176,10 @@ pub async fn run(child_args: &[OsString], settings: Settings) -> Result<ExitCode
     while let Some(joined) = jobs.join_next().await {
         finished(&mut watches, joined, poll, max_backoff);
     }
+    for inbox in watches.iter().filter_map(|w| w.inbox.as_ref()) {
+        // Empty now; fails harmlessly if not (nothing is lost either way).
+        let _ = std::fs::remove_dir(&inbox.mine);
+    }
     tracing::info!("schedule stopped");
     Ok(ExitCode::SUCCESS)
 }
