@@ -106,19 +106,25 @@ impl Sandbox {
         path
     }
 
-    /// Runs the real binary in the sandbox.
-    pub fn jstac(&self, args: &[&str]) -> Output {
+    /// The real binary in the sandbox, with its warehouse and plugins, to
+    /// start as a child (`jstac schedule`).
+    pub fn command(&self, args: &[&str]) -> Command {
         let warehouse = format!("sqlite://{}", self.warehouse().display());
         let plugins = self.path().join("plugins");
-        Command::new(target_dir().join("jstac"))
+        let mut command = Command::new(target_dir().join("jstac"));
+        command
             .current_dir(self.path())
             .env_remove("JSTAC_WAREHOUSE_URL")
             .env_remove("JSTAC_PLUGIN_DIRS")
             .args(["--warehouse", &warehouse, "--plugin-dir"])
             .arg(&plugins)
-            .args(args)
-            .output()
-            .expect("running jstac")
+            .args(args);
+        command
+    }
+
+    /// Runs the real binary in the sandbox.
+    pub fn jstac(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("running jstac")
     }
 
     /// Runs `jstac query` and returns its rows as JSON objects.

@@ -17,7 +17,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Row, SqlitePool};
 
 pub use load::{CHUNK_RECORDS, FileLoad, FileStart, FileSummary};
-pub use read::{FieldStatsRow, QuarantineRow, QueryResult, RunRow};
+pub use read::{FieldStatsRow, FileRow, QuarantineRow, QueryResult, RunFilter, RunRow};
 pub use snapshot::{TableRows, VARYING_COLUMNS};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");

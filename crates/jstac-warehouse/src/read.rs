@@ -25,6 +25,30 @@ pub struct RunRow {
     pub records_quarantined: i64,
 }
 
+/// Which runs `jstac runs` lists: every field narrows the list.
+#[derive(Debug, Clone, Default)]
+pub struct RunFilter {
+    pub pipeline: Option<String>,
+    /// `running`, `succeeded` or `failed`.
+    pub status: Option<String>,
+    /// Runs started at or after this UTC time, as the warehouse writes
+    /// times (`YYYY-MM-DDTHH:MM:SS.fffZ`), so text order is time order.
+    pub since: Option<String>,
+}
+
+/// One file a run landed, from the ledger.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FileRow {
+    pub file_id: i64,
+    pub path: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub records_read: i64,
+    pub records_loaded: i64,
+    pub records_quarantined: i64,
+    pub loaded_at: String,
+}
+
 /// One rejected record.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct QuarantineRow {
@@ -57,15 +81,43 @@ pub struct QueryResult {
 
 impl Warehouse {
     /// The most recent runs first.
-    pub async fn runs(&self, pipeline: Option<&str>, limit: i64) -> Result<Vec<RunRow>> {
+    pub async fn runs(&self, filter: &RunFilter, limit: i64) -> Result<Vec<RunRow>> {
         Ok(sqlx::query_as(
             "SELECT run_id, pipeline, plugin, plugin_version, started_at, finished_at, status, error,
                     files_loaded, files_skipped, files_failed, records_read, records_loaded, records_quarantined
-             FROM ingest_runs WHERE (?1 IS NULL OR pipeline = ?1)
-             ORDER BY run_id DESC LIMIT ?2",
+             FROM ingest_runs
+             WHERE (?1 IS NULL OR pipeline = ?1) AND (?2 IS NULL OR status = ?2)
+               AND (?3 IS NULL OR started_at >= ?3)
+             ORDER BY run_id DESC LIMIT ?4",
         )
-        .bind(pipeline)
+        .bind(filter.pipeline.as_deref())
+        .bind(filter.status.as_deref())
+        .bind(filter.since.as_deref())
         .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// One run, if it exists.
+    pub async fn run(&self, run_id: i64) -> Result<Option<RunRow>> {
+        Ok(sqlx::query_as(
+            "SELECT run_id, pipeline, plugin, plugin_version, started_at, finished_at, status, error,
+                    files_loaded, files_skipped, files_failed, records_read, records_loaded, records_quarantined
+             FROM ingest_runs WHERE run_id = ?",
+        )
+        .bind(run_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// The files a run landed (skipped and failed files have no ledger row).
+    pub async fn run_files(&self, run_id: i64) -> Result<Vec<FileRow>> {
+        Ok(sqlx::query_as(
+            "SELECT file_id, path, size_bytes, sha256, records_read, records_loaded,
+                    records_quarantined, loaded_at
+             FROM source_files WHERE run_id = ? ORDER BY file_id",
+        )
+        .bind(run_id)
         .fetch_all(&self.pool)
         .await?)
     }

@@ -7,6 +7,8 @@ mod pipeline_test;
 mod pipelines;
 mod plugin_new;
 mod run;
+mod runs;
+mod schedule;
 mod settings;
 
 use std::path::PathBuf;
@@ -67,7 +69,16 @@ enum Command {
         /// Exit 65 when any record was quarantined, not only when a file was rejected.
         #[arg(long)]
         strict: bool,
+        /// Run the one pipeline named on this file instead of its
+        /// `source.path` files (what `jstac schedule` runs per inbox file).
+        #[arg(long, hide = true, conflicts_with = "all")]
+        file: Option<PathBuf>,
     },
+    /// Run pipelines unattended, as `[schedule]` in the settings says: each
+    /// new file of an inbox folder through its pipeline (in a child
+    /// process, then moved to archive/ or failed/), and whole pipelines on
+    /// cron expressions. Stops on SIGTERM or SIGINT once running files end.
+    Schedule,
     /// List the plugins found, their versions and formats, and why any failed to load.
     Plugins {
         #[arg(long, value_enum, default_value = "table")]
@@ -75,10 +86,23 @@ enum Command {
     },
     /// Check pipeline files (all in the pipelines directory by default) without loading anything.
     Validate { pipelines: Vec<PathBuf> },
-    /// Run history, newest first.
+    /// Run history, newest first; `runs show ID` for one run's files,
+    /// field counts and error.
+    #[command(args_conflicts_with_subcommands = true)]
     Runs {
+        #[command(subcommand)]
+        command: Option<RunsCommand>,
+        /// Only runs of this pipeline (its name).
         #[arg(long)]
         pipeline: Option<String>,
+        /// Only runs with this status.
+        #[arg(long, value_enum)]
+        status: Option<runs::Status>,
+        /// Only runs started since: an RFC 3339 date or datetime
+        /// (2026-11-29, 2026-11-29T08:00:00Z) or a duration back from now
+        /// (30m, 24h, 7d, 2w).
+        #[arg(long)]
+        since: Option<String>,
         #[arg(long, default_value_t = 20)]
         limit: i64,
         #[arg(long, value_enum, default_value = "table")]
@@ -153,6 +177,17 @@ enum InspectFormat {
 }
 
 #[derive(Debug, Subcommand)]
+enum RunsCommand {
+    /// One run: its status and counts, the files it loaded (path, SHA-256,
+    /// counts), what each normaliser and lookup did, and its error.
+    Show {
+        run: i64,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum PluginCommand {
     /// Start a plugin crate for a format the generic plugins cannot read:
     /// a copy of the fixed-width template (plugins/template) named NAME,
@@ -183,7 +218,7 @@ enum PipelineCommand {
 fn main() -> ExitCode {
     restore_sigpipe();
     let cli = Cli::parse();
-    init_logging(cli.log_format);
+    init_logging(cli.log_format, matches!(cli.command, Command::Schedule));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -206,11 +241,12 @@ fn main() -> ExitCode {
 /// Logs are the observability stream for unattended runs: JSON logs default
 /// to `info`. On a terminal the CLI prints its own one-line errors and
 /// summaries, so text logs are off unless `JSTAC_LOG` asks for them (each
-/// failure would otherwise be printed twice).
-fn init_logging(format: LogFormat) {
+/// failure would otherwise be printed twice). The scheduler has no summary
+/// of its own: its logs are its output, at `info` by default.
+fn init_logging(format: LogFormat, daemon: bool) {
     let default = match format {
-        LogFormat::Text => "off",
-        LogFormat::Json => "info",
+        LogFormat::Text if !daemon => "off",
+        _ => "info",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("JSTAC_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
@@ -250,17 +286,38 @@ fn pipeline_paths(settings: &Settings, given: Vec<PathBuf>) -> Result<Vec<PathBu
     })
 }
 
+/// The global flags a child `jstac run` needs to see what this process sees.
+fn cli_global(config: &Option<PathBuf>, settings: &Settings) -> Vec<std::ffi::OsString> {
+    let mut args: Vec<std::ffi::OsString> = Vec::new();
+    if let Some(config) = config {
+        args.push("--config".into());
+        args.push(config.into());
+    }
+    args.push("--warehouse".into());
+    args.push(settings.warehouse_url.clone().into());
+    for dir in &settings.plugin_dirs {
+        args.push("--plugin-dir".into());
+        args.push(dir.into());
+    }
+    args
+}
+
 async fn dispatch(cli: Cli) -> Result<ExitCode> {
     let settings = settings(&cli)?;
+    let cli_config = cli.config.clone();
     match cli.command {
         Command::Run {
             pipelines,
             all,
             force,
             strict,
+            file,
         } => {
             if pipelines.is_empty() && !all {
                 anyhow::bail!("name the pipeline files to run, or use --all");
+            }
+            if file.is_some() && pipelines.len() != 1 {
+                anyhow::bail!("--file runs one pipeline: name exactly one");
             }
             let paths = pipeline_paths(&settings, pipelines)?;
             let warehouse = Warehouse::open(&settings.warehouse_url).await?;
@@ -275,7 +332,13 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             let mut total = jstac_warehouse::FileSummary::default();
             let mut seconds = 0.0;
             for path in &paths {
-                let report = run::run_pipeline(&mut ctx, path, force).await;
+                let report = match &file {
+                    Some(file) => {
+                        run::run_pipeline_on(&mut ctx, path, std::slice::from_ref(file), force)
+                            .await
+                    }
+                    None => run::run_pipeline(&mut ctx, path, force).await,
+                };
                 for (_, message) in &report.failures {
                     eprintln!("error: {message}");
                 }
@@ -325,6 +388,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             }
             Ok(exit(worst))
         }
+        Command::Schedule => schedule::run(&cli_global(&cli_config, &settings), settings).await,
         Command::Plugins { format } => {
             let dirs = settings.plugin_search_path();
             let mut rows = Vec::new();
@@ -373,50 +437,32 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             Ok(exit(worst))
         }
         Command::Runs {
+            command,
             pipeline,
+            status,
+            since,
             limit,
             format,
         } => {
             let warehouse = Warehouse::open_read_only(&settings.warehouse_url).await?;
-            let runs = warehouse.runs(pipeline.as_deref(), limit).await?;
-            let columns = [
-                "run",
-                "pipeline",
-                "plugin",
-                "started_at",
-                "finished_at",
-                "status",
-                "files_loaded",
-                "files_skipped",
-                "files_failed",
-                "read",
-                "loaded",
-                "quarantined",
-                "error",
-            ]
-            .map(String::from);
-            let rows: Vec<Vec<Json>> = runs
-                .into_iter()
-                .map(|r| {
-                    vec![
-                        json!(r.run_id),
-                        json!(r.pipeline),
-                        json!(format!("{} {}", r.plugin, r.plugin_version)),
-                        json!(r.started_at),
-                        json!(r.finished_at),
-                        json!(r.status),
-                        json!(r.files_loaded),
-                        json!(r.files_skipped),
-                        json!(r.files_failed),
-                        json!(r.records_read),
-                        json!(r.records_loaded),
-                        json!(r.records_quarantined),
-                        json!(r.error),
-                    ]
-                })
-                .collect();
-            output::print(&columns, &rows, format)?;
-            Ok(ExitCode::SUCCESS)
+            let code = match command {
+                Some(RunsCommand::Show { run, format }) => {
+                    runs::show(&warehouse, run, format).await?
+                }
+                None => {
+                    runs::list(
+                        &warehouse,
+                        pipeline,
+                        status,
+                        since.as_deref(),
+                        limit,
+                        format,
+                    )
+                    .await?
+                }
+            };
+            warehouse.close().await;
+            Ok(code)
         }
         Command::Fields { run, format } => {
             let warehouse = Warehouse::open_read_only(&settings.warehouse_url).await?;

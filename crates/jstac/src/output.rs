@@ -47,15 +47,18 @@ pub fn print(columns: &[String], rows: &[Vec<Json>], format: Format) -> anyhow::
             writer.flush()?;
         }
         Format::Json => {
-            let objects: Vec<Json> = rows
-                .iter()
-                .map(|row| Json::Object(columns.iter().cloned().zip(row.iter().cloned()).collect()))
-                .collect();
-            serde_json::to_writer_pretty(&mut out, &objects)?;
+            serde_json::to_writer_pretty(&mut out, &objects(columns, rows))?;
             writeln!(out)?;
         }
     }
     Ok(())
+}
+
+/// Rows as JSON objects keyed by column name.
+pub fn objects(columns: &[String], rows: &[Vec<Json>]) -> Vec<Json> {
+    rows.iter()
+        .map(|row| Json::Object(columns.iter().cloned().zip(row.iter().cloned()).collect()))
+        .collect()
 }
 
 /// One compact line per counted column that saw any value, for the run

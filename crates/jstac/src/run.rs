@@ -165,6 +165,30 @@ pub fn check_options(
     ))
 }
 
+/// Runs the pipeline at `path` on the given files instead of its
+/// `source.path` (`jstac run --file`, as the scheduler runs an inbox file).
+pub async fn run_pipeline_on(
+    ctx: &mut Context,
+    path: &Path,
+    files: &[PathBuf],
+    force: bool,
+) -> RunReport {
+    let started = Instant::now();
+    let (pipeline, plugin) = match prepare(ctx, path) {
+        Ok(prepared) => prepared,
+        Err(failure) => {
+            return RunReport {
+                pipeline: path.display().to_string(),
+                failures: vec![failure],
+                ..RunReport::default()
+            };
+        }
+    };
+    let mut report = run_files(ctx, &pipeline, &plugin, files, force).await;
+    report.elapsed = started.elapsed();
+    report
+}
+
 pub async fn run_pipeline(ctx: &mut Context, path: &Path, force: bool) -> RunReport {
     let started = Instant::now();
     let (pipeline, plugin) = match prepare(ctx, path) {
@@ -463,7 +487,14 @@ pub fn host_name() -> String {
         .unwrap_or_else(|| "localhost".to_owned())
 }
 
-/// Whether process `pid` on this host is still running.
+/// Whether process `pid` on this host is still running (a zombie, ended
+/// but not yet reaped, is not).
 pub fn process_alive(pid: i64) -> bool {
-    PathBuf::from(format!("/proc/{pid}")).exists()
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // `PID (COMM) STATE ...`; COMM may hold spaces and parentheses.
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_none_or(|(_, rest)| !rest.starts_with('Z')),
+        Err(_) => false,
+    }
 }

@@ -19,6 +19,64 @@ pub struct Settings {
     pub plugin_dirs: Vec<PathBuf>,
     /// Records per batch crossing the plugin boundary.
     pub batch_size: u32,
+    /// What `jstac schedule` watches and when it runs (`[schedule]`).
+    #[serde(default)]
+    pub schedule: ScheduleSettings,
+}
+
+/// `[schedule]` in `jstac.toml`: the daemon's poll interval, its retry cap,
+/// and per pipeline an inbox folder and/or a cron expression.
+///
+/// ```toml
+/// [schedule]
+/// poll_seconds = 10          # how often inboxes are listed
+/// max_backoff_seconds = 600  # cap of the retry delay after exit 69
+///
+/// [[schedule.pipelines]]
+/// pipeline = "pipelines/acme_cases.toml"
+/// inbox = "/srv/jstac/inbox/acme"   # each new file is run on its own
+/// cron = "15 2 * * *"               # and/or: the whole pipeline, nightly (UTC)
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleSettings {
+    #[serde(default = "default_poll_seconds")]
+    pub poll_seconds: f64,
+    #[serde(default = "default_max_backoff_seconds")]
+    pub max_backoff_seconds: f64,
+    #[serde(default)]
+    pub pipelines: Vec<ScheduledPipeline>,
+}
+
+impl Default for ScheduleSettings {
+    fn default() -> Self {
+        ScheduleSettings {
+            poll_seconds: default_poll_seconds(),
+            max_backoff_seconds: default_max_backoff_seconds(),
+            pipelines: Vec::new(),
+        }
+    }
+}
+
+fn default_poll_seconds() -> f64 {
+    10.0
+}
+
+fn default_max_backoff_seconds() -> f64 {
+    600.0
+}
+
+/// One `[[schedule.pipelines]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduledPipeline {
+    /// The pipeline file.
+    pub pipeline: PathBuf,
+    /// A folder polled for new files; each is run through the pipeline alone.
+    pub inbox: Option<PathBuf>,
+    /// A cron expression (UTC; 5 fields, or 6 with seconds first): the whole
+    /// pipeline (its own `source.path`) is run at each occurrence.
+    pub cron: Option<String>,
 }
 
 impl Settings {

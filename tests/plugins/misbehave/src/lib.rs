@@ -12,7 +12,10 @@ pub struct Misbehave;
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Options {
-    /// `panic_at_open`, `panic_mid_stream`, `error_mid_stream` or `none`.
+    /// `panic_at_open`, `panic_mid_stream`, `error_mid_stream`,
+    /// `abort_at_open` (the process dies of SIGABRT, as a segfaulting
+    /// plugin would die of SIGSEGV: nothing can catch either), `slow` (100
+    /// ms a record, to be interrupted mid-file) or `none`.
     pub mode: String,
 }
 
@@ -33,6 +36,9 @@ impl Plugin for Misbehave {
     fn open(path: &Path, options: Options) -> Result<Reader, PluginError> {
         if options.mode == "panic_at_open" {
             panic!("deliberate panic at open");
+        }
+        if options.mode == "abort_at_open" {
+            std::process::abort();
         }
         let text = std::fs::read_to_string(path)?;
         Ok(Reader {
@@ -66,6 +72,9 @@ impl RecordReader for Reader {
                     }
                     _ => {}
                 }
+            }
+            if self.mode == "slow" {
+                std::thread::sleep(std::time::Duration::from_millis(100));
             }
             self.next += 1;
             batch.push_record(
