@@ -13,8 +13,8 @@ pub struct Misbehave;
 #[serde(deny_unknown_fields)]
 pub struct Options {
     /// `panic_at_open`, `panic_mid_stream`, `error_mid_stream`,
-    /// `abort_at_open` (the process dies of SIGABRT, as a segfaulting
-    /// plugin would die of SIGSEGV: nothing can catch either), `slow` (100
+    /// `abort_at_open` (the process dies of SIGABRT), `segfault_at_open`
+    /// (it dies of SIGSEGV: nothing can catch either), `slow` (100
     /// ms a record, to be interrupted mid-file) or `none`.
     pub mode: String,
 }
@@ -39,6 +39,15 @@ impl Plugin for Misbehave {
         }
         if options.mode == "abort_at_open" {
             std::process::abort();
+        }
+        if options.mode == "segfault_at_open" {
+            // A real invalid write, as a buggy plugin would make: the kernel
+            // sends SIGSEGV and the process dies (`raise` would not do: Rust's
+            // own SIGSEGV handler, for stack overflows, returns from it).
+            let address = std::hint::black_box(std::ptr::null_mut::<u8>());
+            // SAFETY: not safe at all, deliberately: this test plugin exists
+            // to crash the process that loads it.
+            unsafe { address.write_volatile(1) };
         }
         let text = std::fs::read_to_string(path)?;
         Ok(Reader {
