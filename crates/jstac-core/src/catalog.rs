@@ -165,20 +165,94 @@ pub const OBJECTS: TableDef = TableDef {
         col("object_type", Text),
         col("identifier", Text),
         col("country", Text),
+        col("description", Text),
     ],
     filled: &[],
 };
 
-/// Entity tables, in the order the warehouse writes them.
-pub const TABLES: &[&TableDef] = &[&PERSONS, &EVENTS, &OBJECTS];
+/// Locations (POLE): addresses, premises, places of work or exploitation,
+/// ports of entry.
+pub const LOCATIONS: TableDef = TableDef {
+    name: "locations",
+    key_column: "location_key",
+    columns: &[
+        col("location_type", Text),
+        col("name", Text),
+        col("address", Text),
+        col("town", Text),
+        col("postcode", Text),
+        col("country", Text),
+        col("latitude", Decimal),
+        col("longitude", Decimal),
+    ],
+    filled: &[filled("country_text", Fill::OriginalOf("country"))],
+};
 
-/// Links between two entities with a role (`victim`, `suspect`): keyed by
-/// both ends and the role. These are its mappable columns; `role` is part
-/// of the key.
+/// Organisations: employers, labour providers (GLAA licence holders),
+/// businesses, first responders.
+pub const ORGANISATIONS: TableDef = TableDef {
+    name: "organisations",
+    key_column: "organisation_key",
+    columns: &[
+        col("organisation_type", Text),
+        col("name", Text),
+        col("registration_number", Text),
+        col("status", Text),
+        col("sector", Text),
+        col("postcode", Text),
+        col("country", Text),
+    ],
+    filled: &[],
+};
+
+/// National Referral Mechanism referrals: one potential victim referred by
+/// a first responder, with the exploitation type, adult or minor, and the
+/// reasonable and conclusive grounds decisions.
+pub const NRM_REFERRALS: TableDef = TableDef {
+    name: "nrm_referrals",
+    key_column: "referral_key",
+    columns: &[
+        col("reference", Text),
+        col("referred_on", Date),
+        col("first_responder", Text),
+        col("exploitation_type", Text),
+        col("age_group", Text),
+        col("gender", Text),
+        col("nationality", Text),
+        col("exploited_in", Text),
+        col("reasonable_grounds", Text),
+        col("reasonable_grounds_on", Date),
+        col("conclusive_grounds", Text),
+        col("conclusive_grounds_on", Date),
+    ],
+    filled: &[
+        filled("nationality_text", Fill::OriginalOf("nationality")),
+        filled("exploitation_type_text", Fill::OriginalOf("exploitation_type")),
+    ],
+};
+
+/// Entity tables, in the order the warehouse writes them.
+pub const TABLES: &[&TableDef] = &[
+    &PERSONS,
+    &EVENTS,
+    &OBJECTS,
+    &LOCATIONS,
+    &ORGANISATIONS,
+    &NRM_REFERRALS,
+];
+
+/// Links between two entities with a role (`victim`, `suspect`, `employed
+/// by`) and a period (`valid_from`, `valid_to`): keyed by both ends and the
+/// role. These are its mappable columns; `role` is part of the key.
 pub const LINKS: TableDef = TableDef {
     name: "links",
     key_column: "link_key",
-    columns: &[col("role", Text), col("age_at_event", Integer)],
+    columns: &[
+        col("role", Text),
+        col("age_at_event", Integer),
+        col("valid_from", Date),
+        col("valid_to", Date),
+    ],
     filled: &[],
 };
 
