@@ -62,6 +62,70 @@ pub fn shared_dir() -> Option<PathBuf> {
 /// A temporary working directory with its own warehouse and plugin directory.
 pub struct Sandbox {
     pub dir: tempfile::TempDir,
+    /// The warehouse URL every command gets.
+    pub warehouse_url: String,
+    /// The PostgreSQL database behind `warehouse_url`, dropped with the sandbox.
+    postgres: Option<PostgresDatabase>,
+}
+
+/// The PostgreSQL server the tests use: `JSTAC_TEST_POSTGRES_URL`, or this
+/// machine's (as `.ci/run` starts it), with a database to connect to first.
+pub fn postgres_admin_url() -> String {
+    std::env::var("JSTAC_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+/// Runs SQL on the test server with `psql` (as the admin URL's user) and
+/// returns its unaligned output; panics, saying why, if the server is not
+/// there.
+pub fn psql(url: &str, sql: &str) -> Output {
+    let output = Command::new("psql")
+        .args([url, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql])
+        .output()
+        .unwrap_or_else(|error| {
+            panic!("PostgreSQL tests need psql and a server ({error}); .ci/run installs and starts them")
+        });
+    output
+}
+
+/// A fresh database on the test server, dropped (with its connections) on drop.
+struct PostgresDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl PostgresDatabase {
+    fn create() -> (PostgresDatabase, String) {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let admin_url = postgres_admin_url();
+        let name = format!(
+            "jstac_it_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let output = psql(&admin_url, &format!("CREATE DATABASE {name}"));
+        assert!(
+            output.status.success(),
+            "PostgreSQL tests need a server at {admin_url} (set JSTAC_TEST_POSTGRES_URL, or run .ci/run, \
+             which starts this machine's): {}",
+            stderr(&output)
+        );
+        let url = match admin_url.rsplit_once('/') {
+            Some((server, _)) => format!("{server}/{name}"),
+            None => panic!("JSTAC_TEST_POSTGRES_URL names no database: {admin_url}"),
+        };
+        (PostgresDatabase { admin_url, name }, url)
+    }
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        let _ = psql(
+            &self.admin_url,
+            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+        );
+    }
 }
 
 impl Default for Sandbox {
@@ -71,11 +135,32 @@ impl Default for Sandbox {
 }
 
 impl Sandbox {
+    /// A sandbox whose warehouse is a SQLite file in it (`warehouse.db`).
     pub fn new() -> Sandbox {
         build();
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::create_dir(dir.path().join("plugins")).expect("plugins dir");
-        Sandbox { dir }
+        let warehouse_url = format!("sqlite://{}", dir.path().join("warehouse.db").display());
+        Sandbox {
+            dir,
+            warehouse_url,
+            postgres: None,
+        }
+    }
+
+    /// A sandbox whose warehouse is a fresh database on the PostgreSQL test
+    /// server.
+    pub fn postgres() -> Sandbox {
+        let mut sandbox = Sandbox::new();
+        let (database, url) = PostgresDatabase::create();
+        sandbox.warehouse_url = url;
+        sandbox.postgres = Some(database);
+        sandbox
+    }
+
+    /// Whether the warehouse is PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.postgres.is_some()
     }
 
     pub fn path(&self) -> &Path {
@@ -109,14 +194,14 @@ impl Sandbox {
     /// The real binary in the sandbox, with its warehouse and plugins, to
     /// start as a child (`jstac schedule`).
     pub fn command(&self, args: &[&str]) -> Command {
-        let warehouse = format!("sqlite://{}", self.warehouse().display());
+        let warehouse = &self.warehouse_url;
         let plugins = self.path().join("plugins");
         let mut command = Command::new(target_dir().join("jstac"));
         command
             .current_dir(self.path())
             .env_remove("JSTAC_WAREHOUSE_URL")
             .env_remove("JSTAC_PLUGIN_DIRS")
-            .args(["--warehouse", &warehouse, "--plugin-dir"])
+            .args(["--warehouse", warehouse, "--plugin-dir"])
             .arg(&plugins)
             .args(args);
         command

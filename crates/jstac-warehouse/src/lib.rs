@@ -1,26 +1,42 @@
 //! The jstac warehouse: the only crate that knows SQL.
 //!
-//! A SQLite file (the embedded default) whose schema is created and upgraded
-//! by migrations embedded in the binary. Loads are transactional per file
-//! ([`FileLoad`]): the file's ledger row, its rows and its quarantine commit
-//! together or not at all.
+//! Two backends behind one API, chosen by the warehouse URL: a SQLite file
+//! (`sqlite://PATH`, the embedded default) and PostgreSQL (`postgres://…`).
+//! Each has its own migrations, embedded in the binary and kept equal by a
+//! test. Loads are transactional per file ([`FileLoad`]): the file's ledger
+//! row, its rows and its quarantine commit together or not at all.
+
+/// Runs `$body` with `$pool` bound to the warehouse's pool, whichever the
+/// backend: for statements whose SQL is the same on both (`$1` parameters,
+/// standard SQL).
+macro_rules! with_pool {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            crate::Db::Sqlite($pool) => $body,
+            crate::Db::Postgres($pool) => $body,
+        }
+    };
+}
 
 mod bulk;
 mod load;
+mod postgres;
 mod read;
 mod snapshot;
 
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::{PgPool, SqlitePool};
 
 pub use load::{CHUNK_RECORDS, FileLoad, FileStart, FileSummary};
 pub use read::{FieldStatsRow, FileRow, QuarantineRow, QueryResult, RunFilter, RunRow};
 pub use snapshot::{TableRows, VARYING_COLUMNS};
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 #[derive(Debug, thiserror::Error)]
 pub enum WarehouseError {
@@ -37,25 +53,83 @@ pub enum WarehouseError {
     },
     #[error("warehouse {url}: taking the schema lock: {source}")]
     Lock { url: String, source: std::io::Error },
-    #[error("unsupported warehouse URL {0:?}: use sqlite://PATH")]
+    #[error("unsupported warehouse URL {0:?}: use sqlite://PATH or postgres://USER@HOST/DATABASE")]
     UnsupportedUrl(String),
-    #[error("{0}")]
+    #[error(transparent)]
     Sql(#[from] sqlx::Error),
     #[error("warehouse: {0}")]
     Sqlite(String),
+    #[error("warehouse: {0}")]
+    Postgres(String),
 }
 
 pub type Result<T, E = WarehouseError> = std::result::Result<T, E>;
 
-/// The highest schema version this build knows.
+/// The highest schema version this build knows (the same on both backends).
 pub fn schema_version() -> i64 {
-    MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+    SQLITE_MIGRATOR
+        .iter()
+        .map(|m| m.version)
+        .max()
+        .unwrap_or(0)
+}
+
+/// Which database a warehouse URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend of `url`, by its scheme.
+    pub fn of_url(url: &str) -> Result<Backend> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(WarehouseError::UnsupportedUrl(redact(url)))
+        }
+    }
+}
+
+/// `url` with any password replaced by `***`, for messages and logs.
+pub fn redact(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    match (authority.rfind('@'), authority.find(':')) {
+        (Some(at), Some(colon)) if colon < at => format!(
+            "{}{}:***{}",
+            &url[..scheme_end + 3],
+            &authority[..colon],
+            &rest[at..]
+        ),
+        _ => url.to_owned(),
+    }
+}
+
+pub(crate) enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
 }
 
 /// A connection pool to the warehouse.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Warehouse {
-    pool: SqlitePool,
+    db: std::sync::Arc<Db>,
+}
+
+impl std::fmt::Debug for Warehouse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Warehouse")
+            .field("backend", &self.backend())
+            .finish()
+    }
 }
 
 /// What a run is, as recorded when it starts.
@@ -84,12 +158,25 @@ pub struct RunOutcome {
     pub records_quarantined: i64,
 }
 
-fn connect_options(url: &str) -> Result<SqliteConnectOptions> {
-    if !url.starts_with("sqlite:") {
-        return Err(WarehouseError::UnsupportedUrl(url.to_owned()));
-    }
+/// The time now, as the warehouse writes times on both backends: ISO 8601
+/// UTC with milliseconds (`2026-11-29T12:00:00.000Z`), so text order is
+/// time order.
+pub(crate) fn now_utc() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+fn sqlite_options(url: &str) -> Result<SqliteConnectOptions> {
     SqliteConnectOptions::from_str(url).map_err(|source| WarehouseError::Connect {
-        url: url.to_owned(),
+        url: redact(url),
+        source,
+    })
+}
+
+fn postgres_options(url: &str) -> Result<PgConnectOptions> {
+    PgConnectOptions::from_str(url).map_err(|source| WarehouseError::Connect {
+        url: redact(url),
         source,
     })
 }
@@ -113,80 +200,146 @@ fn migration_lock(db: &std::path::Path) -> std::io::Result<Option<std::fs::File>
     Ok(Some(file))
 }
 
+fn connect_error(url: &str) -> impl FnOnce(sqlx::Error) -> WarehouseError + '_ {
+    move |source| WarehouseError::Connect {
+        url: redact(url),
+        source,
+    }
+}
+
 impl Warehouse {
-    /// Opens (creating if needed) the warehouse for loading and brings its
-    /// schema up to date. Refuses a schema newer than this build knows.
+    fn new(db: Db) -> Warehouse {
+        Warehouse {
+            db: std::sync::Arc::new(db),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match &*self.db {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Opens (creating a SQLite file if needed) the warehouse for loading
+    /// and brings its schema up to date. Refuses a schema newer than this
+    /// build knows.
     pub async fn open(url: &str) -> Result<Warehouse> {
-        let options = connect_options(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(30))
-            .foreign_keys(true)
-            .pragma("cache_size", "-65536")
-            .pragma("temp_store", "memory");
-        // Two runners opening a new warehouse at once would both create it
-        // and both run migration 1: a lock file beside it takes turns.
-        let _migrating =
-            migration_lock(options.get_filename()).map_err(|source| WarehouseError::Lock {
-                url: url.to_owned(),
-                source,
-            })?;
-        let pool = SqlitePoolOptions::new()
-            .max_connections(2)
-            .connect_with(options)
-            .await
-            .map_err(|source| WarehouseError::Connect {
-                url: url.to_owned(),
-                source,
-            })?;
-        let warehouse = Warehouse { pool };
-        warehouse.check_version(url).await?;
-        MIGRATOR
-            .run(&warehouse.pool)
-            .await
-            .map_err(|source| WarehouseError::Migrate {
-                url: url.to_owned(),
-                source,
-            })?;
+        let warehouse = match Backend::of_url(url)? {
+            Backend::Sqlite => {
+                let options = sqlite_options(url)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(30))
+                    .foreign_keys(true)
+                    .pragma("cache_size", "-65536")
+                    .pragma("temp_store", "memory");
+                // Two runners opening a new warehouse at once would both
+                // create it and both run migration 1: a lock file beside it
+                // takes turns. (PostgreSQL migrations take an advisory lock.)
+                let _migrating = migration_lock(options.get_filename()).map_err(|source| {
+                    WarehouseError::Lock {
+                        url: redact(url),
+                        source,
+                    }
+                })?;
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(2)
+                    .connect_with(options)
+                    .await
+                    .map_err(connect_error(url))?;
+                let warehouse = Warehouse::new(Db::Sqlite(pool));
+                warehouse.migrate(url).await?;
+                warehouse
+            }
+            Backend::Postgres => {
+                let pool = PgPoolOptions::new()
+                    .max_connections(4)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(postgres_options(url)?)
+                    .await
+                    .map_err(connect_error(url))?;
+                let warehouse = Warehouse::new(Db::Postgres(pool));
+                warehouse.migrate(url).await?;
+                warehouse
+            }
+        };
         Ok(warehouse)
+    }
+
+    async fn migrate(&self, url: &str) -> Result<()> {
+        self.check_version(url).await?;
+        let migrated = match &*self.db {
+            Db::Sqlite(pool) => SQLITE_MIGRATOR.run(pool).await,
+            Db::Postgres(pool) => POSTGRES_MIGRATOR.run(pool).await,
+        };
+        migrated.map_err(|source| WarehouseError::Migrate {
+            url: redact(url),
+            source,
+        })
     }
 
     /// Opens an existing warehouse read-only: no statement can write to it.
     pub async fn open_read_only(url: &str) -> Result<Warehouse> {
-        let options = connect_options(url)?
-            .read_only(true)
-            .busy_timeout(Duration::from_secs(30))
-            .pragma("query_only", "ON");
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options)
-            .await
-            .map_err(|source| WarehouseError::Connect {
-                url: url.to_owned(),
-                source,
-            })?;
-        let warehouse = Warehouse { pool };
+        let warehouse = match Backend::of_url(url)? {
+            Backend::Sqlite => {
+                let options = sqlite_options(url)?
+                    .read_only(true)
+                    .busy_timeout(Duration::from_secs(30))
+                    .pragma("query_only", "ON");
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(options)
+                    .await
+                    .map_err(connect_error(url))?;
+                Warehouse::new(Db::Sqlite(pool))
+            }
+            Backend::Postgres => {
+                // Every transaction of these sessions is read-only; queries
+                // also run inside an explicit READ ONLY transaction (read.rs).
+                let options =
+                    postgres_options(url)?.options([("default_transaction_read_only", "on")]);
+                let pool = PgPoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(options)
+                    .await
+                    .map_err(connect_error(url))?;
+                Warehouse::new(Db::Postgres(pool))
+            }
+        };
         warehouse.check_version(url).await?;
         Ok(warehouse)
     }
 
     async fn check_version(&self, url: &str) -> Result<()> {
-        let has_table: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')",
-        )
-        .fetch_one(&self.pool)
-        .await?;
+        let has_table: bool = match &*self.db {
+            Db::Sqlite(pool) => {
+                sqlx::query_scalar(
+                    "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')",
+                )
+                .fetch_one(pool)
+                .await?
+            }
+            Db::Postgres(pool) => {
+                sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+                    .fetch_one(pool)
+                    .await?
+            }
+        };
         if !has_table {
             return Ok(());
         }
-        let found: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
-            .fetch_one(&self.pool)
-            .await?;
+        let found: Option<i64> = with_pool!(&*self.db, |pool| {
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
+                .fetch_one(pool)
+                .await?
+        });
         let known = schema_version();
         match found {
             Some(found) if found > known => Err(WarehouseError::SchemaTooNew {
-                url: url.to_owned(),
+                url: redact(url),
                 found,
                 known,
             }),
@@ -195,53 +348,62 @@ impl Warehouse {
     }
 
     pub async fn close(self) {
-        self.pool.close().await;
+        match &*self.db {
+            Db::Sqlite(pool) => pool.close().await,
+            Db::Postgres(pool) => pool.close().await,
+        }
     }
 
     /// Records the start of a run; returns its id.
     pub async fn begin_run(&self, run: &RunStart<'_>) -> Result<i64> {
-        let id = sqlx::query_scalar(
-            "INSERT INTO ingest_runs (pipeline, pipeline_path, agency, dataset, plugin, plugin_version,
-                                      started_at, status, host, process_id)
-             VALUES (?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'running', ?, ?)
-             RETURNING run_id",
-        )
-        .bind(run.pipeline)
-        .bind(run.pipeline_path)
-        .bind(run.agency)
-        .bind(run.dataset)
-        .bind(run.plugin)
-        .bind(run.plugin_version)
-        .bind(run.host)
-        .bind(run.process_id)
-        .fetch_one(&self.pool)
-        .await?;
+        let id = with_pool!(&*self.db, |pool| {
+            sqlx::query_scalar(
+                "INSERT INTO ingest_runs (pipeline, pipeline_path, agency, dataset, plugin, plugin_version,
+                                          started_at, status, host, process_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'running', $8, $9)
+                 RETURNING run_id",
+            )
+            .bind(run.pipeline)
+            .bind(run.pipeline_path)
+            .bind(run.agency)
+            .bind(run.dataset)
+            .bind(run.plugin)
+            .bind(run.plugin_version)
+            .bind(now_utc())
+            .bind(run.host)
+            .bind(run.process_id)
+            .fetch_one(pool)
+            .await?
+        });
         Ok(id)
     }
 
     /// Records how a run ended.
     pub async fn finish_run(&self, run_id: i64, outcome: &RunOutcome) -> Result<()> {
-        sqlx::query(
-            "UPDATE ingest_runs SET finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
-                    status = ?, error = ?, files_loaded = ?, files_skipped = ?, files_failed = ?,
-                    records_read = ?, records_loaded = ?, records_quarantined = ?
-             WHERE run_id = ?",
-        )
-        .bind(if outcome.failed {
-            "failed"
-        } else {
-            "succeeded"
-        })
-        .bind(outcome.error.as_deref())
-        .bind(outcome.files_loaded)
-        .bind(outcome.files_skipped)
-        .bind(outcome.files_failed)
-        .bind(outcome.records_read)
-        .bind(outcome.records_loaded)
-        .bind(outcome.records_quarantined)
-        .bind(run_id)
-        .execute(&self.pool)
-        .await?;
+        with_pool!(&*self.db, |pool| {
+            sqlx::query(
+                "UPDATE ingest_runs SET finished_at = $1,
+                        status = $2, error = $3, files_loaded = $4, files_skipped = $5, files_failed = $6,
+                        records_read = $7, records_loaded = $8, records_quarantined = $9
+                 WHERE run_id = $10",
+            )
+            .bind(now_utc())
+            .bind(if outcome.failed {
+                "failed"
+            } else {
+                "succeeded"
+            })
+            .bind(outcome.error.as_deref())
+            .bind(outcome.files_loaded)
+            .bind(outcome.files_skipped)
+            .bind(outcome.files_failed)
+            .bind(outcome.records_read)
+            .bind(outcome.records_loaded)
+            .bind(outcome.records_quarantined)
+            .bind(run_id)
+            .execute(pool)
+            .await?;
+        });
         Ok(())
     }
 
@@ -252,25 +414,33 @@ impl Warehouse {
         host: &str,
         is_alive: impl Fn(i64) -> bool,
     ) -> Result<u64> {
-        let running: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT run_id, process_id FROM ingest_runs WHERE status = 'running' AND host = ?",
-        )
-        .bind(host)
-        .fetch_all(&self.pool)
-        .await?;
+        let running: Vec<(i64, i64)> = with_pool!(&*self.db, |pool| {
+            sqlx::query_as(
+                "SELECT run_id, process_id FROM ingest_runs WHERE status = 'running' AND host = $1",
+            )
+            .bind(host)
+            .fetch_all(pool)
+            .await?
+        });
         let mut n = 0;
         for (run_id, pid) in running {
             if is_alive(pid) {
                 continue;
             }
-            sqlx::query(
-                "UPDATE ingest_runs SET status = 'failed', finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
-                        error = 'interrupted: process ' || process_id || ' ended before the run finished; its uncommitted file was rolled back'
-                 WHERE run_id = ? AND status = 'running'",
-            )
-            .bind(run_id)
-            .execute(&self.pool)
-            .await?;
+            let error = format!(
+                "interrupted: process {pid} ended before the run finished; its uncommitted file was rolled back"
+            );
+            with_pool!(&*self.db, |pool| {
+                sqlx::query(
+                    "UPDATE ingest_runs SET status = 'failed', finished_at = $1, error = $2
+                     WHERE run_id = $3 AND status = 'running'",
+                )
+                .bind(now_utc())
+                .bind(&error)
+                .bind(run_id)
+                .execute(pool)
+                .await?;
+            });
             n += 1;
         }
         Ok(n)
@@ -283,37 +453,140 @@ impl Warehouse {
         pipeline: &str,
         sha256: &str,
     ) -> Result<Option<(i64, i64)>> {
-        let row = sqlx::query(
-            "SELECT file_id, run_id FROM source_files WHERE pipeline = ? AND sha256 = ? LIMIT 1",
-        )
-        .bind(pipeline)
-        .bind(sha256)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|r| (r.get(0), r.get(1))))
+        let row: Option<(i64, i64)> = with_pool!(&*self.db, |pool| {
+            sqlx::query_as(
+                "SELECT file_id, run_id FROM source_files WHERE pipeline = $1 AND sha256 = $2 LIMIT 1",
+            )
+            .bind(pipeline)
+            .bind(sha256)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(row)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use jstac_core::catalog::{ColumnType, LINKS, TABLES};
 
     use super::*;
+
+    /// Each table's and view's columns in order, as (name, SQLite type
+    /// class): what both backends must agree on.
+    type Schema = BTreeMap<String, Vec<(String, String)>>;
+
+    async fn sqlite_schema(pool: &SqlitePool) -> Schema {
+        let names: Vec<(String, String)> = sqlx::query_as(
+            "SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')
+             AND name NOT LIKE '\\_sqlx%' ESCAPE '\\' AND name NOT LIKE 'sqlite%'",
+        )
+        .fetch_all(pool)
+        .await
+        .expect("tables");
+        let mut schema = Schema::new();
+        for (name, kind) in names {
+            let columns: Vec<(String, String)> =
+                sqlx::query_as("SELECT name, type FROM pragma_table_info($1) ORDER BY cid")
+                    .bind(&name)
+                    .fetch_all(pool)
+                    .await
+                    .expect("table info");
+            schema.insert(format!("{kind} {name}"), columns);
+        }
+        schema
+    }
+
+    /// PostgreSQL's schema with each type given as the SQLite type that
+    /// holds the same values: `date` and `text` as TEXT, `bigint` and
+    /// `boolean` as INTEGER, `numeric` as NUMERIC. (Views' column types are
+    /// left out: SQLite declares none for computed columns.)
+    async fn postgres_schema(pool: &PgPool) -> Schema {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT CASE t.table_type WHEN 'VIEW' THEN 'view ' ELSE 'table ' END || c.table_name,
+                    c.column_name::text, c.data_type::text
+             FROM information_schema.columns c
+             JOIN information_schema.tables t
+               ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+             WHERE c.table_schema = current_schema() AND c.table_name NOT LIKE '\\_sqlx%'
+             ORDER BY c.table_name, c.ordinal_position",
+        )
+        .fetch_all(pool)
+        .await
+        .expect("columns");
+        let mut schema = Schema::new();
+        for (table, column, ty) in rows {
+            let ty = match ty.as_str() {
+                "text" | "date" => "TEXT",
+                "bigint" | "boolean" => "INTEGER",
+                "numeric" => "NUMERIC",
+                other => other,
+            };
+            schema.entry(table).or_default().push((column, ty.to_owned()));
+        }
+        schema
+    }
+
+    /// A fresh PostgreSQL database on the test server, dropped by
+    /// [`drop_postgres`]: `JSTAC_TEST_POSTGRES_URL` names the server (default
+    /// this machine's, as `.ci/run` starts it).
+    async fn create_postgres(name: &str) -> (PgPool, String, String) {
+        let admin_url = std::env::var("JSTAC_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+        let admin = PgPool::connect(&admin_url).await.unwrap_or_else(|error| {
+            panic!(
+                "PostgreSQL tests need a server at {admin_url} ({error}); start it (.ci/run does) \
+                 or set JSTAC_TEST_POSTGRES_URL"
+            )
+        });
+        let database = format!("jstac_unit_{name}_{}", std::process::id());
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"),
+            format!("CREATE DATABASE {database}"),
+        ] {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&admin)
+                .await
+                .expect("create database");
+        }
+        let url = match admin_url.rsplit_once('/') {
+            Some((server, _)) => format!("{server}/{database}"),
+            None => panic!("JSTAC_TEST_POSTGRES_URL names no database: {admin_url}"),
+        };
+        (admin, url, database)
+    }
+
+    async fn drop_postgres(admin: PgPool, database: &str) {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {database} WITH (FORCE)"
+        )))
+        .execute(&admin)
+        .await
+        .expect("drop database");
+        admin.close().await;
+    }
+
+    async fn sqlite_warehouse(dir: &tempfile::TempDir) -> (Warehouse, SqlitePool) {
+        let url = format!("sqlite://{}", dir.path().join("w.db").display());
+        let warehouse = Warehouse::open(&url).await.expect("opens");
+        let pool = match &*warehouse.db {
+            Db::Sqlite(pool) => pool.clone(),
+            Db::Postgres(_) => unreachable!("a sqlite URL"),
+        };
+        (warehouse, pool)
+    }
 
     /// The catalog (what pipelines map, what the mapping fills) and the
     /// migrated schema name the same columns with the same types.
     #[tokio::test]
     async fn the_catalog_matches_the_migrated_schema() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("w.db").display());
-        let warehouse = Warehouse::open(&url).await.expect("opens");
+        let (warehouse, pool) = sqlite_warehouse(&dir).await;
+        let schema = sqlite_schema(&pool).await;
         for table in TABLES.iter().copied().chain([&LINKS]) {
-            let columns: Vec<(String, String)> =
-                sqlx::query_as("SELECT name, type FROM pragma_table_info(?)")
-                    .bind(table.name)
-                    .fetch_all(&warehouse.pool)
-                    .await
-                    .expect("table info");
+            let columns = &schema[&format!("table {}", table.name)];
             let type_of = |name: &str| {
                 columns
                     .iter()
@@ -346,5 +619,106 @@ mod tests {
             }
         }
         warehouse.close().await;
+    }
+
+    /// The two backends' migrations make the same tables and views with the
+    /// same columns in the same order, of types holding the same values;
+    /// on PostgreSQL, catalog columns have their natural types (dates
+    /// `date`, flags `boolean`, amounts `numeric`, integers `bigint`).
+    #[tokio::test]
+    async fn postgres_and_sqlite_migrations_make_the_same_schema() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (sqlite, sqlite_pool) = sqlite_warehouse(&dir).await;
+        let (admin, url, database) = create_postgres("schema").await;
+        let postgres = Warehouse::open(&url).await.expect("opens postgres");
+        let Db::Postgres(pg_pool) = &*postgres.db else {
+            unreachable!("a postgres URL")
+        };
+
+        let lite = sqlite_schema(&sqlite_pool).await;
+        let pg = postgres_schema(pg_pool).await;
+        assert_eq!(
+            lite.keys().collect::<Vec<_>>(),
+            pg.keys().collect::<Vec<_>>(),
+            "tables and views"
+        );
+        for (name, columns) in &lite {
+            let names = |columns: &[(String, String)]| {
+                columns.iter().map(|(c, _)| c.clone()).collect::<Vec<_>>()
+            };
+            assert_eq!(names(columns), names(&pg[name]), "{name}: columns");
+            if name.starts_with("table ") {
+                assert_eq!(columns, &pg[name], "{name}: column types");
+            }
+        }
+
+        for table in TABLES.iter().copied().chain([&LINKS]) {
+            for column in table.columns {
+                let ty: String = sqlx::query_scalar(
+                    "SELECT data_type::text FROM information_schema.columns
+                     WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2",
+                )
+                .bind(table.name)
+                .bind(column.name)
+                .fetch_one(pg_pool)
+                .await
+                .expect("column type");
+                let expected = match column.ty {
+                    ColumnType::Text => "text",
+                    ColumnType::Date => "date",
+                    ColumnType::Integer => "bigint",
+                    ColumnType::Boolean => "boolean",
+                    ColumnType::Decimal => "numeric",
+                };
+                assert_eq!(ty, expected, "{}.{}", table.name, column.name);
+            }
+        }
+        assert_eq!(postgres.backend(), Backend::Postgres);
+        sqlite.close().await;
+        postgres.close().await;
+        drop_postgres(admin, &database).await;
+    }
+
+    /// A PostgreSQL warehouse migrated by a newer jstac is refused, naming
+    /// both versions, and the password is not shown.
+    #[tokio::test]
+    async fn a_newer_postgres_schema_is_refused() {
+        let (admin, url, database) = create_postgres("too_new").await;
+        let warehouse = Warehouse::open(&url).await.expect("opens");
+        let Db::Postgres(pool) = &*warehouse.db else {
+            unreachable!("a postgres URL")
+        };
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+             VALUES (999, 'from the future', true, '\\x00', 0)",
+        )
+        .execute(pool)
+        .await
+        .expect("fake a newer migration");
+        warehouse.close().await;
+        let error = Warehouse::open(&url).await.expect_err("refused");
+        let message = error.to_string();
+        assert!(
+            message.contains("schema version 999") && message.contains("upgrade jstac"),
+            "{message}"
+        );
+        drop_postgres(admin, &database).await;
+    }
+
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        assert_eq!(
+            redact("postgres://jstac:s3cret@db.example:5432/warehouse"),
+            "postgres://jstac:***@db.example:5432/warehouse"
+        );
+        assert_eq!(
+            redact("postgres://jstac@db.example/warehouse"),
+            "postgres://jstac@db.example/warehouse"
+        );
+        assert_eq!(redact("sqlite://warehouse.db"), "sqlite://warehouse.db");
+        assert!(matches!(
+            Backend::of_url("mysql://x:pw@h/db"),
+            Err(WarehouseError::UnsupportedUrl(url)) if url == "mysql://x:***@h/db"
+        ));
     }
 }

@@ -1,11 +1,18 @@
 //! Transactional loads: one file, one transaction.
+//!
+//! What both backends share lives here: the file's ledger row, chunking,
+//! key order and last-wins, record numbers, assertions. How a chunk's rows
+//! reach the database differs: SQLite steps prepared statements on the raw
+//! handle (`bulk.rs`); PostgreSQL streams them with `COPY` (`postgres.rs`).
 
+use jstac_core::mapping::{EntityRow, Key, LinkRow};
 use jstac_core::{FieldStats, MappedBatch, Value};
 use sqlx::Transaction;
 use sqlx::sqlite::Sqlite;
 
 use crate::bulk::{Handle, Param, Row};
-use crate::{Result, Warehouse};
+use crate::postgres::PgLoad;
+use crate::{Db, Result, Warehouse, now_utc};
 
 /// Counts for one file; always `read = loaded + quarantined`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -26,16 +33,23 @@ impl FileSummary {
 /// One file being loaded. Nothing it writes is visible until [`FileLoad::commit`];
 /// dropping it (or an error, or the process dying) rolls everything back.
 pub struct FileLoad {
-    tx: Transaction<'static, Sqlite>,
+    tx: Tx,
     run_id: i64,
     file_id: i64,
-    /// `'agency', 'dataset', run, run, file`: the SQL literals every entity
-    /// and link row starts with.
-    constants: String,
-    /// Mapped batches not yet written, and the records they hold.
-    pending: Vec<MappedBatch>,
+    agency: String,
+    dataset: String,
+    /// Mapped batches not yet written, each with the number of records
+    /// loaded from the file before it (its first record's `record_no`).
+    pending: Vec<(i64, MappedBatch)>,
     pending_records: usize,
     pending_bytes: usize,
+    /// Records loaded so far, written or pending.
+    loaded: i64,
+}
+
+enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(PgLoad),
 }
 
 /// Records gathered before rows are sorted by key and written. Writing in
@@ -70,55 +84,284 @@ pub struct FileStart<'a> {
     pub force: bool,
 }
 
+/// The file's ledger row, written in its transaction `$tx` (either
+/// backend: the SQL is the same): `Some(file_id)`, or `None` if the pipeline
+/// already loaded this content (and `force` is off).
+macro_rules! ledger_row {
+    ($tx:expr, $file:expr) => {
+        async {
+            let file: &FileStart<'_> = $file;
+            if !file.force {
+                let loaded: bool = sqlx::query_scalar(
+                    "SELECT EXISTS (SELECT 1 FROM source_files WHERE pipeline = $1 AND sha256 = $2)",
+                )
+                .bind(file.pipeline)
+                .bind(file.sha256)
+                .fetch_one(&mut *$tx)
+                .await?;
+                if loaded {
+                    return Ok::<_, crate::WarehouseError>(None);
+                }
+            }
+            let file_id: i64 = sqlx::query_scalar(
+                "INSERT INTO source_files (run_id, pipeline, path, size_bytes, sha256, loaded_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)
+                 RETURNING file_id",
+            )
+            .bind(file.run_id)
+            .bind(file.pipeline)
+            .bind(file.path)
+            .bind(file.size_bytes)
+            .bind(file.sha256)
+            .bind(now_utc())
+            .fetch_one(&mut *$tx)
+            .await?;
+            Ok(Some(file_id))
+        }
+    };
+}
+
 impl Warehouse {
     /// Starts the transaction for one file and writes its ledger row; `None`
     /// if the pipeline already loaded this content (unless `force`).
     pub async fn begin_file(&self, file: &FileStart<'_>) -> Result<Option<FileLoad>> {
-        // IMMEDIATE: take the write lock now, so a concurrent writer waits
-        // (busy_timeout) instead of failing when this transaction first writes.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        // The ledger is checked again under the write lock: two runners that
-        // both found the file new before either loaded it cannot both load it.
-        if !file.force {
-            let loaded: bool = sqlx::query_scalar(
-                "SELECT EXISTS (SELECT 1 FROM source_files WHERE pipeline = ? AND sha256 = ?)",
-            )
-            .bind(file.pipeline)
-            .bind(file.sha256)
-            .fetch_one(&mut *tx)
-            .await?;
-            if loaded {
-                tx.rollback().await?;
-                return Ok(None);
+        let (tx, file_id) = match &*self.db {
+            Db::Sqlite(pool) => {
+                // IMMEDIATE: take the write lock now, so a concurrent writer
+                // waits (busy_timeout) instead of failing when this
+                // transaction first writes.
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                // The ledger is checked again under the write lock: two
+                // runners that both found the file new before either loaded
+                // it cannot both load it.
+                match ledger_row!(tx, file).await? {
+                    Some(file_id) => (Tx::Sqlite(tx), file_id),
+                    None => {
+                        tx.rollback().await?;
+                        return Ok(None);
+                    }
+                }
             }
-        }
-        let file_id: i64 = sqlx::query_scalar(
-            "INSERT INTO source_files (run_id, pipeline, path, size_bytes, sha256, loaded_at)
-             VALUES (?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-             RETURNING file_id",
-        )
-        .bind(file.run_id)
-        .bind(file.pipeline)
-        .bind(file.path)
-        .bind(file.size_bytes)
-        .bind(file.sha256)
-        .fetch_one(&mut *tx)
-        .await?;
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                // One load of a dataset at a time, whichever the runner or
+                // machine: the same check under the lock as on SQLite, and
+                // loads of one dataset (whose rows share keys) never wait on
+                // each other's row locks in opposite orders (no deadlock).
+                // Other datasets load in parallel.
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(dataset_lock(file.agency, file.dataset))
+                    .execute(&mut *tx)
+                    .await?;
+                match ledger_row!(tx, file).await? {
+                    Some(file_id) => (Tx::Postgres(PgLoad::new(tx)), file_id),
+                    None => {
+                        tx.rollback().await?;
+                        return Ok(None);
+                    }
+                }
+            }
+        };
         Ok(Some(FileLoad {
             tx,
             run_id: file.run_id,
             file_id,
-            constants: format!(
-                "{}, {}, {run}, {run}, {file_id}",
-                sql_text(file.agency),
-                sql_text(file.dataset),
-                run = file.run_id,
-            ),
+            agency: file.agency.to_owned(),
+            dataset: file.dataset.to_owned(),
             pending: Vec::new(),
             pending_records: 0,
             pending_bytes: 0,
+            loaded: 0,
         }))
     }
+}
+
+
+/// The advisory lock key of one dataset's loads: 64 bits of SHA-256.
+fn dataset_lock(agency: &str, dataset: &str) -> i64 {
+    let key = jstac_core::mapping::entity_key("jstac-load", agency, dataset, []);
+    let hex = key.hex();
+    let mut bytes = [0u8; 8];
+    for (i, byte) in bytes.iter_mut().enumerate() {
+        let digit = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
+        *byte = digit(hex[2 * i]) << 4 | digit(hex[2 * i + 1]);
+    }
+    i64::from_be_bytes(bytes)
+}
+
+/// What every row of a file's load carries: for SQL text and COPY rows.
+pub(crate) struct LoadContext<'a> {
+    pub agency: &'a str,
+    pub dataset: &'a str,
+    pub run_id: i64,
+    pub file_id: i64,
+}
+
+/// One chunk's rows, sorted and deduplicated, ready for either backend.
+pub(crate) struct Chunk<'a> {
+    /// Per entity rule (in mapping order): its rows in key order, of rows
+    /// sharing a key only the last; each with its batch (for the locator).
+    pub entities: Vec<EntityChunk<'a>>,
+    /// Link rows in (key, rule) order, last wins per (key, rule).
+    pub links: Vec<(&'a LinkRow, &'a MappedBatch)>,
+    /// Mapped link columns per link rule.
+    pub link_columns: &'a [Vec<&'static str>],
+    /// What each record said of each entity and link, in key order.
+    pub assertions: Vec<Assertion<'a>>,
+    pub batches: &'a [(i64, MappedBatch)],
+}
+
+pub(crate) struct EntityChunk<'a> {
+    pub table: &'static jstac_core::TableDef,
+    pub columns: &'a [&'static str],
+    pub rows: Vec<(&'a EntityRow, &'a MappedBatch)>,
+}
+
+/// One record's assertion of one entity or link.
+pub(crate) struct Assertion<'a> {
+    pub key: Key,
+    pub record_no: i64,
+    pub table: &'static str,
+    pub columns: &'a [&'static str],
+    pub values: &'a [Value],
+    /// For a link: its two ends, asserted too.
+    pub link: Option<&'a LinkRow>,
+}
+
+impl<'a> Chunk<'a> {
+    fn new(batches: &'a [(i64, MappedBatch)]) -> Option<Chunk<'a>> {
+        let (_, first) = batches.first()?;
+        // Every batch of a file comes from one mapping: same tables, columns.
+        let entities = first
+            .entities
+            .iter()
+            .enumerate()
+            .map(|(index, e)| EntityChunk {
+                table: e.table,
+                columns: &e.columns,
+                rows: in_key_order(batches.iter().flat_map(|(_, batch)| {
+                    batch.entities[index]
+                        .rows
+                        .iter()
+                        .map(move |row| (row.key, (row, batch)))
+                })),
+            })
+            .collect();
+        let links = in_key_order(batches.iter().flat_map(|(_, batch)| {
+            batch
+                .links
+                .iter()
+                .map(move |link| ((link.key, link.rule), (link, batch)))
+        }));
+        let mut assertions: Vec<Assertion<'a>> = Vec::new();
+        for (base, batch) in batches {
+            for e in &batch.entities {
+                assertions.extend(e.rows.iter().map(|row| Assertion {
+                    key: row.key,
+                    record_no: base + row.record as i64,
+                    table: e.table.name,
+                    columns: &e.columns,
+                    values: &row.values,
+                    link: None,
+                }));
+            }
+            assertions.extend(batch.links.iter().map(|link| Assertion {
+                key: link.key,
+                record_no: base + link.record as i64,
+                table: "links",
+                columns: &batch.link_columns[link.rule],
+                values: &link.values,
+                link: Some(link),
+            }));
+        }
+        // One assertion per entity and record: a record naming the same
+        // entity twice (two rules onto one table) asserts it once, last wins.
+        let assertions = in_key_order(
+            assertions
+                .into_iter()
+                .map(|a| ((a.key, a.record_no), a)),
+        );
+        Some(Chunk {
+            entities,
+            links,
+            link_columns: &first.link_columns,
+            assertions,
+            batches,
+        })
+    }
+
+    pub fn quarantine(&self) -> impl Iterator<Item = &'a jstac_core::QuarantineEntry> + use<'a> {
+        self.batches.iter().flat_map(|(_, batch)| &batch.quarantine)
+    }
+}
+
+impl Assertion<'_> {
+    /// The assertion as a JSON object of column to value (dates as ISO
+    /// text, decimals as numbers), written into `out`.
+    pub fn json(&self, out: &mut String) {
+        out.clear();
+        out.push('{');
+        let mut first = true;
+        let mut field = |out: &mut String, name: &str| {
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            json_string(out, name);
+            out.push(':');
+        };
+        if let Some(link) = self.link {
+            for (name, value) in [
+                ("from_table", link.from_table),
+                ("to_table", link.to_table),
+            ] {
+                field(out, name);
+                json_string(out, value);
+            }
+            for (name, key) in [("from_key", &link.from_key), ("to_key", &link.to_key)] {
+                field(out, name);
+                out.push('"');
+                out.push_str(&key.to_string());
+                out.push('"');
+            }
+        }
+        for (name, value) in self.columns.iter().zip(self.values) {
+            field(out, name);
+            match value {
+                Value::Null => out.push_str("null"),
+                Value::Text(text) => json_string(out, text),
+                Value::Decimal(text) => out.push_str(text),
+                Value::Integer(n) => out.push_str(&n.to_string()),
+                Value::Boolean(b) => out.push_str(if *b { "true" } else { "false" }),
+                Value::Date(date) => {
+                    out.push('"');
+                    out.push_str(&iso_date(*date));
+                    out.push('"');
+                }
+            }
+        }
+        out.push('}');
+    }
+}
+
+/// `text` as a JSON string literal.
+fn json_string(out: &mut String, text: &str) {
+    use std::fmt::Write as _;
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c < ' ' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 impl FileLoad {
@@ -127,12 +370,14 @@ impl FileLoad {
     }
 
     /// Takes one mapped batch: entity rows upserted by stable key, links,
-    /// and quarantine entries. Rows are written in key order a chunk at a
-    /// time, through the bulk path (see `bulk.rs`).
+    /// assertions and quarantine entries. Rows are written in key order a
+    /// chunk at a time.
     pub async fn write(&mut self, batch: MappedBatch) -> Result<()> {
         self.pending_records += batch.read as usize;
         self.pending_bytes += batch.approx_bytes();
-        self.pending.push(batch);
+        let base = self.loaded;
+        self.loaded += batch.locators.len() as i64;
+        self.pending.push((base, batch));
         if self.pending_records >= CHUNK_RECORDS || self.pending_bytes >= CHUNK_BYTES {
             self.flush().await?;
         }
@@ -143,48 +388,23 @@ impl FileLoad {
         let batches = std::mem::take(&mut self.pending);
         self.pending_records = 0;
         self.pending_bytes = 0;
-        let Some(first) = batches.first() else {
-            return Ok(());
+        let context = LoadContext {
+            agency: &self.agency,
+            dataset: &self.dataset,
+            run_id: self.run_id,
+            file_id: self.file_id,
         };
-        // Every batch of a file comes from one mapping: same tables, columns.
-        let entity_sql: Vec<String> = first
-            .entities
-            .iter()
-            .map(|e| {
-                let fixed = [e.table.key_column, "source_locator"];
-                upsert_sql(
-                    e.table.name,
-                    e.table.key_column,
-                    &self.constants,
-                    &fixed,
-                    &e.columns,
-                )
-            })
-            .collect();
-        let link_sql: Vec<String> = first
-            .link_columns
-            .iter()
-            .map(|columns| {
-                let fixed = [
-                    "link_key",
-                    "source_locator",
-                    "from_table",
-                    "from_key",
-                    "to_table",
-                    "to_key",
-                ];
-                upsert_sql("links", "link_key", &self.constants, &fixed, columns)
-            })
-            .collect();
-        let quarantine_sql = format!(
-            "INSERT INTO quarantine (run_id, file_id, locator, field, reason, raw_record) \
-             VALUES ({}, {}, ?, ?, ?, ?)",
-            self.run_id, self.file_id
-        );
-
-        let mut locked = self.tx.lock_handle().await?;
-        let handle = Handle::new(&mut locked);
-        let written = write_chunk(&handle, &batches, &entity_sql, &link_sql, &quarantine_sql);
+        let written = match Chunk::new(&batches) {
+            None => Ok(()),
+            Some(chunk) => match &mut self.tx {
+                Tx::Sqlite(tx) => {
+                    let mut locked = tx.lock_handle().await?;
+                    let handle = Handle::new(&mut locked);
+                    write_chunk(&handle, &chunk, &context)
+                }
+                Tx::Postgres(load) => load.write_chunk(&chunk, &context).await,
+            },
+        };
         // Freeing a chunk's many small strings is 5% of a load: another
         // thread does it while this one goes on writing.
         let dropper = std::thread::Builder::new().name("jstac-free".into());
@@ -198,40 +418,56 @@ impl FileLoad {
     /// lookup, date with options) did, and commits everything it wrote.
     pub async fn commit(mut self, summary: FileSummary, fields: &[FieldStats]) -> Result<()> {
         self.flush().await?;
-        sqlx::query(
-            "UPDATE source_files SET records_read = ?, records_loaded = ?, records_quarantined = ?
-             WHERE file_id = ?",
-        )
-        .bind(summary.read as i64)
-        .bind(summary.loaded as i64)
-        .bind(summary.quarantined as i64)
-        .bind(self.file_id)
-        .execute(&mut *self.tx)
-        .await?;
-        for stats in fields.iter().filter(|s| !s.counts.is_zero()) {
-            sqlx::query(
-                "INSERT INTO field_stats (run_id, file_id, rule, field, normaliser,
-                                          normalised, unmatched, quarantined)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(self.run_id)
-            .bind(self.file_id)
-            .bind(&stats.field.rule)
-            .bind(&stats.field.field)
-            .bind(&stats.field.normaliser)
-            .bind(stats.counts.normalised as i64)
-            .bind(stats.counts.unmatched as i64)
-            .bind(stats.counts.quarantined as i64)
-            .execute(&mut *self.tx)
-            .await?;
+        let (run_id, file_id) = (self.run_id, self.file_id);
+        macro_rules! finish {
+            ($tx:expr) => {{
+                sqlx::query(
+                    "UPDATE source_files SET records_read = $1, records_loaded = $2,
+                            records_quarantined = $3
+                     WHERE file_id = $4",
+                )
+                .bind(summary.read as i64)
+                .bind(summary.loaded as i64)
+                .bind(summary.quarantined as i64)
+                .bind(file_id)
+                .execute(&mut *$tx)
+                .await?;
+                for stats in fields.iter().filter(|s| !s.counts.is_zero()) {
+                    sqlx::query(
+                        "INSERT INTO field_stats (run_id, file_id, rule, field, normaliser,
+                                                  normalised, unmatched, quarantined)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(run_id)
+                    .bind(file_id)
+                    .bind(&stats.field.rule)
+                    .bind(&stats.field.field)
+                    .bind(&stats.field.normaliser)
+                    .bind(stats.counts.normalised as i64)
+                    .bind(stats.counts.unmatched as i64)
+                    .bind(stats.counts.quarantined as i64)
+                    .execute(&mut *$tx)
+                    .await?;
+                }
+                $tx.commit().await?;
+            }};
         }
-        self.tx.commit().await?;
+        match self.tx {
+            Tx::Sqlite(mut tx) => finish!(tx),
+            Tx::Postgres(load) => {
+                let mut tx = load.into_transaction();
+                finish!(tx)
+            }
+        }
         Ok(())
     }
 
     /// Abandons the file: nothing it wrote remains.
     pub async fn rollback(self) -> Result<()> {
-        self.tx.rollback().await?;
+        match self.tx {
+            Tx::Sqlite(tx) => tx.rollback().await?,
+            Tx::Postgres(load) => load.into_transaction().rollback().await?,
+        }
         Ok(())
     }
 }
@@ -240,23 +476,28 @@ impl FileLoad {
 /// table's rows in key order; of rows sharing a key (a crime named on
 /// several rows of an extract) only the last is written, as the upsert
 /// would have overwritten the others with it anyway.
-fn write_chunk(
-    handle: &Handle<'_>,
-    batches: &[MappedBatch],
-    entity_sql: &[String],
-    link_sql: &[String],
-    quarantine_sql: &str,
-) -> Result<()> {
+fn write_chunk(handle: &Handle<'_>, chunk: &Chunk<'_>, context: &LoadContext<'_>) -> Result<()> {
+    // `'agency', 'dataset', run, run, file`: the SQL literals every entity
+    // and link row starts with.
+    let constants = format!(
+        "{}, {}, {run}, {run}, {file}",
+        sql_text(context.agency),
+        sql_text(context.dataset),
+        run = context.run_id,
+        file = context.file_id,
+    );
     let mut dates = Vec::new();
-    for (index, sql) in entity_sql.iter().enumerate() {
-        let rows = in_key_order(batches.iter().flat_map(|batch| {
-            batch.entities[index]
-                .rows
-                .iter()
-                .map(move |row| (row.key, (row, batch)))
-        }));
-        let mut statement = handle.prepare(sql)?;
-        for (row, batch) in rows {
+    for entity in &chunk.entities {
+        let fixed = [entity.table.key_column, "source_locator"];
+        let sql = upsert_sql(
+            entity.table.name,
+            entity.table.key_column,
+            &constants,
+            &fixed,
+            entity.columns,
+        );
+        let mut statement = handle.prepare(&sql)?;
+        for (row, batch) in &entity.rows {
             format_dates(&row.values, &mut dates);
             let key = row.key.hex();
             let mut bound = statement.row();
@@ -267,17 +508,24 @@ fn write_chunk(
             bound.run()?;
         }
     }
-    let links = in_key_order(batches.iter().flat_map(|batch| {
-        batch
-            .links
-            .iter()
-            .map(move |link| ((link.key, link.rule), (link, batch)))
-    }));
-    let mut statements = link_sql
+    let mut statements = chunk
+        .link_columns
         .iter()
-        .map(|sql| handle.prepare(sql))
+        .map(|columns| {
+            let fixed = [
+                "link_key",
+                "source_locator",
+                "from_table",
+                "from_key",
+                "to_table",
+                "to_key",
+            ];
+            handle.prepare(&upsert_sql(
+                "links", "link_key", &constants, &fixed, columns,
+            ))
+        })
         .collect::<Result<Vec<_>>>()?;
-    for (link, batch) in links {
+    for (link, batch) in &chunk.links {
         format_dates(&link.values, &mut dates);
         let keys = [link.key.hex(), link.from_key.hex(), link.to_key.hex()];
         let mut bound = statements[link.rule].row();
@@ -291,11 +539,35 @@ fn write_chunk(
         bind_values(&mut bound, &link.values, &dates)?;
         bound.run()?;
     }
+    if !chunk.assertions.is_empty() {
+        let mut statement = handle.prepare(&format!(
+            "INSERT INTO assertions (entity_key, file_id, record_no, entity_table, run_id, asserted) \
+             VALUES (?, {file}, ?, ?, {run}, ?)",
+            file = context.file_id,
+            run = context.run_id,
+        ))?;
+        let mut json = String::new();
+        for assertion in &chunk.assertions {
+            assertion.json(&mut json);
+            let key = assertion.key.hex();
+            let mut bound = statement.row();
+            bound
+                .bind(Param::Ascii(&key))?
+                .bind(Param::Integer(assertion.record_no))?
+                .bind(Param::Text(assertion.table))?
+                .bind(Param::Text(&json))?;
+            bound.run()?;
+        }
+    }
     let mut statement = None;
-    for entry in batches.iter().flat_map(|batch| &batch.quarantine) {
+    for entry in chunk.quarantine() {
         let statement = match &mut statement {
             Some(statement) => statement,
-            None => statement.insert(handle.prepare(quarantine_sql)?),
+            None => statement.insert(handle.prepare(&format!(
+                "INSERT INTO quarantine (run_id, file_id, locator, field, reason, raw_record) \
+                 VALUES ({}, {}, ?, ?, ?, ?)",
+                context.run_id, context.file_id
+            ))?),
         };
         let mut bound = statement.row();
         bound
@@ -311,7 +583,7 @@ fn write_chunk(
 /// Items sorted by key, keeping of each key only the last in arrival order.
 /// (Links are keyed by key and rule: two rules may map different columns
 /// onto one link, and each rule's upsert must run.)
-fn in_key_order<K: Ord + Copy, T>(items: impl Iterator<Item = (K, T)>) -> Vec<T> {
+pub(crate) fn in_key_order<K: Ord + Copy, T>(items: impl Iterator<Item = (K, T)>) -> Vec<T> {
     let mut items: Vec<(K, T)> = items.collect();
     // Stable: among equal keys, arrival order is kept, so the last one wins.
     items.sort_by_key(|item| item.0);
@@ -328,13 +600,20 @@ fn in_key_order<K: Ord + Copy, T>(items: impl Iterator<Item = (K, T)>) -> Vec<T>
 }
 
 /// Dates as ISO 8601 text, in the order they appear in `values`.
-fn format_dates(values: &[Value], dates: &mut Vec<String>) {
-    use chrono::Datelike as _;
+pub(crate) fn format_dates(values: &[Value], dates: &mut Vec<String>) {
     dates.clear();
     for value in values {
         if let Value::Date(date) = value {
-            let (year, month, day) = (date.year(), date.month(), date.day());
-            dates.push(if (0..=9999).contains(&year) {
+            dates.push(iso_date(*date));
+        }
+    }
+}
+
+/// A date as ISO 8601 text (`2016-03-01`).
+pub(crate) fn iso_date(date: chrono::NaiveDate) -> String {
+    use chrono::Datelike as _;
+    let (year, month, day) = (date.year(), date.month(), date.day());
+    if (0..=9999).contains(&year) {
                 // ISO 8601 by hand: chrono's formatter parses its pattern
                 // for every value (5% of a load when profiled).
                 let digits = |n: u32, width: usize| {
@@ -349,10 +628,8 @@ fn format_dates(values: &[Value], dates: &mut Vec<String>) {
                 text.push('-');
                 text.extend(digits(day, 2));
                 text
-            } else {
-                date.to_string()
-            });
-        }
+    } else {
+        date.to_string()
     }
 }
 

@@ -1,10 +1,11 @@
 //! Reading the warehouse back: run history, quarantine, ad-hoc queries.
 
 use serde_json::Value as Json;
+use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, Column, Row, TypeInfo, ValueRef};
 
-use crate::{Result, Warehouse};
+use crate::{Db, Result, Warehouse, WarehouseError};
 
 /// One run, as `jstac runs` shows it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -82,111 +83,202 @@ pub struct QueryResult {
 impl Warehouse {
     /// The most recent runs first.
     pub async fn runs(&self, filter: &RunFilter, limit: i64) -> Result<Vec<RunRow>> {
-        Ok(sqlx::query_as(
-            "SELECT run_id, pipeline, plugin, plugin_version, started_at, finished_at, status, error,
-                    files_loaded, files_skipped, files_failed, records_read, records_loaded, records_quarantined
-             FROM ingest_runs
-             WHERE (?1 IS NULL OR pipeline = ?1) AND (?2 IS NULL OR status = ?2)
-               AND (?3 IS NULL OR started_at >= ?3)
-             ORDER BY run_id DESC LIMIT ?4",
-        )
-        .bind(filter.pipeline.as_deref())
-        .bind(filter.status.as_deref())
-        .bind(filter.since.as_deref())
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        Ok(with_pool!(&*self.db, |pool| {
+            sqlx::query_as(
+                "SELECT run_id, pipeline, plugin, plugin_version, started_at, finished_at, status, error,
+                        files_loaded, files_skipped, files_failed, records_read, records_loaded, records_quarantined
+                 FROM ingest_runs
+                 WHERE ($1 IS NULL OR pipeline = $1) AND ($2 IS NULL OR status = $2)
+                   AND ($3 IS NULL OR started_at >= $3)
+                 ORDER BY run_id DESC LIMIT $4",
+            )
+            .bind(filter.pipeline.as_deref())
+            .bind(filter.status.as_deref())
+            .bind(filter.since.as_deref())
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }))
     }
 
     /// One run, if it exists.
     pub async fn run(&self, run_id: i64) -> Result<Option<RunRow>> {
-        Ok(sqlx::query_as(
-            "SELECT run_id, pipeline, plugin, plugin_version, started_at, finished_at, status, error,
-                    files_loaded, files_skipped, files_failed, records_read, records_loaded, records_quarantined
-             FROM ingest_runs WHERE run_id = ?",
-        )
-        .bind(run_id)
-        .fetch_optional(&self.pool)
-        .await?)
+        Ok(with_pool!(&*self.db, |pool| {
+            sqlx::query_as(
+                "SELECT run_id, pipeline, plugin, plugin_version, started_at, finished_at, status, error,
+                        files_loaded, files_skipped, files_failed, records_read, records_loaded, records_quarantined
+                 FROM ingest_runs WHERE run_id = $1",
+            )
+            .bind(run_id)
+            .fetch_optional(pool)
+            .await?
+        }))
     }
 
     /// The files a run landed (skipped and failed files have no ledger row).
     pub async fn run_files(&self, run_id: i64) -> Result<Vec<FileRow>> {
-        Ok(sqlx::query_as(
-            "SELECT file_id, path, size_bytes, sha256, records_read, records_loaded,
-                    records_quarantined, loaded_at
-             FROM source_files WHERE run_id = ? ORDER BY file_id",
-        )
-        .bind(run_id)
-        .fetch_all(&self.pool)
-        .await?)
+        Ok(with_pool!(&*self.db, |pool| {
+            sqlx::query_as(
+                "SELECT file_id, path, size_bytes, sha256, records_read, records_loaded,
+                        records_quarantined, loaded_at
+                 FROM source_files WHERE run_id = $1 ORDER BY file_id",
+            )
+            .bind(run_id)
+            .fetch_all(pool)
+            .await?
+        }))
     }
 
     /// Quarantined records of one run (or of the latest run that has any).
     pub async fn quarantine(&self, run_id: Option<i64>, limit: i64) -> Result<Vec<QuarantineRow>> {
-        Ok(sqlx::query_as(
-            "SELECT q.run_id, f.path, q.locator, q.field, q.reason, q.raw_record
-             FROM quarantine q JOIN source_files f ON f.file_id = q.file_id
-             WHERE q.run_id = COALESCE(?1, (SELECT MAX(run_id) FROM quarantine))
-             ORDER BY q.quarantine_id LIMIT ?2",
-        )
-        .bind(run_id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        Ok(with_pool!(&*self.db, |pool| {
+            sqlx::query_as(
+                "SELECT q.run_id, f.path, q.locator, q.field, q.reason, q.raw_record
+                 FROM quarantine q JOIN source_files f ON f.file_id = q.file_id
+                 WHERE q.run_id = COALESCE($1, (SELECT MAX(run_id) FROM quarantine))
+                 ORDER BY q.quarantine_id LIMIT $2",
+            )
+            .bind(run_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }))
     }
 
     /// Per-field counts of one run (or of the latest run that has any).
     pub async fn field_stats(&self, run_id: Option<i64>) -> Result<Vec<FieldStatsRow>> {
-        Ok(sqlx::query_as(
-            "SELECT run_id, rule, field, normaliser, normalised, unmatched, quarantined
-             FROM run_field_stats
-             WHERE run_id = COALESCE(?1, (SELECT MAX(run_id) FROM field_stats))
-             ORDER BY rule",
-        )
-        .bind(run_id)
-        .fetch_all(&self.pool)
-        .await?)
+        Ok(with_pool!(&*self.db, |pool| {
+            sqlx::query_as(
+                "SELECT run_id, rule, field, normaliser, normalised, unmatched, quarantined
+                 FROM run_field_stats
+                 WHERE run_id = COALESCE($1, (SELECT MAX(run_id) FROM field_stats))
+                 ORDER BY rule",
+            )
+            .bind(run_id)
+            .fetch_all(pool)
+            .await?
+        }))
     }
 
     /// Runs one SQL statement and returns its rows. Open the warehouse with
-    /// [`Warehouse::open_read_only`] to make writes impossible.
+    /// [`Warehouse::open_read_only`] to make writes impossible: on SQLite
+    /// the connection is read-only; on PostgreSQL every session transaction
+    /// is, and the statement (one only: the extended protocol takes one)
+    /// runs inside a `READ ONLY` transaction that is rolled back.
     pub async fn query(&self, sql: &str) -> Result<QueryResult> {
-        let rows: Vec<SqliteRow> = sqlx::query(AssertSqlSafe(sql.to_owned()))
-            .fetch_all(&self.pool)
-            .await?;
-        let mut result = QueryResult::default();
-        if let Some(first) = rows.first() {
-            result.columns = first
-                .columns()
-                .iter()
-                .map(|c| c.name().to_owned())
-                .collect();
-        }
-        for row in &rows {
-            let mut values = Vec::with_capacity(row.len());
-            for index in 0..row.len() {
-                values.push(json_value(row, index)?);
+        match &*self.db {
+            Db::Sqlite(pool) => {
+                let rows: Vec<SqliteRow> = sqlx::query(AssertSqlSafe(sql.to_owned()))
+                    .fetch_all(pool)
+                    .await?;
+                rows_to_result(&rows, &[])
             }
-            result.rows.push(values);
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin_with("BEGIN READ ONLY").await?;
+                let rows: Vec<PgRow> = sqlx::query(AssertSqlSafe(sql.to_owned()))
+                    .fetch_all(&mut *tx)
+                    .await?;
+                tx.rollback().await?;
+                rows_to_result(&rows, &[])
+            }
         }
-        Ok(result)
     }
 }
 
-pub(crate) fn json_value(row: &SqliteRow, index: usize) -> Result<Json> {
-    let raw = row.try_get_raw(index)?;
-    if raw.is_null() {
-        return Ok(Json::Null);
-    }
-    let type_name = raw.type_info().name().to_owned();
-    Ok(match type_name.as_str() {
-        "INTEGER" => Json::from(row.try_get::<i64, _>(index)?),
-        "REAL" => Json::from(row.try_get::<f64, _>(index)?),
-        "BLOB" => {
-            let bytes: Vec<u8> = row.try_get(index)?;
-            Json::from(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+/// A row whose values can be shown as JSON, whichever the backend.
+pub(crate) trait JsonRow: Row {
+    fn json(&self, index: usize) -> Result<Json>;
+}
+
+/// Rows as column names and JSON values, leaving out the columns in `skip`.
+pub(crate) fn rows_to_result<R: JsonRow>(rows: &[R], skip: &[&str]) -> Result<QueryResult> {
+    let mut result = QueryResult::default();
+    let Some(first) = rows.first() else {
+        return Ok(result);
+    };
+    let kept: Vec<usize> = first
+        .columns()
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !skip.contains(&c.name()))
+        .map(|(index, _)| index)
+        .collect();
+    result.columns = kept
+        .iter()
+        .map(|&index| first.columns()[index].name().to_owned())
+        .collect();
+    for row in rows {
+        let mut values = Vec::with_capacity(kept.len());
+        for &index in &kept {
+            values.push(row.json(index)?);
         }
-        _ => Json::from(row.try_get::<String, _>(index)?),
-    })
+        result.rows.push(values);
+    }
+    Ok(result)
+}
+
+impl JsonRow for SqliteRow {
+    fn json(&self, index: usize) -> Result<Json> {
+        let raw = self.try_get_raw(index)?;
+        if raw.is_null() {
+            return Ok(Json::Null);
+        }
+        let type_name = raw.type_info().name().to_owned();
+        Ok(match type_name.as_str() {
+            "INTEGER" => Json::from(self.try_get::<i64, _>(index)?),
+            "REAL" => Json::from(self.try_get::<f64, _>(index)?),
+            "BLOB" => Json::from(hex(&self.try_get::<Vec<u8>, _>(index)?)),
+            _ => Json::from(self.try_get::<String, _>(index)?),
+        })
+    }
+}
+
+impl JsonRow for PgRow {
+    /// PostgreSQL values shown as SQLite would show the same data: dates as
+    /// ISO text, whole numerics as integers, others as numbers.
+    fn json(&self, index: usize) -> Result<Json> {
+        use sqlx::types::Decimal;
+        use sqlx::types::chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+        let raw = self.try_get_raw(index)?;
+        if raw.is_null() {
+            return Ok(Json::Null);
+        }
+        let type_name = raw.type_info().name().to_owned();
+        Ok(match type_name.as_str() {
+            "BOOL" => Json::from(self.try_get::<bool, _>(index)?),
+            "INT2" => Json::from(self.try_get::<i16, _>(index)?),
+            "INT4" => Json::from(self.try_get::<i32, _>(index)?),
+            "INT8" => Json::from(self.try_get::<i64, _>(index)?),
+            "FLOAT4" => Json::from(self.try_get::<f32, _>(index)?),
+            "FLOAT8" => Json::from(self.try_get::<f64, _>(index)?),
+            "NUMERIC" => {
+                let text = self.try_get::<Decimal, _>(index)?.normalize().to_string();
+                match text.parse::<i64>() {
+                    Ok(n) => Json::from(n),
+                    Err(_) => text
+                        .parse::<f64>()
+                        .map(Json::from)
+                        .unwrap_or(Json::String(text)),
+                }
+            }
+            "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" | "CHAR" | "UNKNOWN" => {
+                Json::from(self.try_get::<String, _>(index)?)
+            }
+            "DATE" => Json::from(self.try_get::<NaiveDate, _>(index)?.to_string()),
+            "TIMESTAMP" => Json::from(self.try_get::<NaiveDateTime, _>(index)?.to_string()),
+            "TIMESTAMPTZ" => Json::from(self.try_get::<DateTime<Utc>, _>(index)?.to_rfc3339()),
+            "JSON" | "JSONB" => self.try_get::<Json, _>(index)?,
+            "BYTEA" => Json::from(hex(&self.try_get::<Vec<u8>, _>(index)?)),
+            other => {
+                return Err(WarehouseError::Postgres(format!(
+                    "column {:?} has type {other}, which jstac cannot show; cast it to text",
+                    self.columns()[index].name()
+                )));
+            }
+        })
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -3,10 +3,9 @@
 //! expected files.
 
 use serde_json::Value as Json;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{AssertSqlSafe, Column, Row as _};
+use sqlx::AssertSqlSafe;
 
-use crate::read::json_value;
+use crate::read::{JsonRow, rows_to_result};
 use crate::{Result, Warehouse};
 
 /// Columns that differ between two runs of the same pipeline on the same files.
@@ -35,27 +34,32 @@ impl Warehouse {
         let mut tables = Vec::new();
         for (table, key) in KEYED_TABLES {
             let sql =
-                format!("SELECT * FROM {table} WHERE agency = ?1 AND dataset = ?2 ORDER BY {key}");
-            let rows: Vec<SqliteRow> = sqlx::query(AssertSqlSafe(sql))
-                .bind(agency)
-                .bind(dataset)
-                .fetch_all(&self.pool)
-                .await?;
-            tables.push(table_rows(table, &rows, VARYING_COLUMNS)?);
+                format!("SELECT * FROM {table} WHERE agency = $1 AND dataset = $2 ORDER BY {key}");
+            let rows = with_pool!(&*self.db, |pool| {
+                let rows = sqlx::query(AssertSqlSafe(sql))
+                    .bind(agency)
+                    .bind(dataset)
+                    .fetch_all(pool)
+                    .await?;
+                table_rows(table, &rows, VARYING_COLUMNS)?
+            });
+            tables.push(rows);
         }
-        let rows: Vec<SqliteRow> = sqlx::query(
-            "SELECT f.path AS file, q.locator, q.field, q.reason
-             FROM quarantine q
-             JOIN source_files f ON f.file_id = q.file_id
-             JOIN ingest_runs r ON r.run_id = q.run_id
-             WHERE r.agency = ?1 AND r.dataset = ?2
-             ORDER BY f.path, q.quarantine_id",
-        )
-        .bind(agency)
-        .bind(dataset)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut quarantine = table_rows("quarantine", &rows, &[])?;
+        let mut quarantine = with_pool!(&*self.db, |pool| {
+            let rows = sqlx::query(
+                "SELECT f.path AS file, q.locator, q.field, q.reason
+                 FROM quarantine q
+                 JOIN source_files f ON f.file_id = q.file_id
+                 JOIN ingest_runs r ON r.run_id = q.run_id
+                 WHERE r.agency = $1 AND r.dataset = $2
+                 ORDER BY f.path, q.quarantine_id",
+            )
+            .bind(agency)
+            .bind(dataset)
+            .fetch_all(pool)
+            .await?;
+            table_rows("quarantine", &rows, &[])?
+        });
         if quarantine.columns.is_empty() {
             quarantine.columns = ["file", "locator", "field", "reason"]
                 .map(String::from)
@@ -77,32 +81,11 @@ impl Warehouse {
     }
 }
 
-fn table_rows(table: &str, rows: &[SqliteRow], skip: &[&str]) -> Result<TableRows> {
-    let mut out = TableRows {
+fn table_rows<R: JsonRow>(table: &str, rows: &[R], skip: &[&str]) -> Result<TableRows> {
+    let result = rows_to_result(rows, skip)?;
+    Ok(TableRows {
         table: table.to_owned(),
-        ..TableRows::default()
-    };
-    let Some(first) = rows.first() else {
-        return Ok(out);
-    };
-    let kept: Vec<usize> = first
-        .columns()
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| !skip.contains(&c.name()))
-        .map(|(index, _)| index)
-        .collect();
-    out.columns = kept
-        .iter()
-        .map(|&index| first.columns()[index].name().to_owned())
-        .collect();
-    for row in rows {
-        let mut values = Vec::with_capacity(kept.len());
-        for &index in &kept {
-            values.push(json_value(row, index)?);
-        }
-        out.rows.push(values);
-    }
-    debug_assert!(out.rows.iter().all(|r| r.len() == out.columns.len()));
-    Ok(out)
+        columns: result.columns,
+        rows: result.rows,
+    })
 }

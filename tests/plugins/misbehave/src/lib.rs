@@ -17,6 +17,10 @@ pub struct Options {
     /// (it dies of SIGSEGV: nothing can catch either), `slow` (100
     /// ms a record, to be interrupted mid-file) or `none`.
     pub mode: String,
+    /// How many records the `*_mid_stream` modes read before failing
+    /// (default 2): more than a chunk makes the runner write rows first.
+    #[serde(default)]
+    pub fail_after: Option<usize>,
 }
 
 pub struct Reader {
@@ -24,6 +28,7 @@ pub struct Reader {
     lines: Vec<String>,
     next: usize,
     mode: String,
+    fail_after: usize,
 }
 
 impl Plugin for Misbehave {
@@ -55,6 +60,7 @@ impl Plugin for Misbehave {
             lines: text.lines().map(str::to_owned).collect(),
             next: 0,
             mode: options.mode,
+            fail_after: options.fail_after.unwrap_or(2),
         })
     }
 }
@@ -69,8 +75,8 @@ impl RecordReader for Reader {
             if self.next == self.lines.len() {
                 return Ok(false);
             }
-            // Fail on the third record, after two batches' worth have crossed.
-            if self.next == 2 {
+            // Fail after `fail_after` records (default: on the third).
+            if self.next == self.fail_after {
                 match self.mode.as_str() {
                     "panic_mid_stream" => panic!("deliberate panic mid-stream"),
                     "error_mid_stream" => {

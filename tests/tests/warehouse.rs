@@ -1,0 +1,367 @@
+//! The warehouse on both backends: every test here runs against a SQLite
+//! file and against a real PostgreSQL server (a fresh database each), with
+//! the real binary and plugin libraries.
+
+use jstac_tests::{Sandbox, psql, stderr, stdout, workspace_root};
+use serde_json::Value;
+
+fn count(sandbox: &Sandbox, table: &str) -> i64 {
+    sandbox.query(&format!("SELECT COUNT(*) AS n FROM {table}"))[0]["n"]
+        .as_i64()
+        .expect("count")
+}
+
+fn bundled_pipelines() -> Vec<String> {
+    let mut found: Vec<String> = std::fs::read_dir(workspace_root().join("pipelines"))
+        .expect("pipelines dir")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
+        .map(|path| path.to_str().expect("utf-8 path").to_owned())
+        .collect();
+    found.sort();
+    found
+}
+
+/// What the two backends must agree on after the same runs: every data
+/// table in key order, the views analysts read, and the provenance tables.
+/// Run and file ids agree too, since both warehouses start empty and the
+/// runs are the same.
+const COMPARED: &[&str] = &[
+    "SELECT * FROM persons ORDER BY person_key",
+    "SELECT * FROM events ORDER BY event_key",
+    "SELECT * FROM objects ORDER BY object_key",
+    "SELECT * FROM locations ORDER BY location_key",
+    "SELECT * FROM organisations ORDER BY organisation_key",
+    "SELECT * FROM nrm_referrals ORDER BY referral_key",
+    "SELECT * FROM links ORDER BY link_key",
+    "SELECT * FROM assertions ORDER BY entity_key, file_id, record_no",
+    "SELECT locator, field, reason, raw_record FROM quarantine ORDER BY quarantine_id",
+    "SELECT file_id, pipeline, path, size_bytes, sha256, records_read, records_loaded, records_quarantined FROM source_files ORDER BY file_id",
+    "SELECT * FROM run_field_stats ORDER BY run_id, rule",
+    "SELECT * FROM person_provenance ORDER BY person_key",
+];
+
+/// Every bundled pipeline loads into both backends, twice (the second run
+/// adds nothing), and every table and view reads the same on both.
+#[test]
+fn bundled_pipelines_load_the_same_into_sqlite_and_postgres() {
+    let pipelines = bundled_pipelines();
+    let mut args = vec!["run"];
+    args.extend(pipelines.iter().map(String::as_str));
+    let sandboxes = [Sandbox::new(), Sandbox::postgres()];
+    for sandbox in &sandboxes {
+        let first = sandbox.jstac(&args);
+        assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+        let files = count(sandbox, "source_files");
+        let persons = count(sandbox, "persons");
+        assert!(files >= 9 && persons > 100, "{files} files, {persons} persons");
+        let second = sandbox.jstac(&args);
+        assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
+        assert!(
+            stdout(&second).contains("records: 0 read, 0 loaded, 0 quarantined"),
+            "{}",
+            stdout(&second)
+        );
+        assert_eq!(count(sandbox, "source_files"), files);
+        assert_eq!(count(sandbox, "persons"), persons);
+    }
+    let [sqlite, postgres] = &sandboxes;
+    for sql in COMPARED {
+        let (lite, pg) = (sqlite.query(sql), postgres.query(sql));
+        assert!(!lite.is_empty() || sql.contains("locations") || sql.contains("organisations") || sql.contains("nrm_"), "{sql}: no rows");
+        assert_eq!(lite.len(), pg.len(), "{sql}: row counts");
+        for (a, b) in lite.iter().zip(&pg) {
+            assert_eq!(a, &same_as_sqlite(b), "{sql}");
+        }
+    }
+}
+
+/// PostgreSQL booleans as SQLite stores them (0 and 1); everything else is
+/// already shown alike.
+fn same_as_sqlite(row: &Value) -> Value {
+    let mut row = row.clone();
+    if let Value::Object(map) = &mut row {
+        for value in map.values_mut() {
+            if let Value::Bool(b) = value {
+                *value = Value::from(i64::from(*b));
+            }
+        }
+    }
+    row
+}
+
+const SNAPSHOT_PIPELINE: &str = r#"
+agency = "police"
+dataset = "nominals"
+plugin = "csv"
+
+[source]
+path = "inbox/*.csv"
+
+[entities.person]
+table = "persons"
+key = ["Ref"]
+columns.family_name = "Surname"
+columns.date_of_birth = { field = "DOB", format = "%d/%m/%Y" }
+columns.postcode = { field = "Postcode", normalise = "postcode" }
+"#;
+
+/// A daily snapshot sent again with changes: changed rows updated, new rows
+/// added, nothing duplicated, and every run's values kept as history.
+fn a_changed_snapshot_updates_adds_and_keeps_history(sandbox: Sandbox) {
+    sandbox.write("p.toml", SNAPSHOT_PIPELINE);
+    sandbox.write(
+        "inbox/day1.csv",
+        "Ref,Surname,DOB,Postcode\nN1,HOXHA,02/03/1995,ls14ap\nN2,TRAN,01/01/1990,\nN3,BEGA,05/05/1985,BD1 1AA\n",
+    );
+    let day1 = sandbox.jstac(&["run", "p.toml"]);
+    assert_eq!(day1.status.code(), Some(0), "{}", stderr(&day1));
+
+    // Day 2: N1 moved, N2 unchanged, N3 not in the snapshot, N4 new.
+    std::fs::remove_file(sandbox.path().join("inbox/day1.csv")).unwrap();
+    sandbox.write(
+        "inbox/day2.csv",
+        "Ref,Surname,DOB,Postcode\nN1,HOXHA,02/03/1995,M1 1AE\nN2,TRAN,01/01/1990,\nN4,NGUYEN,09/09/1999,\n",
+    );
+    let day2 = sandbox.jstac(&["run", "p.toml"]);
+    assert_eq!(day2.status.code(), Some(0), "{}", stderr(&day2));
+
+    let persons = sandbox.query(
+        "SELECT family_name, postcode, first_run_id, last_run_id FROM persons ORDER BY family_name",
+    );
+    let summary: Vec<(String, Value, i64, i64)> = persons
+        .iter()
+        .map(|p| {
+            (
+                p["family_name"].as_str().unwrap().to_owned(),
+                p["postcode"].clone(),
+                p["first_run_id"].as_i64().unwrap(),
+                p["last_run_id"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("BEGA".into(), Value::from("BD1 1AA"), 1, 1),
+            ("HOXHA".into(), Value::from("M1 1AE"), 1, 2),
+            ("NGUYEN".into(), Value::Null, 2, 2),
+            ("TRAN".into(), Value::Null, 1, 2),
+        ],
+        "{}",
+        sandbox.warehouse_url
+    );
+
+    // History: what each run said about N1, oldest first, with its source.
+    let history = sandbox.query(
+        "SELECT a.run_id, a.asserted, f.path, f.sha256, s.locator
+         FROM assertions a
+         JOIN persons p ON p.person_key = a.entity_key
+         JOIN source_files f ON f.file_id = a.file_id
+         JOIN source_records s ON s.file_id = a.file_id AND s.record_no = a.record_no
+         WHERE p.family_name = 'HOXHA' ORDER BY a.run_id",
+    );
+    assert_eq!(history.len(), 2, "{history:?}");
+    let said = |i: usize| -> Value {
+        serde_json::from_str(history[i]["asserted"].as_str().unwrap()).unwrap()
+    };
+    assert_eq!(said(0)["postcode"], "LS1 4AP");
+    assert_eq!(said(1)["postcode"], "M1 1AE");
+    assert!(history[0]["path"].as_str().unwrap().ends_with("day1.csv"));
+    assert!(history[1]["path"].as_str().unwrap().ends_with("day2.csv"));
+    assert_eq!(history[1]["locator"], "line 2");
+    assert_eq!(history[0]["sha256"].as_str().unwrap().len(), 64);
+
+    // Sent a third time unchanged: skipped; forced: no duplicate rows.
+    let again = sandbox.jstac(&["run", "p.toml"]);
+    assert!(stdout(&again).contains("0 loaded, 1 skipped"), "{}", stdout(&again));
+    let forced = sandbox.jstac(&["run", "--force", "p.toml"]);
+    assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
+    assert_eq!(count(&sandbox, "persons"), 4);
+    assert_eq!(count(&sandbox, "source_records"), 6 + 3);
+}
+
+#[test]
+fn a_changed_snapshot_updates_adds_and_keeps_history_on_sqlite() {
+    a_changed_snapshot_updates_adds_and_keeps_history(Sandbox::new());
+}
+
+#[test]
+fn a_changed_snapshot_updates_adds_and_keeps_history_on_postgres() {
+    a_changed_snapshot_updates_adds_and_keeps_history(Sandbox::postgres());
+}
+
+/// `jstac query` reads but never writes, on either backend, even when the
+/// statement tries to end the read-only transaction first.
+fn query_refuses_writes(sandbox: Sandbox) {
+    let pipeline = workspace_root().join("pipelines/police_msa_crimes.toml");
+    let run = sandbox.jstac(&["run", pipeline.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let before = count(&sandbox, "persons");
+    for sql in [
+        "DELETE FROM persons",
+        "UPDATE persons SET family_name = 'X'",
+        "WITH gone AS (DELETE FROM persons RETURNING 1) SELECT COUNT(*) FROM gone",
+        "COMMIT; DELETE FROM persons",
+        "DROP TABLE persons",
+    ] {
+        let output = sandbox.jstac(&["query", sql]);
+        assert_ne!(output.status.code(), Some(0), "{sql} was allowed");
+        assert!(!stderr(&output).is_empty());
+    }
+    assert_eq!(count(&sandbox, "persons"), before);
+}
+
+#[test]
+fn query_refuses_writes_on_sqlite() {
+    query_refuses_writes(Sandbox::new());
+}
+
+#[test]
+fn query_refuses_writes_on_postgres() {
+    query_refuses_writes(Sandbox::postgres());
+}
+
+const PARALLEL_PIPELINE: &str = r#"
+agency = "police"
+dataset = "DATASET"
+plugin = "csv"
+
+[source]
+path = "DATASET/*.csv"
+
+[entities.crime]
+table = "events"
+key = ["CrimeRef"]
+columns.reference = "CrimeRef"
+
+[entities.person]
+table = "persons"
+key = ["Ref"]
+columns.family_name = "Surname"
+
+[[links]]
+from = "person"
+to = "crime"
+columns.role = "Role"
+"#;
+
+/// Two runners started at once on the same pipelines against one
+/// PostgreSQL warehouse: every file loads exactly once, rows that several
+/// files share are not duplicated, and nobody deadlocks (both finish, exit
+/// 0). A second pipeline's files load beside them.
+#[test]
+fn two_runners_at_once_on_postgres_load_every_file_once() {
+    let sandbox = Sandbox::postgres();
+    for dataset in ["alpha", "beta"] {
+        sandbox.write(
+            &format!("{dataset}.toml"),
+            PARALLEL_PIPELINE.replace("DATASET", dataset),
+        );
+        // Four files whose people overlap (each names people of the others,
+        // in a different order), so their upserts touch the same keys.
+        for file in 0..4 {
+            let mut csv = String::from("CrimeRef,Ref,Surname,Role\n");
+            for i in 0..1500 {
+                let person = (i * 7 + file * 311) % 2000;
+                csv.push_str(&format!("C{file}-{},N{person},SURNAME{person},victim\n", i / 3));
+            }
+            sandbox.write(&format!("{dataset}/f{file}.csv"), csv);
+        }
+    }
+    let outputs: Vec<_> = std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..2)
+            .map(|_| scope.spawn(|| sandbox.jstac(&["run", "alpha.toml", "beta.toml"])))
+            .collect();
+        runs.into_iter()
+            .map(|run| run.join().expect("runner"))
+            .collect()
+    });
+    for output in &outputs {
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(output));
+    }
+    let ledger = sandbox.query(
+        "SELECT pipeline, COUNT(*) AS files, COUNT(DISTINCT sha256) AS distinct_files
+         FROM source_files GROUP BY pipeline ORDER BY pipeline",
+    );
+    assert_eq!(ledger.len(), 2, "{ledger:?}");
+    for row in &ledger {
+        assert_eq!(row["files"], 4, "{ledger:?}");
+        assert_eq!(row["distinct_files"], 4, "{ledger:?}");
+    }
+    let persons = sandbox.query(
+        "SELECT dataset, COUNT(*) AS n, COUNT(DISTINCT person_key) AS keys FROM persons GROUP BY dataset ORDER BY dataset",
+    );
+    for row in &persons {
+        assert_eq!(row["n"], row["keys"]);
+    }
+    let expected_people = (0..4)
+        .flat_map(|file| (0..1500).map(move |i| (i * 7 + file * 311) % 2000))
+        .collect::<std::collections::HashSet<_>>()
+        .len() as i64;
+    assert_eq!(persons[0]["n"].as_i64(), Some(expected_people));
+    assert_eq!(count(&sandbox, "events"), 2 * 4 * 500);
+    assert_eq!(count(&sandbox, "source_records"), 2 * 4 * 1500);
+}
+
+/// A file that fails mid-stream on PostgreSQL leaves nothing but its failed
+/// run record: the COPYs of its earlier chunks roll back with it.
+#[test]
+fn a_failed_file_leaves_postgres_as_it_was() {
+    let sandbox = Sandbox::postgres();
+    sandbox.install_plugin("jstac-testplugin-misbehave", "misbehave");
+    // More records than a chunk before the error: rows were already COPYed.
+    let lines: String = (0..100_000).map(|i| format!("N{i}\n")).collect();
+    sandbox.write("data/a.txt", lines);
+    sandbox.write(
+        "bad.toml",
+        "agency = \"test\"\ndataset = \"misbehave\"\nplugin = \"misbehave\"\n\
+         [source]\npath = \"data/*.txt\"\n\
+         options = { mode = \"error_mid_stream\", fail_after = 90000 }\n\
+         [entities.person]\ntable = \"persons\"\nkey = [\"Ref\"]\ncolumns.family_name = \"Ref\"\n",
+    );
+    let bad = sandbox.jstac(&["run", "bad.toml"]);
+    assert!(
+        stderr(&bad).contains("deliberate error mid-stream"),
+        "{}",
+        stderr(&bad)
+    );
+    assert_ne!(bad.status.code(), Some(0), "{}", stdout(&bad));
+    assert_eq!(count(&sandbox, "persons"), 0);
+    assert_eq!(count(&sandbox, "assertions"), 0);
+    assert_eq!(count(&sandbox, "source_files"), 0);
+    let runs = sandbox.query("SELECT status FROM ingest_runs");
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0]["status"], "failed");
+}
+
+/// On PostgreSQL the analysts' role reads the analyst views but not the
+/// raw, provenance or quarantine tables.
+#[test]
+fn the_postgres_analyst_role_reads_views_not_raw_tables() {
+    let sandbox = Sandbox::postgres();
+    let pipeline = workspace_root().join("pipelines/police_msa_crimes.toml");
+    let run = sandbox.jstac(&["run", pipeline.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let url = &sandbox.warehouse_url;
+    let as_analyst = |sql: &str| psql(url, &format!("SET ROLE jstac_analyst; {sql}"));
+    for view in ["analyst_persons", "analyst_referrals", "analyst_run_quality"] {
+        let output = as_analyst(&format!("SELECT COUNT(*) FROM {view}"));
+        assert!(output.status.success(), "{view}: {}", stderr(&output));
+    }
+    for table in [
+        "persons",
+        "quarantine",
+        "source_records",
+        "assertions",
+        "ingest_runs",
+    ] {
+        let output = as_analyst(&format!("SELECT COUNT(*) FROM {table}"));
+        assert!(!output.status.success(), "{table} readable by analysts");
+        assert!(
+            stderr(&output).contains("permission denied"),
+            "{}",
+            stderr(&output)
+        );
+    }
+}
