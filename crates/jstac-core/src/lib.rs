@@ -4,6 +4,7 @@
 //! - [`catalog`]: the warehouse tables and columns a pipeline may target.
 //! - [`pipeline`]: what a pipeline file says, and its static checks.
 //! - [`convert`]: typed conversions (text, integer, decimal, boolean, date).
+//! - [`grading`]: the 3x5x2 grading of source records (`[grading]`).
 //! - [`normalise`]: the normalisers (`jstac-normalise`) and lookups as
 //!   column rules apply them.
 //! - [`mapping`]: a pipeline compiled against a file's fields, mapping
@@ -11,12 +12,14 @@
 
 pub mod catalog;
 pub mod convert;
+pub mod grading;
 pub mod mapping;
 pub mod normalise;
 pub mod pipeline;
 
 pub use catalog::{ColumnType, LINKS, TABLES, TableDef};
 pub use convert::{Kind, Value};
+pub use grading::{GradePart, Grading};
 pub use mapping::{
     CountedField, EntityRows, FieldCounts, FieldShape, FieldStats, Key, LinkRow, MappedBatch,
     Mapping, QuarantineEntry, SourceRecords,

@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 
 use crate::catalog::TableDef;
 use crate::convert::{Conversion, Kind, Value};
+use crate::grading::{GradePart, GradeSource, Grading};
 use crate::normalise::{NamePart, Normalised, OnInvalid, Transform};
 use crate::pipeline::{CheckedPipeline, ColumnRule, SpecError, ValueSource};
 
@@ -62,6 +63,18 @@ pub struct Mapping {
     /// Columns whose outcomes are counted, in the order of
     /// [`MappedBatch::field_counts`].
     counted: Vec<CountedField>,
+    /// The parts of each record's grading the pipeline gives.
+    grading: Vec<(GradePart, GradeMap)>,
+    /// Each field's name as a JSON object key with its colon (`"Surname":`),
+    /// preceded by a comma for all but the first: the raw record's pieces.
+    raw_keys: Vec<String>,
+}
+
+/// Where a part of the grading comes from, bound to the file's fields.
+#[derive(Debug, Clone, Copy)]
+enum GradeMap {
+    Field(usize),
+    Constant(&'static str),
 }
 
 #[derive(Debug, Clone)]
@@ -359,6 +372,13 @@ pub struct QuarantineEntry {
 pub struct MappedBatch {
     /// Locators of loaded records, indexed by the rows' `record`.
     pub locators: Vec<String>,
+    /// The 3x5x2 grading of each loaded record (as `locators`); all `None`
+    /// where the pipeline has no `[grading]`.
+    pub gradings: Vec<Grading>,
+    /// Each loaded record's fields as read (as `locators`): a JSON object
+    /// text, field name to value, list fields as arrays, typed cells as
+    /// their text, in the file's field order.
+    pub raws: Vec<String>,
     pub entities: Vec<EntityRows>,
     /// Mapped link column names, per link rule (in pipeline order).
     pub link_columns: Vec<Vec<&'static str>>,
@@ -400,12 +420,14 @@ impl MappedBatch {
             .map(|link| std::mem::size_of::<LinkRow>() + 16 + values(&link.values))
             .sum();
         let locators: usize = self.locators.iter().map(|l| text(l)).sum();
+        let raws: usize = self.raws.iter().map(|r| text(r)).sum();
+        let gradings = self.gradings.len() * std::mem::size_of::<Grading>();
         let quarantine: usize = self
             .quarantine
             .iter()
             .map(|q| text(&q.locator) + text(&q.reason) + text(&q.raw))
             .sum();
-        entities + links + locators + quarantine
+        entities + links + locators + raws + gradings + quarantine
     }
 }
 
@@ -523,6 +545,32 @@ impl Mapping {
                 }
             })
             .collect();
+        let mut grading_errors = Vec::new();
+        let grading: Vec<(GradePart, GradeMap)> = pipeline
+            .grading
+            .parts
+            .iter()
+            .map(|(part, source)| {
+                let map = match source {
+                    GradeSource::Field(name) => {
+                        let key = format!("grading.{}.field", part.key());
+                        let field = find(key, name);
+                        if field != usize::MAX && shape(field) == FieldShape::List {
+                            grading_errors.push(SpecError {
+                                key: format!("grading.{}", part.key()),
+                                message: format!(
+                                    "field {name:?} is a repeated group's; a grading belongs to the whole record"
+                                ),
+                            });
+                        }
+                        GradeMap::Field(field)
+                    }
+                    GradeSource::Constant(grade) => GradeMap::Constant(grade),
+                };
+                (*part, map)
+            })
+            .collect();
+        errors.append(&mut grading_errors);
         for (index, link) in links.iter().enumerate() {
             let repeated = |e: usize| entities.get(e).is_some_and(|e| !e.list_fields.is_empty());
             let reads_list = link
@@ -592,6 +640,8 @@ impl Mapping {
                 entities,
                 links,
                 counted,
+                grading,
+                raw_keys: raw_keys(fields),
             })
         } else {
             Err(errors)
@@ -608,6 +658,8 @@ impl Mapping {
     pub fn new_batch(&self) -> MappedBatch {
         MappedBatch {
             locators: Vec::new(),
+            gradings: Vec::new(),
+            raws: Vec::new(),
             entities: self
                 .entities
                 .iter()
@@ -640,6 +692,7 @@ impl Mapping {
     pub fn map_into<R: SourceRecords + ?Sized>(&self, records: &R, out: &mut MappedBatch) {
         let mut keys: Vec<Vec<Emitted>> = vec![Vec::new(); self.entities.len()];
         let mut outcomes: Vec<Outcome> = Vec::new();
+        let mut raw_capacity = 32 * self.raw_keys.len() + 2;
         for row in 0..records.len() {
             out.read += 1;
             if let Some(reason) = records.reject(row) {
@@ -655,9 +708,16 @@ impl Mapping {
             let marks: Vec<usize> = out.entities.iter().map(|e| e.rows.len()).collect();
             let link_mark = out.links.len();
             outcomes.clear();
-            match self.map_record(records, row, record, out, &mut keys, &mut outcomes) {
-                Ok(()) => {
+            let mapped = self.grading_of(records, row).and_then(|grading| {
+                self.map_record(records, row, record, out, &mut keys, &mut outcomes)
+                    .map(|()| grading)
+            });
+            match mapped {
+                Ok(grading) => {
                     out.locators.push(records.locator(row).to_owned());
+                    out.gradings.push(grading);
+                    out.raws
+                        .push(self.raw_record(records, row, &mut raw_capacity));
                     out.loaded += 1;
                     for outcome in &outcomes {
                         let counts = &mut out.field_counts[outcome.counted];
@@ -680,7 +740,7 @@ impl Mapping {
                         locator: records.locator(row).to_owned(),
                         field: error.field,
                         reason: error.reason,
-                        raw: self.raw_record(records, row),
+                        raw: self.raw_record(records, row, &mut raw_capacity),
                     });
                 }
             }
@@ -1014,31 +1074,155 @@ impl Mapping {
         }
     }
 
-    /// The record's fields as a JSON object, for the quarantine.
-    fn raw_record<R: SourceRecords + ?Sized>(&self, records: &R, row: usize) -> String {
-        let object: serde_json::Map<String, serde_json::Value> = self
-            .fields
-            .iter()
-            .enumerate()
-            .map(|(index, name)| {
-                let text = |v: Option<&str>| {
-                    v.map_or(serde_json::Value::Null, |v| {
-                        serde_json::Value::String(v.to_owned())
-                    })
-                };
-                let value = match self.shapes[index] {
-                    FieldShape::Single => text(records.value(index, row)),
-                    FieldShape::List => serde_json::Value::Array(
-                        (0..records.list_len(index, row))
-                            .map(|i| text(records.list_value(index, row, i)))
-                            .collect(),
-                    ),
-                };
-                (name.clone(), value)
-            })
-            .collect();
-        serde_json::Value::Object(object).to_string()
+    /// The record's grading, from the pipeline's `[grading]`: a part read
+    /// from a field that is empty or not one of its grades refuses the
+    /// record, naming the field and the grades allowed (never the value).
+    fn grading_of<R: SourceRecords + ?Sized>(
+        &self,
+        records: &R,
+        row: usize,
+    ) -> Result<Grading, RecordError> {
+        let mut grading = Grading::default();
+        for &(part, map) in &self.grading {
+            let grade = match map {
+                GradeMap::Constant(grade) => grade,
+                GradeMap::Field(field) => {
+                    let key = part.key();
+                    let fail = |reason: String| {
+                        Err(RecordError::new(Some(self.fields[field].clone()), reason))
+                    };
+                    let value = records.value(field, row);
+                    if records.kind(field, row) == Kind::Error {
+                        // The error text is the spreadsheet's code and cell, never data.
+                        let text = value.map(str::trim).unwrap_or_default();
+                        return fail(format!("grading.{key}: error value {text} in the source"));
+                    }
+                    match value.map(str::trim).filter(|v| !v.is_empty()) {
+                        None => {
+                            return fail(format!(
+                                "grading.{key}: {} is empty; expected {}",
+                                part.describe(),
+                                part.expected()
+                            ));
+                        }
+                        Some(text) => match part.parse(text) {
+                            Some(grade) => grade,
+                            None => {
+                                return fail(format!(
+                                    "grading.{key}: not a {}; expected {}",
+                                    part.describe(),
+                                    part.expected()
+                                ));
+                            }
+                        },
+                    }
+                }
+            };
+            grading.set(part, grade);
+        }
+        Ok(grading)
     }
+
+    /// The record's fields as a JSON object (field name to value, list
+    /// fields as arrays, in the file's field order): a loaded record's
+    /// [`MappedBatch::raws`] and a quarantined record's `raw`. Written
+    /// straight into one string: it runs for every record.
+    fn raw_record<R: SourceRecords + ?Sized>(
+        &self,
+        records: &R,
+        row: usize,
+        capacity: &mut usize,
+    ) -> String {
+        let mut out = String::with_capacity(*capacity);
+        out.push('{');
+        for (index, key) in self.raw_keys.iter().enumerate() {
+            out.push_str(key);
+            match self.shapes[index] {
+                FieldShape::Single => push_json_value(&mut out, records.value(index, row)),
+                FieldShape::List => {
+                    out.push('[');
+                    for i in 0..records.list_len(index, row) {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        push_json_value(&mut out, records.list_value(index, row, i));
+                    }
+                    out.push(']');
+                }
+            }
+        }
+        out.push('}');
+        // The next record of the file is likely about as long.
+        *capacity = (*capacity).max(out.len());
+        out
+    }
+}
+
+/// Each field name as a JSON object key and colon, all but the first
+/// preceded by a comma: the fixed pieces of [`Mapping::raw_record`].
+fn raw_keys(fields: &[String]) -> Vec<String> {
+    fields
+        .iter()
+        .enumerate()
+        .map(|(index, name)| {
+            let mut key = String::with_capacity(name.len() + 4);
+            if index > 0 {
+                key.push(',');
+            }
+            push_json_string(&mut key, name);
+            key.push(':');
+            key
+        })
+        .collect()
+}
+
+/// A JSON string, or `null` for a missing value.
+#[inline]
+fn push_json_value(out: &mut String, value: Option<&str>) {
+    match value {
+        Some(text) => push_json_string(out, text),
+        None => out.push_str("null"),
+    }
+}
+
+/// `text` as a JSON string, escaped as `serde_json` escapes it: `"`, `\\`
+/// and control characters; everything else as it is.
+fn push_json_string(out: &mut String, text: &str) {
+    out.push('"');
+    let bytes = text.as_bytes();
+    // Most values need no escape: one pass the compiler vectorises.
+    if !bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push_str(text);
+        out.push('"');
+        return;
+    }
+    let mut start = 0;
+    for (index, &byte) in bytes.iter().enumerate() {
+        let escape: &str = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        // Escaped bytes are ASCII, so `index` is a character boundary.
+        out.push_str(&text[start..index]);
+        if escape.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        } else {
+            out.push_str(escape);
+        }
+        start = index + 1;
+    }
+    out.push_str(&text[start..]);
+    out.push('"');
 }
 
 /// The columns an entity's mapping fills itself: the source text beside
@@ -1782,5 +1966,197 @@ mod tests {
             );
             assert_eq!(out.entities[0].rows[0].values, expected, "{order} {name:?}");
         }
+    }
+
+    fn graded_mapping(grading: serde_json::Value) -> Mapping {
+        compile(
+            serde_json::json!({
+                "agency": "nca", "dataset": "intel", "plugin": "xml", "source": { "path": "x" },
+                "entities": { "report": { "table": "events", "key": ["Id"], "columns": {
+                    "reference": "Id"
+                }}},
+                "grading": grading
+            }),
+            &["Id", "Src", "Intel", "Handling"],
+        )
+    }
+
+    #[test]
+    fn grading_is_read_from_fields_and_constants() {
+        let mapping = graded_mapping(serde_json::json!({
+            "source": "Src",
+            "intelligence": { "field": "Intel" },
+            "handling": { "value": "c" }
+        }));
+        let mut out = mapping.new_batch();
+        mapping.map_into(
+            &Rows(vec![
+                vec![Some("R1"), Some("2"), Some("B"), Some("ignored")],
+                vec![Some("R2"), Some(" 3 "), Some("e"), None],
+            ]),
+            &mut out,
+        );
+        assert_eq!(out.loaded, 2);
+        let written: Vec<String> = out.gradings.iter().map(ToString::to_string).collect();
+        assert_eq!(written, ["2/B/C", "3/E/C"]);
+        assert_eq!(
+            out.gradings[0],
+            Grading {
+                source_evaluation: Some("2"),
+                intelligence_assessment: Some("B"),
+                handling_code: Some("C"),
+            }
+        );
+        assert_eq!(out.raws.len(), out.locators.len());
+    }
+
+    #[test]
+    fn without_grading_every_record_is_ungraded() {
+        let out = check(vec![vec![
+            Some("CR1"),
+            Some("02/03/2016"),
+            Some("N1"),
+            Some("HOXHA"),
+            Some("victim"),
+        ]]);
+        assert_eq!(out.gradings, [Grading::default()]);
+    }
+
+    #[test]
+    fn an_invalid_or_empty_grade_quarantines_the_record() {
+        let mapping = graded_mapping(serde_json::json!({
+            "source": "Src", "intelligence": "Intel", "handling": "Handling"
+        }));
+        let mut out = mapping.new_batch();
+        mapping.map_into(
+            &Rows(vec![
+                vec![Some("R1"), Some("4"), Some("B"), Some("P")],
+                vec![Some("R2"), Some("1"), Some("  "), Some("P")],
+                vec![
+                    Some("R3"),
+                    Some("1"),
+                    Some("A"),
+                    Some("Lawful sharing permitted"),
+                ],
+                vec![Some("R4"), Some("1"), Some("a"), Some("p")],
+            ]),
+            &mut out,
+        );
+        assert_eq!((out.read, out.loaded), (4, 1));
+        assert_eq!(out.gradings.len(), 1);
+        assert_eq!(out.gradings[0].to_string(), "1/A/P");
+        // Rows of quarantined records are not kept.
+        assert_eq!(out.entities[0].rows.len(), 1);
+        assert_eq!(out.entities[0].rows[0].record, 0);
+        let reasons: Vec<_> = out
+            .quarantine
+            .iter()
+            .map(|q| (q.field.as_deref(), q.reason.as_str()))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                (
+                    Some("Src"),
+                    "grading.source: not a source evaluation; expected 1 (reliable), 2 (untested) or 3 (not reliable)"
+                ),
+                (
+                    Some("Intel"),
+                    "grading.intelligence: intelligence assessment is empty; expected A (known directly), B (known indirectly, corroborated), C (known indirectly), D (not known) or E (suspected false)"
+                ),
+                (
+                    Some("Handling"),
+                    "grading.handling: not a handling code; expected P (lawful sharing permitted) or C (disseminate with conditions)"
+                ),
+            ]
+        );
+        // Reasons never repeat the value.
+        assert!(!out.quarantine[2].reason.contains("Lawful"));
+    }
+
+    #[test]
+    fn a_grading_error_cell_quarantines_and_a_grading_field_must_exist() {
+        let spec: PipelineSpec = serde_json::from_value(serde_json::json!({
+            "agency": "nca", "dataset": "t", "plugin": "spreadsheet", "source": { "path": "x" },
+            "entities": { "person": { "table": "persons", "key": ["Ref"], "columns": {
+                "family_name": "Name"
+            }}},
+            "grading": { "source": "Src" }
+        }))
+        .unwrap();
+        let checked = spec.check().unwrap();
+        let fields = ["Ref", "Src", "Name"].map(String::from);
+        let mapping = Mapping::compile(&checked, &fields, &[]).unwrap();
+        let mut out = mapping.new_batch();
+        mapping.map_into(
+            &Cells(vec![
+                (Some("7"), Kind::Number),
+                (Some("#REF! at Intel!B7"), Kind::Error),
+                (Some("HOXHA"), Kind::Text),
+            ]),
+            &mut out,
+        );
+        assert_eq!(
+            out.quarantine[0].reason,
+            "grading.source: error value #REF! at Intel!B7 in the source"
+        );
+        let fields = ["Ref", "Name"].map(String::from);
+        let errors = Mapping::compile(&checked, &fields, &[]).unwrap_err();
+        assert_eq!(errors[0].key, "grading.source.field");
+        let fields = ["Ref", "Src", "Name"].map(String::from);
+        let shapes = [FieldShape::Single, FieldShape::List, FieldShape::Single];
+        let errors = Mapping::compile(&checked, &fields, &shapes).unwrap_err();
+        assert_eq!(
+            errors[0].to_string(),
+            "grading.source: field \"Src\" is a repeated group's; a grading belongs to the whole record"
+        );
+    }
+
+    #[test]
+    fn raws_hold_each_loaded_record_as_read() {
+        let out = check(vec![
+            vec![
+                Some(" CR1 "),
+                Some("02/03/2016"),
+                Some("N1"),
+                Some("O'NEIL \"Jo\"\\\n\t\u{1}é"),
+                Some("victim"),
+            ],
+            vec![Some("CR2"), Some("31/02/2016"), None, None, None],
+        ]);
+        assert_eq!((out.loaded, out.raws.len()), (1, 1));
+        assert_eq!(out.raws.len(), out.locators.len());
+        assert_eq!(
+            out.raws[0],
+            r#"{"CrimeRef":" CR1 ","Date":"02/03/2016","PersonRef":"N1","Surname":"O'NEIL \"Jo\"\\\n\t\u0001é","Role":"victim"}"#
+        );
+        let parsed: serde_json::Value = serde_json::from_str(&out.raws[0]).unwrap();
+        assert_eq!(parsed["Surname"], "O'NEIL \"Jo\"\\\n\t\u{1}é");
+        // The quarantine keeps the same text for a record that did not load.
+        assert_eq!(
+            out.quarantine[0].raw,
+            r#"{"CrimeRef":"CR2","Date":"31/02/2016","PersonRef":null,"Surname":null,"Role":null}"#
+        );
+        // The batch's size counts them.
+        let mut without = check(vec![]);
+        let empty = without.approx_bytes();
+        without.raws.push("x".repeat(1000));
+        assert!(without.approx_bytes() >= empty + 1000);
+    }
+
+    #[test]
+    fn raws_write_list_fields_as_arrays() {
+        let mapping = report_mapping();
+        let mut out = mapping.new_batch();
+        let reports = Reports {
+            ids: vec!["R1"],
+            names: vec![vec![Some("HOXHA"), None]],
+            roles: vec![vec![Some("victim"), Some("suspect")]],
+        };
+        mapping.map_into(&reports, &mut out);
+        assert_eq!(
+            out.raws,
+            [r#"{"Id":"R1","Subject.Name":["HOXHA",null],"Subject.Role":["victim","suspect"]}"#]
+        );
     }
 }

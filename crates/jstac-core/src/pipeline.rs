@@ -30,6 +30,7 @@ use serde_json::Value as Json;
 
 use crate::catalog::{self, ColumnType, Fill, LINKS, TableDef};
 use crate::convert::{Conversion, DateOptions, DateRule, check_date_format, has_two_digit_year};
+use crate::grading::GradingRule;
 use crate::normalise::{Lookup, NamePart, Normaliser, OnInvalid, Transform, lookup_key};
 use jstac_normalise::date::ExcelDateSystem;
 
@@ -57,6 +58,11 @@ pub struct PipelineSpec {
     /// values they stand for, used by column rules with `lookup = "NAME"`.
     #[serde(default)]
     pub lookups: BTreeMap<String, Json>,
+    /// `[grading]`: the 3x5x2 grading of each record (`source`,
+    /// `intelligence`, `handling`), each a field or a constant; see
+    /// [`crate::grading`].
+    #[serde(default)]
+    pub grading: Option<Json>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -105,7 +111,7 @@ impl fmt::Display for SpecError {
 }
 
 impl SpecError {
-    fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
         SpecError {
             key: key.into(),
             message: message.into(),
@@ -185,6 +191,8 @@ pub struct CheckedPipeline {
     pub dataset: String,
     pub entities: Vec<EntityRule>,
     pub links: Vec<LinkRule>,
+    /// Each record's grading, where the pipeline gives one.
+    pub grading: GradingRule,
 }
 
 impl CheckedPipeline {
@@ -205,7 +213,7 @@ impl CheckedPipeline {
                 ValueSource::Field(field) => Some((format!("{}.field", rule.key), field.as_str())),
                 ValueSource::Constant(_) => None,
             });
-        entity_keys.chain(columns)
+        entity_keys.chain(columns).chain(self.grading.fields())
     }
 }
 
@@ -253,6 +261,7 @@ impl PipelineSpec {
             errors.push(SpecError::new("entities", "the pipeline maps no entities"));
         }
 
+        let grading = GradingRule::check(self.grading.as_ref(), &mut errors);
         let lookups = check_lookups(&self.lookups, &mut errors);
         let mut used_lookups = std::collections::BTreeSet::new();
         let mut context = Context {
@@ -325,6 +334,7 @@ impl PipelineSpec {
                 dataset: self.dataset.clone(),
                 entities,
                 links,
+                grading,
             })
         } else {
             Err(errors)
@@ -1155,6 +1165,24 @@ mod tests {
             errors(&spec(json)),
             [
                 "entities.crime.columns.location.normalise: normaliser \"full-name\" keys a person's name; table events has no name key"
+            ]
+        );
+    }
+
+    #[test]
+    fn grading_is_checked_with_the_pipeline() {
+        let mut json = base();
+        json["grading"] = serde_json::json!({ "source": "Src", "handling": { "value": "P" } });
+        let checked = spec(json.clone()).check().expect("valid");
+        let fields: Vec<_> = checked.source_fields().collect();
+        assert!(fields.contains(&("grading.source.field".to_owned(), "Src")));
+        assert_eq!(checked.grading.parts.len(), 2);
+        json["grading"] =
+            serde_json::json!({ "handling": { "value": "Lawful sharing permitted" } });
+        assert_eq!(
+            errors(&spec(json)),
+            [
+                "grading.handling.value: not a handling code; expected P (lawful sharing permitted) or C (disseminate with conditions)"
             ]
         );
     }
