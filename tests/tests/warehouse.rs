@@ -35,6 +35,7 @@ const COMPARED: &[&str] = &[
     "SELECT * FROM nrm_referrals ORDER BY referral_key",
     "SELECT * FROM links ORDER BY link_key",
     "SELECT * FROM assertions ORDER BY entity_key, file_id, record_no",
+    "SELECT * FROM source_records ORDER BY file_id, record_no",
     "SELECT locator, field, reason, raw_record FROM quarantine ORDER BY quarantine_id",
     "SELECT file_id, pipeline, path, size_bytes, sha256, records_read, records_loaded, records_quarantined FROM source_files ORDER BY file_id",
     "SELECT * FROM run_field_stats ORDER BY run_id, rule",
@@ -315,7 +316,7 @@ fn a_failed_file_leaves_postgres_as_it_was() {
     sandbox.write("data/a.txt", lines);
     sandbox.write(
         "bad.toml",
-        "agency = \"test\"\ndataset = \"misbehave\"\nplugin = \"misbehave\"\n\
+        "agency = \"police\"\ndataset = \"misbehave\"\nplugin = \"misbehave\"\n\
          [source]\npath = \"data/*.txt\"\n\
          options = { mode = \"error_mid_stream\", fail_after = 90000 }\n\
          [entities.person]\ntable = \"persons\"\nkey = [\"Ref\"]\ncolumns.family_name = \"Ref\"\n",

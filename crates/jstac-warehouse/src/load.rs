@@ -293,6 +293,32 @@ impl<'a> Chunk<'a> {
     pub fn quarantine(&self) -> impl Iterator<Item = &'a jstac_core::QuarantineEntry> + use<'a> {
         self.batches.iter().flat_map(|(_, batch)| &batch.quarantine)
     }
+
+    /// The chunk's loaded source records, in file order.
+    pub fn records(&self) -> impl Iterator<Item = SourceRecord<'a>> + use<'a> {
+        self.batches.iter().flat_map(|(base, batch)| {
+            batch
+                .locators
+                .iter()
+                .zip(&batch.raws)
+                .zip(&batch.gradings)
+                .enumerate()
+                .map(move |(index, ((locator, raw), grading))| SourceRecord {
+                    record_no: base + index as i64,
+                    locator,
+                    raw,
+                    grading: *grading,
+                })
+        })
+    }
+}
+
+/// One loaded source record: where it is, its grading, its fields as read.
+pub(crate) struct SourceRecord<'a> {
+    pub record_no: i64,
+    pub locator: &'a str,
+    pub raw: &'a str,
+    pub grading: jstac_core::Grading,
 }
 
 impl Assertion<'_> {
@@ -538,6 +564,27 @@ fn write_chunk(handle: &Handle<'_>, chunk: &Chunk<'_>, context: &LoadContext<'_>
             .bind(Param::Ascii(&keys[2]))?;
         bind_values(&mut bound, &link.values, &dates)?;
         bound.run()?;
+    }
+    let mut records = chunk.records().peekable();
+    if records.peek().is_some() {
+        let mut statement = handle.prepare(&format!(
+            "INSERT INTO source_records (file_id, record_no, run_id, locator, source_evaluation, \
+             intelligence_assessment, handling_code, raw) VALUES ({file}, ?, {run}, ?, ?, ?, ?, ?)",
+            file = context.file_id,
+            run = context.run_id,
+        ))?;
+        for record in records {
+            let grade = |part: Option<&'static str>| part.map_or(Param::Null, Param::Text);
+            let mut bound = statement.row();
+            bound
+                .bind(Param::Integer(record.record_no))?
+                .bind(Param::Text(record.locator))?
+                .bind(grade(record.grading.source_evaluation))?
+                .bind(grade(record.grading.intelligence_assessment))?
+                .bind(grade(record.grading.handling_code))?
+                .bind(Param::Text(record.raw))?;
+            bound.run()?;
+        }
     }
     if !chunk.assertions.is_empty() {
         let mut statement = handle.prepare(&format!(

@@ -99,6 +99,36 @@ impl PgLoad {
             self.upsert(&stage, "links", "link_key", &columns, context)
                 .await?;
         }
+        let mut records = chunk.records().peekable();
+        if records.peek().is_some() {
+            let columns = "file_id, record_no, run_id, locator, source_evaluation, \
+                           intelligence_assessment, handling_code, raw";
+            let mut copy = Copy::begin(&mut self.tx, "source_records", columns).await?;
+            for record in records {
+                let _ = write!(
+                    Bytes(&mut data),
+                    "{}\t{}\t{}",
+                    context.file_id,
+                    record.record_no,
+                    context.run_id
+                );
+                field(&mut data, record.locator);
+                for part in [
+                    record.grading.source_evaluation,
+                    record.grading.intelligence_assessment,
+                    record.grading.handling_code,
+                ] {
+                    match part {
+                        Some(grade) => field(&mut data, grade),
+                        None => data.extend_from_slice(b"\t\\N"),
+                    }
+                }
+                field(&mut data, record.raw);
+                data.push(b'\n');
+                copy.flush_if_full(&mut data).await?;
+            }
+            copy.finish(&mut data).await?;
+        }
         if !chunk.assertions.is_empty() {
             let columns = "entity_key, file_id, record_no, entity_table, run_id, asserted";
             let mut copy = Copy::begin(&mut self.tx, "assertions", columns).await?;
