@@ -49,10 +49,18 @@ struct Daemon {
 
 impl Daemon {
     fn start(sandbox: &Sandbox, label: &str) -> Daemon {
+        Daemon::start_on(sandbox, label, None)
+    }
+
+    /// A daemon as if on machine `host` (`JSTAC_HOST`), when given.
+    fn start_on(sandbox: &Sandbox, label: &str, host: Option<&str>) -> Daemon {
         let log = sandbox.path().join(format!("{label}.log"));
         let file = std::fs::File::create(&log).expect("log file");
-        let child = sandbox
-            .command(&["schedule"])
+        let mut command = sandbox.command(&["schedule"]);
+        if let Some(host) = host {
+            command.env("JSTAC_HOST", host);
+        }
+        let child = command
             .stdout(Stdio::null())
             .stderr(file)
             .spawn()
@@ -133,7 +141,7 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn count(sandbox: &Sandbox, sql: &str) -> i64 {
-    if !sandbox.warehouse().exists() {
+    if !sandbox.is_postgres() && !sandbox.warehouse().exists() {
         return 0;
     }
     sandbox.query(sql)[0]["n"].as_i64().expect("count")
@@ -178,6 +186,50 @@ fn two_daemons_on_one_inbox_load_a_file_exactly_once() {
             "SELECT COUNT(*) AS n FROM ingest_runs WHERE files_skipped = 1 AND status = 'succeeded'"
         ),
         1
+    );
+    assert!(files(&sandbox.path().join("inbox/failed")).is_empty());
+    drop((a, b));
+}
+
+/// Several machines (two daemons, each under its own host name) share one
+/// inbox and one PostgreSQL warehouse: every file is loaded exactly once,
+/// and content sent again under another name is not loaded again.
+#[test]
+fn daemons_on_two_machines_share_an_inbox_and_a_postgres_warehouse() {
+    let sandbox = Sandbox::postgres();
+    sandbox.write("p.toml", CSV_PIPELINE);
+    configure(&sandbox, &[("p.toml", "inbox")]);
+    let a = Daemon::start_on(&sandbox, "a", Some("machine-a"));
+    let b = Daemon::start_on(&sandbox, "b", Some("machine-b"));
+    for file in 0..6 {
+        let mut csv = String::from("Ref,Surname\n");
+        for i in 0..200 {
+            csv.push_str(&format!("N{},SURNAME{file}\n", file * 100 + i));
+        }
+        drop_file(&sandbox, &format!("inbox/f{file}.csv"), &csv);
+    }
+    drop_file(&sandbox, "inbox/f0-again.csv", &{
+        let mut csv = String::from("Ref,Surname\n");
+        for i in 0..200 {
+            csv.push_str(&format!("N{i},SURNAME0\n"));
+        }
+        csv
+    });
+    let archive = sandbox.path().join("inbox/archive");
+    wait_until("every file to be archived", || files(&archive).len() == 7);
+    assert_eq!(count(&sandbox, "SELECT COUNT(*) AS n FROM source_files"), 6);
+    assert_eq!(
+        count(&sandbox, "SELECT COUNT(DISTINCT sha256) AS n FROM source_files"),
+        6
+    );
+    // Files overlap by half their people: 700 people, each once.
+    assert_eq!(count(&sandbox, "SELECT COUNT(*) AS n FROM persons"), 700);
+    assert_eq!(
+        count(
+            &sandbox,
+            "SELECT COUNT(*) AS n FROM ingest_runs WHERE host NOT IN ('machine-a', 'machine-b')"
+        ),
+        0
     );
     assert!(files(&sandbox.path().join("inbox/failed")).is_empty());
     drop((a, b));

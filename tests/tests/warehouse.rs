@@ -366,3 +366,56 @@ fn the_postgres_analyst_role_reads_views_not_raw_tables() {
         );
     }
 }
+
+/// The views analysts read, on every backend.
+const ANALYST_VIEWS: &[&str] = &[
+    "analyst_persons",
+    "analyst_referrals",
+    "analyst_run_quality",
+    "analyst_provenance",
+    "person_provenance",
+    "run_field_stats",
+];
+
+/// DuckDB attaching the SQLite warehouse reads every analyst view, with the
+/// same rows as `jstac query`. Needs Python with `duckdb` and its SQLite
+/// extension: `JSTAC_TEST_DUCKDB_PYTHON` (`.ci/run` installs them in a venv).
+#[test]
+fn duckdb_attaching_the_sqlite_warehouse_reads_the_analyst_views() {
+    let Ok(python) = std::env::var("JSTAC_TEST_DUCKDB_PYTHON") else {
+        eprintln!(
+            "skipped: JSTAC_TEST_DUCKDB_PYTHON is not set (bash .ci/run installs DuckDB and sets it)"
+        );
+        return;
+    };
+    let sandbox = Sandbox::new();
+    let mut args = vec!["run".to_owned()];
+    args.extend(bundled_pipelines());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = sandbox.jstac(&args);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let script = r#"
+import glob, json, os, sys
+import duckdb, duckdb_extension_sqlite_scanner as scanner
+extension = glob.glob(os.path.join(os.path.dirname(scanner.__file__), "extensions", "*", "sqlite_scanner.duckdb_extension"))[0]
+db = duckdb.connect()
+db.execute(f"LOAD '{extension}'")
+db.execute(f"ATTACH '{sys.argv[1]}' AS w (TYPE sqlite, READ_ONLY)")
+counts = {view: db.execute(f"SELECT COUNT(*) FROM w.{view}").fetchone()[0] for view in sys.argv[2:]}
+print(json.dumps(counts))
+"#;
+    let output = std::process::Command::new(&python)
+        .arg("-c")
+        .arg(script)
+        .arg(sandbox.warehouse())
+        .args(ANALYST_VIEWS)
+        .output()
+        .expect("running python");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let counts: Value = serde_json::from_slice(&output.stdout).expect("JSON counts");
+    for view in ANALYST_VIEWS {
+        let expected = count(&sandbox, view);
+        assert_eq!(counts[view].as_i64(), Some(expected), "{view} in DuckDB");
+    }
+    assert!(counts["analyst_persons"].as_i64() > Some(100), "{counts}");
+}

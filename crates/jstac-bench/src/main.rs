@@ -12,8 +12,17 @@
 //!    plugin, mapping, stable keys, upserts, provenance, ledger) into a fresh
 //!    SQLite warehouse.
 //!
+//! And on PostgreSQL (unless `--postgres none`), per size, each in a fresh
+//! database:
+//!
+//! 4. the raw baseline, `psql -c "\copy raw FROM FILE (FORMAT csv, HEADER)"`
+//!    into one unindexed table of text columns;
+//! 5. `jstac run` of the same pipeline into a PostgreSQL warehouse (COPY
+//!    into staging tables, keyed upserts, assertions, source records).
+//!
 //! Each is a child process; its wall time and peak resident memory come from
-//! `wait4`. Then, in-process, the cost per record of the plugin boundary:
+//! `wait4` (for psql that is the client's: the server's work is in the
+//! time, not the memory). Then, in-process, the cost per record of the plugin boundary:
 //! the same file parsed with the `csv` crate directly versus pulled through
 //! the CSV plugin's Arrow C stream.
 //!
@@ -44,6 +53,14 @@ struct Args {
     /// The sqlite3 shell used for the baseline.
     #[arg(long, default_value = "sqlite3")]
     sqlite3: String,
+    /// The PostgreSQL server for the PostgreSQL rows, as a URL of a database
+    /// to connect to first (the bench creates and drops its own databases
+    /// there); `none` skips them.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    postgres: String,
+    /// The psql client used for the PostgreSQL baseline.
+    #[arg(long, default_value = "psql")]
+    psql: String,
 }
 
 /// The reference for the warehouse model's own cost: after `.import`, one
@@ -236,12 +253,114 @@ fn main() -> Result<()> {
                 m.peak_rss_kib as f64 / 1024.0
             )?;
         }
+        if args.postgres != "none" {
+            postgres_rows(&args, &jstac, &exe_dir, &run_dir, &csv, rows, &mut table)?;
+        }
         largest = Some(csv);
     }
     println!("{table}");
 
     if let Some(csv) = largest {
         boundary_cost(&plugin, &csv)?;
+    }
+    Ok(())
+}
+
+/// The PostgreSQL rows of one size: `psql \copy` into an unindexed table,
+/// then `jstac run` into a fresh PostgreSQL warehouse, both in databases the
+/// bench creates and drops.
+fn postgres_rows(
+    args: &Args,
+    jstac: &Path,
+    exe_dir: &Path,
+    run_dir: &Path,
+    csv: &Path,
+    rows: usize,
+    table: &mut String,
+) -> Result<()> {
+    let server = args
+        .postgres
+        .rsplit_once('/')
+        .map(|(server, _)| server)
+        .context("--postgres names no database")?;
+    let psql = |url: &str, sql: &str| -> Result<String> {
+        let output = Command::new(&args.psql)
+            .args([url, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql])
+            .output()
+            .with_context(|| format!("running {}", args.psql))?;
+        ensure!(
+            output.status.success(),
+            "psql {sql:?}: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+        Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    };
+    let fresh = |name: &str| -> Result<String> {
+        psql(&args.postgres, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
+        psql(&args.postgres, &format!("CREATE DATABASE {name}"))?;
+        Ok(format!("{server}/{name}"))
+    };
+
+    let header = std::io::BufRead::lines(std::io::BufReader::new(File::open(csv)?))
+        .next()
+        .context("the generated CSV is empty")??;
+    let columns: Vec<String> = header
+        .split(',')
+        .map(|c| format!("\"{c}\" text"))
+        .collect();
+    let raw_db = format!("jstac_bench_copy_{rows}");
+    let raw_url = fresh(&raw_db)?;
+    psql(&raw_url, &format!("CREATE TABLE raw ({})", columns.join(", ")))?;
+    let copy = measure(Command::new(&args.psql).args([
+        raw_url.as_str(),
+        "-X",
+        "-q",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-c",
+        &format!("\\copy raw FROM '{}' WITH (FORMAT csv, HEADER true)", csv.display()),
+    ]))
+    .context("running the psql \\copy baseline")?;
+    let copied: usize = psql(&raw_url, "SELECT COUNT(*) FROM raw")?.parse()?;
+    ensure!(copied == rows, "psql copied {copied} rows, not {rows}");
+
+    let run_db = format!("jstac_bench_run_{rows}");
+    let run_url = fresh(&run_db)?;
+    let log = File::create(run_dir.join("run_postgres.log"))?;
+    let jstac_run = measure(
+        Command::new(jstac)
+            .current_dir(run_dir)
+            .env_remove("JSTAC_LOG")
+            .arg("--warehouse")
+            .arg(&run_url)
+            .arg("--plugin-dir")
+            .arg(exe_dir)
+            .args(["run", "police.toml"])
+            .stdout(log),
+    )
+    .context("running jstac on PostgreSQL")?;
+    let persons: usize = psql(&run_url, "SELECT COUNT(*) FROM persons")?.parse()?;
+    let links: usize = psql(&run_url, "SELECT COUNT(*) FROM links")?.parse()?;
+    ensure!(
+        persons == rows && links == rows,
+        "jstac loaded {persons} persons and {links} links into PostgreSQL from {rows} rows"
+    );
+    let base_rate = rate(rows, copy.elapsed);
+    for (tool, m) in [("psql \\copy", &copy), ("jstac run (pg)", &jstac_run)] {
+        let r = rate(rows, m.elapsed);
+        writeln!(
+            table,
+            "{:>9}  {:<18} {:>9.2} {:>12.0} {:>6.2}x {:>12.1}",
+            rows,
+            tool,
+            m.elapsed.as_secs_f64(),
+            r,
+            r / base_rate,
+            m.peak_rss_kib as f64 / 1024.0
+        )?;
+    }
+    for name in [raw_db, run_db] {
+        psql(&args.postgres, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
     }
     Ok(())
 }

@@ -479,7 +479,13 @@ fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {
     Ok((size, digest.iter().map(|b| format!("{b:02x}")).collect()))
 }
 
+/// This machine's name, as runs and claim folders record it: `JSTAC_HOST`
+/// if set (for hosts whose name is not stable or not unique, such as
+/// containers), else the kernel's host name.
 pub fn host_name() -> String {
+    if let Some(name) = std::env::var("JSTAC_HOST").ok().filter(|n| !n.trim().is_empty()) {
+        return name.trim().to_owned();
+    }
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|s| s.trim().to_owned())
         .ok()
