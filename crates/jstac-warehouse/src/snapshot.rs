@@ -23,12 +23,15 @@ pub struct TableRows {
 const KEYED_TABLES: &[(&str, &str)] = &[
     ("persons", "person_key"),
     ("events", "event_key"),
+    ("locations", "location_key"),
+    ("organisations", "organisation_key"),
+    ("nrm_referrals", "referral_key"),
     ("links", "link_key"),
 ];
 
 impl Warehouse {
-    /// Every persons, events and links row of `agency`'s `dataset`, sorted
-    /// by key, then the quarantine of the runs that loaded it (file name,
+    /// Every persons, events, locations, organisations, NRM referrals and
+    /// links row of `agency`'s `dataset`, sorted by key, then the quarantine of the runs that loaded it (file name,
     /// locator, field, reason), in file and record order.
     pub async fn dataset_snapshot(&self, agency: &str, dataset: &str) -> Result<Vec<TableRows>> {
         let mut tables = Vec::new();

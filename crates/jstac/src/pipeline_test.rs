@@ -6,7 +6,8 @@
 //!
 //! ```text
 //! pipelines/tests/NAME/input/      fixture files (the source.path file pattern picks them)
-//! pipelines/tests/NAME/expected/   persons.jsonl, events.jsonl, links.jsonl, quarantine.jsonl
+//! pipelines/tests/NAME/expected/   persons, events, locations, organisations, nrm_referrals,
+//!                                  links and quarantine .jsonl
 //! ```
 //!
 //! An expected file holds one JSON object per row, entity and link rows in

@@ -1,0 +1,106 @@
+-- jstac warehouse schema v4 (analyst views): the questions analysts ask
+-- most, as views over the POLE tables, the run history and the provenance
+-- of schema v3. Written in SQL that PostgreSQL 15 runs unchanged: dates are
+-- cast to text before substr (they are `date` there), no strftime, printf
+-- or group_concat, no boolean output columns.
+
+-- Each person as one agency's dataset names them, with when the person
+-- was first and last seen (runs and their start times) and how many source
+-- records assert it (its assertions; 0 before the provenance writer).
+CREATE VIEW analyst_persons AS
+SELECT p.person_key,
+       p.agency,
+       p.dataset,
+       p.family_name,
+       p.given_names,
+       p.full_name,
+       p.name_key,
+       p.date_of_birth,
+       p.gender,
+       p.nationality,
+       p.nationality_text,
+       p.postcode,
+       p.first_run_id,
+       fr.started_at AS first_seen_at,
+       p.last_run_id,
+       lr.started_at AS last_seen_at,
+       (SELECT COUNT(*)
+          FROM assertions a
+         WHERE a.entity_key = p.person_key
+           AND a.entity_table = 'persons') AS source_records
+FROM persons p
+LEFT JOIN ingest_runs fr ON fr.run_id = p.first_run_id
+LEFT JOIN ingest_runs lr ON lr.run_id = p.last_run_id;
+
+-- NRM referrals counted by year referred ('YYYY'), nationality (alpha-3),
+-- exploitation type and age group (adult / minor).
+CREATE VIEW analyst_referrals AS
+SELECT substr(CAST(referred_on AS TEXT), 1, 4) AS year,
+       nationality,
+       exploitation_type,
+       age_group,
+       COUNT(*) AS referrals
+FROM nrm_referrals
+GROUP BY substr(CAST(referred_on AS TEXT), 1, 4), nationality, exploitation_type, age_group;
+
+-- Per run: its pipeline and outcome, records read, loaded and quarantined,
+-- the share quarantined (NULL when nothing was read), and what the
+-- normalisers and lookups did over the run (values normalised or matched,
+-- values left unmatched; 0 when the pipeline counts no column).
+CREATE VIEW analyst_run_quality AS
+SELECT r.run_id,
+       r.pipeline,
+       r.agency,
+       r.dataset,
+       r.status,
+       r.started_at,
+       r.finished_at,
+       r.files_loaded,
+       r.records_read,
+       r.records_loaded,
+       r.records_quarantined,
+       CASE WHEN r.records_read = 0 THEN NULL
+            ELSE CAST(r.records_quarantined AS DOUBLE PRECISION) / r.records_read
+       END AS quarantine_rate,
+       COALESCE(s.normalised, 0) AS normalised,
+       COALESCE(s.unmatched, 0) AS unmatched
+FROM ingest_runs r
+LEFT JOIN (SELECT run_id,
+                  SUM(normalised) AS normalised,
+                  SUM(unmatched) AS unmatched
+             FROM field_stats
+            GROUP BY run_id) s ON s.run_id = r.run_id;
+
+-- Where each fact came from: per assertion, the entity (or link) it is
+-- about, the agency, run, pipeline and plugin that loaded it, the file
+-- (path, SHA-256) and record (locator), the record's 3x5x2 grading written
+-- like 2/B/P (a part not given is '-'; NULL when the source does not
+-- grade), the record as read and what it asserted. Raw records hold
+-- personal data: select them only where needed.
+CREATE VIEW analyst_provenance AS
+SELECT a.entity_table,
+       a.entity_key,
+       r.agency,
+       r.dataset,
+       a.run_id,
+       r.pipeline,
+       r.plugin,
+       r.plugin_version,
+       f.path AS file_path,
+       f.sha256,
+       s.record_no,
+       s.locator,
+       CASE WHEN s.source_evaluation IS NULL
+             AND s.intelligence_assessment IS NULL
+             AND s.handling_code IS NULL THEN NULL
+            ELSE COALESCE(s.source_evaluation, '-') || '/'
+                 || COALESCE(s.intelligence_assessment, '-') || '/'
+                 || COALESCE(s.handling_code, '-')
+       END AS grading,
+       s.handling_code,
+       s.raw,
+       a.asserted
+FROM assertions a
+JOIN source_records s ON s.file_id = a.file_id AND s.record_no = a.record_no
+JOIN source_files f ON f.file_id = a.file_id
+JOIN ingest_runs r ON r.run_id = a.run_id;
