@@ -170,7 +170,7 @@ fn the_analyst_views_answer_over_the_bundled_pipelines() {
     // writer; their count is not checked here).
     let provenance = sandbox.query(
         "SELECT entity_table, entity_key, agency, pipeline, plugin, plugin_version, file_path,
-                sha256, locator, grading, raw, asserted
+                sha256, locator, grading, raw
          FROM analyst_provenance LIMIT 5",
     );
     assert!(provenance.len() <= 5);

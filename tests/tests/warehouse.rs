@@ -165,7 +165,7 @@ fn a_changed_snapshot_updates_adds_and_keeps_history(sandbox: Sandbox) {
 
     // History: what each run said about N1, oldest first, with its source.
     let history = sandbox.query(
-        "SELECT a.run_id, a.asserted, f.path, f.sha256, s.locator
+        "SELECT a.run_id, s.raw, f.path, f.sha256, s.locator
          FROM assertions a
          JOIN persons p ON p.person_key = a.entity_key
          JOIN source_files f ON f.file_id = a.file_id
@@ -174,10 +174,10 @@ fn a_changed_snapshot_updates_adds_and_keeps_history(sandbox: Sandbox) {
     );
     assert_eq!(history.len(), 2, "{history:?}");
     let said = |i: usize| -> Value {
-        serde_json::from_str(history[i]["asserted"].as_str().unwrap()).unwrap()
+        serde_json::from_str(history[i]["raw"].as_str().unwrap()).unwrap()
     };
-    assert_eq!(said(0)["postcode"], "LS1 4AP");
-    assert_eq!(said(1)["postcode"], "M1 1AE");
+    assert_eq!(said(0)["Postcode"], "ls14ap");
+    assert_eq!(said(1)["Postcode"], "M1 1AE");
     assert!(history[0]["path"].as_str().unwrap().ends_with("day1.csv"));
     assert!(history[1]["path"].as_str().unwrap().ends_with("day2.csv"));
     assert_eq!(history[1]["locator"], "line 2");

@@ -207,7 +207,7 @@ pub(crate) struct Chunk<'a> {
     /// Mapped link columns per link rule.
     pub link_columns: &'a [Vec<&'static str>],
     /// What each record said of each entity and link, in key order.
-    pub assertions: Vec<Assertion<'a>>,
+    pub assertions: Vec<Assertion>,
     pub batches: &'a [(i64, MappedBatch)],
 }
 
@@ -218,14 +218,10 @@ pub(crate) struct EntityChunk<'a> {
 }
 
 /// One record's assertion of one entity or link.
-pub(crate) struct Assertion<'a> {
+pub(crate) struct Assertion {
     pub key: Key,
     pub record_no: i64,
     pub table: &'static str,
-    pub columns: &'a [&'static str],
-    pub values: &'a [Value],
-    /// For a link: its two ends, asserted too.
-    pub link: Option<&'a LinkRow>,
 }
 
 impl<'a> Chunk<'a> {
@@ -253,25 +249,19 @@ impl<'a> Chunk<'a> {
                 .iter()
                 .map(move |link| ((link.key, link.rule), (link, batch)))
         }));
-        let mut assertions: Vec<Assertion<'a>> = Vec::new();
+        let mut assertions: Vec<Assertion> = Vec::new();
         for (base, batch) in batches {
             for e in &batch.entities {
                 assertions.extend(e.rows.iter().map(|row| Assertion {
                     key: row.key,
                     record_no: base + row.record as i64,
                     table: e.table.name,
-                    columns: &e.columns,
-                    values: &row.values,
-                    link: None,
                 }));
             }
             assertions.extend(batch.links.iter().map(|link| Assertion {
                 key: link.key,
                 record_no: base + link.record as i64,
                 table: "links",
-                columns: &batch.link_columns[link.rule],
-                values: &link.values,
-                link: Some(link),
             }));
         }
         // One assertion per entity and record: a record naming the same
@@ -319,75 +309,6 @@ pub(crate) struct SourceRecord<'a> {
     pub locator: &'a str,
     pub raw: &'a str,
     pub grading: jstac_core::Grading,
-}
-
-impl Assertion<'_> {
-    /// The assertion as a JSON object of column to value (dates as ISO
-    /// text, decimals as numbers), written into `out`.
-    pub fn json(&self, out: &mut String) {
-        out.clear();
-        out.push('{');
-        let mut first = true;
-        let mut field = |out: &mut String, name: &str| {
-            if !first {
-                out.push(',');
-            }
-            first = false;
-            json_string(out, name);
-            out.push(':');
-        };
-        if let Some(link) = self.link {
-            for (name, value) in [
-                ("from_table", link.from_table),
-                ("to_table", link.to_table),
-            ] {
-                field(out, name);
-                json_string(out, value);
-            }
-            for (name, key) in [("from_key", &link.from_key), ("to_key", &link.to_key)] {
-                field(out, name);
-                out.push('"');
-                out.push_str(&key.to_string());
-                out.push('"');
-            }
-        }
-        for (name, value) in self.columns.iter().zip(self.values) {
-            field(out, name);
-            match value {
-                Value::Null => out.push_str("null"),
-                Value::Text(text) => json_string(out, text),
-                Value::Decimal(text) => out.push_str(text),
-                Value::Integer(n) => out.push_str(&n.to_string()),
-                Value::Boolean(b) => out.push_str(if *b { "true" } else { "false" }),
-                Value::Date(date) => {
-                    out.push('"');
-                    out.push_str(&iso_date(*date));
-                    out.push('"');
-                }
-            }
-        }
-        out.push('}');
-    }
-}
-
-/// `text` as a JSON string literal.
-fn json_string(out: &mut String, text: &str) {
-    use std::fmt::Write as _;
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c < ' ' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 impl FileLoad {
@@ -588,21 +509,18 @@ fn write_chunk(handle: &Handle<'_>, chunk: &Chunk<'_>, context: &LoadContext<'_>
     }
     if !chunk.assertions.is_empty() {
         let mut statement = handle.prepare(&format!(
-            "INSERT INTO assertions (entity_key, file_id, record_no, entity_table, run_id, asserted) \
-             VALUES (?, {file}, ?, ?, {run}, ?)",
+            "INSERT INTO assertions (entity_key, file_id, record_no, entity_table, run_id) \
+             VALUES (?, {file}, ?, ?, {run})",
             file = context.file_id,
             run = context.run_id,
         ))?;
-        let mut json = String::new();
         for assertion in &chunk.assertions {
-            assertion.json(&mut json);
             let key = assertion.key.hex();
             let mut bound = statement.row();
             bound
                 .bind(Param::Ascii(&key))?
                 .bind(Param::Integer(assertion.record_no))?
-                .bind(Param::Text(assertion.table))?
-                .bind(Param::Text(&json))?;
+                .bind(Param::Text(assertion.table))?;
             bound.run()?;
         }
     }

@@ -130,11 +130,9 @@ impl PgLoad {
             copy.finish(&mut data).await?;
         }
         if !chunk.assertions.is_empty() {
-            let columns = "entity_key, file_id, record_no, entity_table, run_id, asserted";
+            let columns = "entity_key, file_id, record_no, entity_table, run_id";
             let mut copy = Copy::begin(&mut self.tx, "assertions", columns).await?;
-            let mut json = String::new();
             for assertion in &chunk.assertions {
-                assertion.json(&mut json);
                 data.extend_from_slice(&assertion.key.hex());
                 let _ = write!(
                     Bytes(&mut data),
@@ -143,9 +141,7 @@ impl PgLoad {
                     assertion.record_no
                 );
                 field(&mut data, assertion.table);
-                let _ = write!(Bytes(&mut data), "\t{}", context.run_id);
-                field(&mut data, &json);
-                data.push(b'\n');
+                let _ = write!(Bytes(&mut data), "\t{}\n", context.run_id);
                 copy.flush_if_full(&mut data).await?;
             }
             copy.finish(&mut data).await?;
