@@ -227,7 +227,10 @@ pub const NRM_REFERRALS: TableDef = TableDef {
     ],
     filled: &[
         filled("nationality_text", Fill::OriginalOf("nationality")),
-        filled("exploitation_type_text", Fill::OriginalOf("exploitation_type")),
+        filled(
+            "exploitation_type_text",
+            Fill::OriginalOf("exploitation_type"),
+        ),
     ],
 };
 

@@ -96,7 +96,10 @@ pub const FIRST_RESPONDERS: &[&str] = &[
 pub const SPELLINGS: &[(&str, &str)] = &[
     ("ALB", "Albanian|Albania|ALB|AL|Republic of Albania"),
     ("VNM", "Vietnamese|Viet Nam|Vietnam|VNM|VIETNAMESE"),
-    ("GBR", "British|UK|GB|GBR|United Kingdom|England|Scotland|Wales"),
+    (
+        "GBR",
+        "British|UK|GB|GBR|United Kingdom|England|Scotland|Wales",
+    ),
     ("NGA", "Nigerian|Nigeria|NGA"),
     ("ROU", "Romanian|Romania|ROU"),
     ("CHN", "Chinese|China|CHN"),
@@ -129,16 +132,39 @@ pub struct Names {
 pub const NAMES: &[Names] = &[
     Names {
         codes: &["ALB", "MKD", "MNE"],
-        female: &["Ana", "Elira", "Blerta", "Drita", "Mimoza", "Arta", "Jonida", "Klea"],
-        male: &["Arben", "Dritan", "Gentian", "Ilir", "Besnik", "Erion", "Klodian", "Artan"],
-        family: &["HOXHA", "BEGA", "KOLA", "DOKAJ", "SHEHU", "LEKA", "GJONI", "PRIFTI", "MARKU", "BERISHA"],
+        female: &[
+            "Ana", "Elira", "Blerta", "Drita", "Mimoza", "Arta", "Jonida", "Klea",
+        ],
+        male: &[
+            "Arben", "Dritan", "Gentian", "Ilir", "Besnik", "Erion", "Klodian", "Artan",
+        ],
+        family: &[
+            "HOXHA", "BEGA", "KOLA", "DOKAJ", "SHEHU", "LEKA", "GJONI", "PRIFTI", "MARKU",
+            "BERISHA",
+        ],
         family_first: false,
     },
     Names {
         codes: &["VNM"],
-        female: &["Thi Lan", "Thi Huong", "Thi Thu", "Thi Mai", "Ngoc Anh", "Thi Hoa"],
-        male: &["Van Minh", "Van Hung", "Duc Anh", "Quang Huy", "Van Long", "Minh Tuan"],
-        family: &["NGUYEN", "TRAN", "LE", "PHAM", "HOANG", "PHAN", "VU", "ĐẶNG", "BUI", "DO"],
+        female: &[
+            "Thi Lan",
+            "Thi Huong",
+            "Thi Thu",
+            "Thi Mai",
+            "Ngoc Anh",
+            "Thi Hoa",
+        ],
+        male: &[
+            "Van Minh",
+            "Van Hung",
+            "Duc Anh",
+            "Quang Huy",
+            "Van Long",
+            "Minh Tuan",
+        ],
+        family: &[
+            "NGUYEN", "TRAN", "LE", "PHAM", "HOANG", "PHAN", "VU", "ĐẶNG", "BUI", "DO",
+        ],
         family_first: true,
     },
     Names {
@@ -150,30 +176,60 @@ pub const NAMES: &[Names] = &[
     },
     Names {
         codes: &["GBR", "IRL", "USA", "CAN", "JAM", "TTO"],
-        female: &["Sarah", "Emma", "Laura", "Rebecca", "Jade", "Chloe", "Amy", "Kelly"],
-        male: &["John", "James", "Daniel", "Callum", "Liam", "Ryan", "Jordan", "Kyle"],
-        family: &["SMITH", "JONES", "TAYLOR", "BROWN", "WILSON", "EVANS", "WALKER", "HUGHES", "HALL", "WRIGHT"],
+        female: &[
+            "Sarah", "Emma", "Laura", "Rebecca", "Jade", "Chloe", "Amy", "Kelly",
+        ],
+        male: &[
+            "John", "James", "Daniel", "Callum", "Liam", "Ryan", "Jordan", "Kyle",
+        ],
+        family: &[
+            "SMITH", "JONES", "TAYLOR", "BROWN", "WILSON", "EVANS", "WALKER", "HUGHES", "HALL",
+            "WRIGHT",
+        ],
         family_first: false,
     },
     Names {
         codes: &["NGA", "GHA", "CMR", "SLE", "GMB", "BEN", "TGO"],
-        female: &["Ngozi", "Chioma", "Blessing", "Aisha", "Funmilayo", "Adaeze"],
+        female: &[
+            "Ngozi",
+            "Chioma",
+            "Blessing",
+            "Aisha",
+            "Funmilayo",
+            "Adaeze",
+        ],
         male: &["Chidi", "Emeka", "Tunde", "Oluwaseun", "Ibrahim", "Kwame"],
-        family: &["OKAFOR", "OKONKWO", "ADEYEMI", "BELLO", "EZE", "MENSAH", "OWUSU", "BALOGUN"],
+        family: &[
+            "OKAFOR", "OKONKWO", "ADEYEMI", "BELLO", "EZE", "MENSAH", "OWUSU", "BALOGUN",
+        ],
         family_first: false,
     },
     Names {
         codes: &["ROU", "MDA"],
         female: &["Elena", "Maria", "Ioana", "Andreea", "Mihaela"],
         male: &["Constantin", "Vasile", "Ion", "Florin", "Marius"],
-        family: &["POPA", "POPESCU", "IONESCU", "STAN", "DUMITRU", "CONSTANTIN"],
+        family: &[
+            "POPA",
+            "POPESCU",
+            "IONESCU",
+            "STAN",
+            "DUMITRU",
+            "CONSTANTIN",
+        ],
         family_first: false,
     },
     Names {
         codes: &["POL", "SVK", "CZE"],
         female: &["Agnieszka", "Katarzyna", "Magdalena", "Zuzana", "Anna"],
         male: &["Piotr", "Marek", "Kamil", "Tomasz", "Jakub"],
-        family: &["NOWAK", "KOWALSKI", "WOJCIK", "WIŚNIEWSKI", "LEWANDOWSKI", "HORVATH"],
+        family: &[
+            "NOWAK",
+            "KOWALSKI",
+            "WOJCIK",
+            "WIŚNIEWSKI",
+            "LEWANDOWSKI",
+            "HORVATH",
+        ],
         family_first: false,
     },
     Names {
@@ -184,17 +240,28 @@ pub const NAMES: &[Names] = &[
         family_first: false,
     },
     Names {
-        codes: &["ERI", "ETH", "SDN", "SOM", "EGY", "SYR", "IRQ", "AFG", "YEM", "LBY", "SAU", "KWT", "JOR", "LBN", "MAR", "DZA", "TUN"],
-        female: &["Helen", "Selam", "Fatima", "Amina", "Mariam", "Hawa", "Nour"],
-        male: &["Mohammed", "Ahmed", "Yonas", "Omar", "Ali", "Hassan", "Tesfay", "Abdullah"],
-        family: &["HABTE", "TESFAYE", "HASSAN", "ABDI", "ALI", "IBRAHIM", "OSMAN", "AHMADI", "MOHAMED"],
+        codes: &[
+            "ERI", "ETH", "SDN", "SOM", "EGY", "SYR", "IRQ", "AFG", "YEM", "LBY", "SAU", "KWT",
+            "JOR", "LBN", "MAR", "DZA", "TUN",
+        ],
+        female: &[
+            "Helen", "Selam", "Fatima", "Amina", "Mariam", "Hawa", "Nour",
+        ],
+        male: &[
+            "Mohammed", "Ahmed", "Yonas", "Omar", "Ali", "Hassan", "Tesfay", "Abdullah",
+        ],
+        family: &[
+            "HABTE", "TESFAYE", "HASSAN", "ABDI", "ALI", "IBRAHIM", "OSMAN", "AHMADI", "MOHAMED",
+        ],
         family_first: false,
     },
     Names {
         codes: &["IND", "PAK", "BGD", "NPL", "LKA"],
         female: &["Priya", "Salma", "Rokeya", "Harpreet", "Anjali"],
         male: &["Rahul", "Imran", "Shafiqul", "Arjun", "Bilal"],
-        family: &["PATEL", "SINGH", "KHAN", "BEGUM", "RAHMAN", "KHATUN", "SHARMA"],
+        family: &[
+            "PATEL", "SINGH", "KHAN", "BEGUM", "RAHMAN", "KHATUN", "SHARMA",
+        ],
         family_first: false,
     },
     Names {
@@ -208,7 +275,14 @@ pub const NAMES: &[Names] = &[
         codes: &["BGR", "HUN", "UKR", "RUS", "SRB", "HRV"],
         female: &["Maria", "Eszter", "Olena", "Natalia", "Ivana"],
         male: &["Georgi", "Ivan", "Andras", "Dmytro", "Petar"],
-        family: &["DIMITROV", "GEORGIEV", "KOVACS", "SHEVCHENKO", "IVANOV", "PETROVIC"],
+        family: &[
+            "DIMITROV",
+            "GEORGIEV",
+            "KOVACS",
+            "SHEVCHENKO",
+            "IVANOV",
+            "PETROVIC",
+        ],
         family_first: false,
     },
 ];
@@ -218,7 +292,9 @@ pub const GENERIC: Names = Names {
     codes: &[],
     female: &["Maria", "Ana", "Sofia", "Grace", "Amina", "Laura"],
     male: &["David", "Daniel", "Jose", "Samuel", "Joseph", "Adam"],
-    family: &["SILVA", "MARTIN", "GARCIA", "MENDES", "DUBOIS", "MULLER", "ROSSI", "MOREAU"],
+    family: &[
+        "SILVA", "MARTIN", "GARCIA", "MENDES", "DUBOIS", "MULLER", "ROSSI", "MOREAU",
+    ],
     family_first: false,
 };
 
@@ -235,18 +311,47 @@ pub const TRANSLITERATIONS: &[&[&str]] = &[
 /// Outward codes of the towns in the data (real postcode shapes; the
 /// inward parts are drawn at random).
 pub const OUTWARD: &[&str] = &[
-    "LS1", "LS9", "BD1", "BD7", "WF1", "HU1", "M1", "M8", "M14", "B9", "NE1", "LE1", "PE12", "PE13",
-    "PE21", "WR11", "DN18", "NR20", "SO14", "BS5", "SE1", "E1", "CF10", "G1", "L1", "S1", "NG1",
+    "LS1", "LS9", "BD1", "BD7", "WF1", "HU1", "M1", "M8", "M14", "B9", "NE1", "LE1", "PE12",
+    "PE13", "PE21", "WR11", "DN18", "NR20", "SO14", "BS5", "SE1", "E1", "CF10", "G1", "L1", "S1",
+    "NG1",
 ];
 
 pub const TOWNS: &[&str] = &[
-    "Leeds", "Bradford", "Wakefield", "Hull", "Manchester", "Birmingham", "Newcastle", "Leicester",
-    "Spalding", "Wisbech", "Boston", "Evesham", "Norwich", "Southampton", "Bristol", "London",
+    "Leeds",
+    "Bradford",
+    "Wakefield",
+    "Hull",
+    "Manchester",
+    "Birmingham",
+    "Newcastle",
+    "Leicester",
+    "Spalding",
+    "Wisbech",
+    "Boston",
+    "Evesham",
+    "Norwich",
+    "Southampton",
+    "Bristol",
+    "London",
 ];
 
 pub const BUSINESS_WORDS: &[&str] = &[
-    "Fenland", "Vale", "Humber", "Solent", "Riverside", "Station Road", "Golden", "Sunrise",
-    "Northgate", "Meadow", "Harbour", "Westfield", "Oak", "Kingsway", "Marsh", "Orchard",
+    "Fenland",
+    "Vale",
+    "Humber",
+    "Solent",
+    "Riverside",
+    "Station Road",
+    "Golden",
+    "Sunrise",
+    "Northgate",
+    "Meadow",
+    "Harbour",
+    "Westfield",
+    "Oak",
+    "Kingsway",
+    "Marsh",
+    "Orchard",
 ];
 
 pub const BUSINESS_KINDS: &[(&str, &str)] = &[

@@ -156,7 +156,15 @@ pub(crate) fn ymd_from_days(z: i64) -> (i64, i64, i64) {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
 }
 
 pub(crate) fn dmy(days: i64) -> String {
@@ -477,7 +485,9 @@ impl World {
             let i = self.rng.below(self.offenders.len());
             return self.offenders[i];
         }
-        let code = *self.rng.pick(&["ALB", "GBR", "GBR", "ROU", "VNM", "POL", "CHN", "NGA", "LTU"]);
+        let code = *self.rng.pick(&[
+            "ALB", "GBR", "GBR", "ROU", "VNM", "POL", "CHN", "NGA", "LTU",
+        ]);
         let female = self.rng.chance(250);
         let born = (days_from_ymd(1955, 1, 1), days_from_ymd(1996, 12, 31));
         let id = self.person(code, born, female);
@@ -550,7 +560,10 @@ impl World {
             ]);
             let business = self.rng.below(self.businesses.len());
             let ocg = self.rng.chance(300);
-            let amount = self.rng.chance(300).then(|| self.rng.range(500, 90_000) as u32);
+            let amount = self
+                .rng
+                .chance(300)
+                .then(|| self.rng.range(500, 90_000) as u32);
             let to = self.rng.chance(500).then(|| on + self.rng.range(1, 120));
             self.police.push(Case {
                 reference: format!("{:02}/{:05}/16", 10 + i % 40, i + 100),
@@ -781,12 +794,10 @@ impl World {
             let licence = self.rng.below(licences);
             let on = self.day_2016();
             let kind = *self.rng.pick(&["Compliance", "Compliance", "Application"]);
-            let outcome = *self.rng.pick(&[
-                "Pass",
-                "Pass",
-                "Pass with additional conditions",
-                "Fail",
-            ]);
+            let outcome =
+                *self
+                    .rng
+                    .pick(&["Pass", "Pass", "Pass with additional conditions", "Fail"]);
             self.glaa_inspections.push(Case {
                 reference: format!("INS-16-{:05}", i + 1),
                 on,
@@ -913,7 +924,11 @@ mod tests {
         generate(c.path(), &Options { seed: 8, scale: 1 }).unwrap();
         assert!(summary.records() > 7_055, "{summary:?}");
         let mut same_as_other_seed = 0;
-        for (file, _) in summary.files.iter().chain([&(PathBuf::from("ground_truth.csv"), 0)]) {
+        for (file, _) in summary
+            .files
+            .iter()
+            .chain([&(PathBuf::from("ground_truth.csv"), 0)])
+        {
             let one = std::fs::read(a.path().join(file)).unwrap();
             assert_eq!(one, std::fs::read(b.path().join(file)).unwrap(), "{file:?}");
             if one == std::fs::read(c.path().join(file)).unwrap() {

@@ -40,7 +40,14 @@ impl Out<'_> {
         self.summary.files.push((PathBuf::from(relative), records));
     }
 
-    fn truth(&mut self, agency: &'static str, file: &str, position: String, record_ref: String, person: &Person) {
+    fn truth(
+        &mut self,
+        agency: &'static str,
+        file: &str,
+        position: String,
+        record_ref: String,
+        person: &Person,
+    ) {
         self.truth.push(Truth {
             agency,
             file: file.to_owned(),
@@ -287,8 +294,16 @@ fn nrm(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
             } else {
                 r.age_group
             };
-            let dob = if w.chance(80) { String::new() } else { dmy(p.dob) };
-            let phone = if w.chance(400) { String::new() } else { w.phone(p) };
+            let dob = if w.chance(80) {
+                String::new()
+            } else {
+                dmy(p.dob)
+            };
+            let phone = if w.chance(400) {
+                String::new()
+            } else {
+                w.phone(p)
+            };
             let decision = |d: Option<(&str, Option<i64>)>| match d {
                 Some((what, on)) => (what.to_owned(), on.map(dmy).unwrap_or_default()),
                 None => (String::new(), String::new()),
@@ -319,7 +334,13 @@ fn nrm(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
                 cg_on,
             ];
             writer.write_record(&record).map_err(csv_err(&path))?;
-            out.truth("nrm", &relative, format!("line {}", i + 2), r.reference.clone(), p);
+            out.truth(
+                "nrm",
+                &relative,
+                format!("line {}", i + 2),
+                r.reference.clone(),
+                p,
+            );
         }
         writer.flush().map_err(io_err(&path))?;
         out.done(&relative, referrals.len());
@@ -414,13 +435,29 @@ fn workbook(title: &str, author: &str) -> std::result::Result<Workbook, XlsxErro
     Ok(workbook)
 }
 
-fn date_cell(sheet: &mut Worksheet, row: u32, col: u16, days: i64, format: &Format) -> std::result::Result<(), XlsxError> {
+fn date_cell(
+    sheet: &mut Worksheet,
+    row: u32,
+    col: u16,
+    days: i64,
+    format: &Format,
+) -> std::result::Result<(), XlsxError> {
     let (y, m, d) = ymd_from_days(days);
-    sheet.write_datetime_with_format(row, col, ExcelDateTime::from_ymd(y as u16, m as u8, d as u8)?, format)?;
+    sheet.write_datetime_with_format(
+        row,
+        col,
+        ExcelDateTime::from_ymd(y as u16, m as u8, d as u8)?,
+        format,
+    )?;
     Ok(())
 }
 
-fn title_rows(sheet: &mut Worksheet, title: &str, period: &str, columns: &[&str]) -> std::result::Result<(), XlsxError> {
+fn title_rows(
+    sheet: &mut Worksheet,
+    title: &str,
+    period: &str,
+    columns: &[&str],
+) -> std::result::Result<(), XlsxError> {
     let bold = Format::new().set_bold();
     sheet.write_with_format(0, 0, title, &Format::new().set_bold().set_font_size(14))?;
     sheet.write(1, 0, "OFFICIAL-SENSITIVE")?;
@@ -446,7 +483,11 @@ fn border_force(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
     let relative = "border_force_encounters/bf_encounters_synth.xlsx";
     let path = out.path(relative)?;
     let e = xlsx_err(&path);
-    let mut workbook = workbook("Safeguarding and trafficking encounters at ports, 2016", "Border Force (synthetic)").map_err(&e)?;
+    let mut workbook = workbook(
+        "Safeguarding and trafficking encounters at ports, 2016",
+        "Border Force (synthetic)",
+    )
+    .map_err(&e)?;
     let ports = workbook.add_worksheet();
     ports.set_name("Ports").map_err(&e)?;
     ports.write(0, 0, "Code").map_err(&e)?;
@@ -495,7 +536,9 @@ fn border_force(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
             let id = format!("BF-P-{:07}", p.id);
             sheet.write(row, 0, &case.reference).map_err(&e)?;
             date_cell(sheet, row, 1, case.on, &date).map_err(&e)?;
-            sheet.write(row, 2, format!("{:02}:{:02}", 6 + i % 16, (i * 7) % 60)).map_err(&e)?;
+            sheet
+                .write(row, 2, format!("{:02}:{:02}", 6 + i % 16, (i * 7) % 60))
+                .map_err(&e)?;
             sheet.write(row, 3, code).map_err(&e)?;
             sheet.write(row, 4, port).map_err(&e)?;
             sheet.write(row, 5, "Inbound").map_err(&e)?;
@@ -506,10 +549,14 @@ fn border_force(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
             sheet.write(row, 10, w.given(p)).map_err(&e)?;
             if !w.chance(100) {
                 date_cell(sheet, row, 11, p.dob, &date).map_err(&e)?;
-                sheet.write(row, 17, age_at(p, case.on) as f64).map_err(&e)?;
+                sheet
+                    .write(row, 17, age_at(p, case.on) as f64)
+                    .map_err(&e)?;
             }
             sheet.write(row, 12, p.sex()).map_err(&e)?;
-            sheet.write(row, 13, w.nationality(p.nationality)).map_err(&e)?;
+            sheet
+                .write(row, 13, w.nationality(p.nationality))
+                .map_err(&e)?;
             let roll = w.rng.below(10);
             let (document, number) = match roll {
                 0 => ("None", String::new()),
@@ -534,7 +581,11 @@ fn hmrc(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
     let relative = "hmrc_nmw/hmrc_nmw_cases_synth.xlsx";
     let path = out.path(relative)?;
     let e = xlsx_err(&path);
-    let mut workbook = workbook("National Minimum Wage enforcement cases, 2016", "HMRC (synthetic)").map_err(&e)?;
+    let mut workbook = workbook(
+        "National Minimum Wage enforcement cases, 2016",
+        "HMRC (synthetic)",
+    )
+    .map_err(&e)?;
     let codes = workbook.add_worksheet();
     codes.set_name("Codes").map_err(&e)?;
     for (row, (code, meaning)) in [
@@ -591,7 +642,9 @@ fn hmrc(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
             let worker = format!("HW-{:07}", p.id);
             sheet.write(row, 0, &case.reference).map_err(&e)?;
             sheet.write(row, 1, &business.name).map_err(&e)?;
-            sheet.write(row, 2, w.postcode(&business.postcode)).map_err(&e)?;
+            sheet
+                .write(row, 2, w.postcode(&business.postcode))
+                .map_err(&e)?;
             sheet.write(row, 3, business.hmrc_sector).map_err(&e)?;
             date_cell(sheet, row, 4, case.on, &date).map_err(&e)?;
             if let Some(to) = case.to {
@@ -606,9 +659,15 @@ fn hmrc(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
             if !w.chance(50) {
                 date_cell(sheet, row, 12, p.dob, &date).map_err(&e)?;
             }
-            sheet.write(row, 13, w.nationality(p.nationality)).map_err(&e)?;
-            sheet.write_with_format(row, 14, (share * 100.0).round() / 100.0, &money).map_err(&e)?;
-            sheet.write_with_format(row, 15, 3.0 + (p.id % 30) as f64 / 10.0, &money).map_err(&e)?;
+            sheet
+                .write(row, 13, w.nationality(p.nationality))
+                .map_err(&e)?;
+            sheet
+                .write_with_format(row, 14, (share * 100.0).round() / 100.0, &money)
+                .map_err(&e)?;
+            sheet
+                .write_with_format(row, 15, 3.0 + (p.id % 30) as f64 / 10.0, &money)
+                .map_err(&e)?;
             out.truth("hmrc", relative, format!("row {}", row + 1), worker, p);
             row += 1;
         }
@@ -680,7 +739,10 @@ fn glaa(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
     let mut register = vec![
         ods_row(&[ods_text("GLAA licence register")]),
         ods_row(&[ods_text("OFFICIAL-SENSITIVE")]),
-        ods_row(&[ods_text("As at"), ods_date(Some(crate::days_from_ymd(2016, 12, 31)))]),
+        ods_row(&[
+            ods_text("As at"),
+            ods_date(Some(crate::days_from_ymd(2016, 12, 31))),
+        ]),
         ods_row(&[]),
         header(&[
             "Licence No",
@@ -717,7 +779,13 @@ fn glaa(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
             ods_float(licence.amount.unwrap_or(0)),
         ]));
         let key = format!("{surname}|{forenames}|{}", iso(p.dob));
-        out.truth("glaa", relative, format!("Licence register row {}", register.len()), key, p);
+        out.truth(
+            "glaa",
+            relative,
+            format!("Licence register row {}", register.len()),
+            key,
+            p,
+        );
     }
     let mut inspections = vec![
         ods_row(&[ods_text("GLAA inspections, 2016")]),
@@ -761,7 +829,13 @@ fn glaa(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
 <number:date-style style:name=\"N37\"><number:day number:style=\"long\"/><number:text>/</number:text><number:month number:style=\"long\"/><number:text>/</number:text><number:year number:style=\"long\"/></number:date-style>\
 <style:style style:name=\"ce_date\" style:family=\"table-cell\" style:data-style-name=\"N37\"/>\
 </office:automatic-styles><office:body><office:spreadsheet>{}{}{}{}</office:spreadsheet></office:body></office:document-content>",
-        ods_table("Read me", &[ods_row(&[ods_text("Gangmasters and Labour Abuse Authority: licensing extract (synthetic)")])], false),
+        ods_table(
+            "Read me",
+            &[ods_row(&[ods_text(
+                "Gangmasters and Labour Abuse Authority: licensing extract (synthetic)"
+            )])],
+            false
+        ),
         ods_table("Licence register", &register, false),
         ods_table("Inspections", &inspections, false),
         ods_table("Sector codes", &codes, true),
@@ -787,10 +861,14 @@ fn glaa(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
         .map_err(io_err(&path))?;
     zip.start_file("content.xml", deflated).map_err(zip_err)?;
     zip.write_all(content.as_bytes()).map_err(io_err(&path))?;
-    zip.start_file("META-INF/manifest.xml", deflated).map_err(zip_err)?;
+    zip.start_file("META-INF/manifest.xml", deflated)
+        .map_err(zip_err)?;
     zip.write_all(manifest.as_bytes()).map_err(io_err(&path))?;
     zip.finish().map_err(zip_err)?;
-    out.done(relative, world.glaa_licences.len() + world.glaa_inspections.len());
+    out.done(
+        relative,
+        world.glaa_licences.len() + world.glaa_inspections.len(),
+    );
     Ok(())
 }
 
@@ -833,7 +911,11 @@ fn nca(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
             iso(case.on),
             xml_escape(case.kind),
             if case.ocg { "Y" } else { "N" },
-            if case.ocg { format!("OCG-{:04}", 1 + i % 97) } else { String::new() },
+            if case.ocg {
+                format!("OCG-{:04}", 1 + i % 97)
+            } else {
+                String::new()
+            },
             xml_escape(&business.postcode),
         );
         for (s, named) in case.people.iter().enumerate() {
@@ -880,7 +962,14 @@ fn ie(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- SYNTHETIC DATA generated by jstac synth: no real people or encounters. -->\n\
 <ie:EncounterReturn xmlns:ie=\"urn:jstac:synthetic:immigration-enforcement:encounters:2\" period=\"2016\">\n",
     );
-    let premises = ["Farm", "Car wash", "Nail bar", "Restaurant", "Residential address", "Factory"];
+    let premises = [
+        "Farm",
+        "Car wash",
+        "Nail bar",
+        "Restaurant",
+        "Residential address",
+        "Factory",
+    ];
     for (i, case) in world.ie.iter().enumerate() {
         let business = &world.businesses[case.business];
         let _ = write!(
@@ -921,7 +1010,13 @@ fn ie(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
                 p.sex(),
                 xml_escape(&w.nationality(p.nationality)),
             );
-            out.truth("immigration-enforcement", relative, format!("record {}", i + 1), ho_ref, p);
+            out.truth(
+                "immigration-enforcement",
+                relative,
+                format!("record {}", i + 1),
+                ho_ref,
+                p,
+            );
         }
         xml.push_str("    </ie:People>\n  </ie:Encounter>\n");
     }

@@ -8,6 +8,7 @@
 mod bulk;
 mod load;
 mod read;
+mod reports;
 mod snapshot;
 
 use std::str::FromStr;

@@ -24,6 +24,7 @@ pub struct TableRows {
 const KEYED_TABLES: &[(&str, &str)] = &[
     ("persons", "person_key"),
     ("events", "event_key"),
+    ("nrm_referrals", "referral_key"),
     ("links", "link_key"),
 ];
 
