@@ -116,7 +116,7 @@ impl Rng {
         z ^ (z >> 31)
     }
     pub(crate) fn below(&mut self, n: usize) -> usize {
-        ((self.next() >> 11) as u128 * n as u128 >> 53) as usize
+        (((self.next() >> 11) as u128 * n as u128) >> 53) as usize
     }
     pub(crate) fn range(&mut self, lo: i64, hi: i64) -> i64 {
         lo + self.below((hi - lo + 1) as usize) as i64
@@ -455,12 +455,12 @@ impl World {
                 reference: format!("NRM-{year}-{:06}", i + 1),
                 person,
                 referred_on: on,
-                first_responder: *self.rng.pick(FIRST_RESPONDERS),
+                first_responder: FIRST_RESPONDERS[self.rng.below(FIRST_RESPONDERS.len())],
                 exploitation: kinds[i],
                 age_group,
                 gender,
                 location: places[i],
-                force: *self.rng.pick(FORCES),
+                force: FORCES[self.rng.below(FORCES.len())],
                 rg,
                 cg,
             });
