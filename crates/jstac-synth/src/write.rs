@@ -230,6 +230,17 @@ impl Noise {
         }
     }
 
+    /// A nationality as a case-handling agency writes it: now and then
+    /// not known, or two nationalities in one field (which the pipelines
+    /// quarantine, as they should).
+    fn nationality_field(&mut self, code: &'static str) -> String {
+        match self.rng.below(1000) {
+            0..=2 => "Not known".to_owned(),
+            3 => format!("{} Greek", self.nationality(code)),
+            _ => self.nationality(code),
+        }
+    }
+
     fn postcode(&mut self, postcode: &str) -> String {
         if self.chance(100) {
             postcode.replace(' ', "").to_lowercase()
@@ -402,7 +413,7 @@ fn police(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
                 w.given(p),
                 if known_dob { dmy(p.dob) } else { String::new() },
                 p.sex().to_owned(),
-                w.nationality(p.nationality),
+                w.nationality_field(p.nationality),
                 w.postcode(&p.postcode),
                 if known_dob {
                     age_at(p, case.on).to_string()
@@ -555,7 +566,7 @@ fn border_force(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
             }
             sheet.write(row, 12, p.sex()).map_err(&e)?;
             sheet
-                .write(row, 13, w.nationality(p.nationality))
+                .write(row, 13, w.nationality_field(p.nationality))
                 .map_err(&e)?;
             let roll = w.rng.below(10);
             let (document, number) = match roll {
@@ -660,7 +671,7 @@ fn hmrc(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
                 date_cell(sheet, row, 12, p.dob, &date).map_err(&e)?;
             }
             sheet
-                .write(row, 13, w.nationality(p.nationality))
+                .write(row, 13, w.nationality_field(p.nationality))
                 .map_err(&e)?;
             sheet
                 .write_with_format(row, 14, (share * 100.0).round() / 100.0, &money)
@@ -934,7 +945,7 @@ fn nca(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
                 xml_escape(&w.family(p, true)),
                 xml_escape(&w.given(p)),
                 p.sex(),
-                xml_escape(&w.nationality(p.nationality)),
+                xml_escape(&w.nationality_field(p.nationality)),
             );
             out.truth(
                 "nca",
@@ -1008,7 +1019,7 @@ fn ie(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
                 xml_escape(&w.family(p, true)),
                 xml_escape(&w.given(p)),
                 p.sex(),
-                xml_escape(&w.nationality(p.nationality)),
+                xml_escape(&w.nationality_field(p.nationality)),
             );
             out.truth(
                 "immigration-enforcement",

@@ -311,6 +311,10 @@ fn cli_global(config: &Option<PathBuf>, settings: &Settings) -> Vec<std::ffi::Os
     }
     args.push("--warehouse".into());
     args.push(settings.warehouse_url.clone().into());
+    if let Some(root) = &settings.source_root {
+        args.push("--source-root".into());
+        args.push(root.into());
+    }
     for dir in &settings.plugin_dirs {
         args.push("--plugin-dir".into());
         args.push(dir.into());
