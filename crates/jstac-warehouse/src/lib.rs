@@ -22,6 +22,7 @@ mod bulk;
 mod load;
 mod postgres;
 mod read;
+mod reports;
 mod snapshot;
 
 use std::str::FromStr;

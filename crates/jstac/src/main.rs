@@ -6,10 +6,12 @@ mod output;
 mod pipeline_test;
 mod pipelines;
 mod plugin_new;
+mod report;
 mod run;
 mod runs;
 mod schedule;
 mod settings;
+mod synth;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -38,6 +40,11 @@ struct Cli {
     /// Warehouse URL (default sqlite://warehouse.db; also JSTAC_WAREHOUSE_URL).
     #[arg(long, global = true)]
     warehouse: Option<String>,
+    /// Read pipelines' source files under this directory instead of their
+    /// `samples/` folder (e.g. what `jstac synth --out DIR` wrote; also
+    /// `source_root` in jstac.toml and JSTAC_SOURCE_ROOT).
+    #[arg(long, global = true)]
+    source_root: Option<PathBuf>,
     /// Directory to look for plugins in, before the defaults (repeatable).
     #[arg(long = "plugin-dir", global = true)]
     plugin_dirs: Vec<PathBuf>,
@@ -163,6 +170,12 @@ enum Command {
         #[command(subcommand)]
         command: PluginCommand,
     },
+    /// Write a wholly synthetic multi-agency dataset (every agency's files
+    /// in its pipeline's format, NRM calibrated to 2016) and its ground truth.
+    Synth(synth::SynthArgs),
+    /// Analysts' reports computed by the warehouse: nrm-summary,
+    /// agency-coverage, data-quality.
+    Report(report::ReportArgs),
     /// Work with pipeline files.
     Pipeline {
         #[command(subcommand)]
@@ -264,6 +277,9 @@ fn settings(cli: &Cli) -> Result<Settings> {
     if let Some(url) = &cli.warehouse {
         settings.warehouse_url = url.clone();
     }
+    if let Some(root) = &cli.source_root {
+        settings.source_root = Some(root.clone());
+    }
     let mut dirs = cli.plugin_dirs.clone();
     dirs.append(&mut settings.plugin_dirs);
     settings.plugin_dirs = dirs;
@@ -295,6 +311,10 @@ fn cli_global(config: &Option<PathBuf>, settings: &Settings) -> Vec<std::ffi::Os
     }
     args.push("--warehouse".into());
     args.push(settings.warehouse_url.clone().into());
+    if let Some(root) = &settings.source_root {
+        args.push("--source-root".into());
+        args.push(root.into());
+    }
     for dir in &settings.plugin_dirs {
         args.push("--plugin-dir".into());
         args.push(dir.into());
@@ -641,6 +661,8 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 None => ExitCode::SUCCESS,
             })
         }
+        Command::Synth(args) => synth::run(&args),
+        Command::Report(args) => report::run(&settings, args).await,
         Command::Query { sql, format } => {
             let warehouse = Warehouse::open_read_only(&settings.warehouse_url).await?;
             let result = warehouse.query(&sql).await.context("query failed")?;
@@ -664,7 +686,7 @@ impl PluginOnly {
         })?;
         run::check_options(path, &pipeline, &plugin)?;
         let files = pipeline
-            .source_files()
+            .source_files(self.0.source_root.as_deref())
             .map_err(|e| (Failure::Config, e.to_string()))?;
         // The field names of each file (its header; no records are read).
         for file in &files {

@@ -90,10 +90,20 @@ pub fn discover(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 }
 
 impl Pipeline {
-    /// The source files: `source.path` as a glob relative to the pipeline file.
-    pub fn source_files(&self) -> Result<Vec<PathBuf>, PipelineErrors> {
+    /// The source files: `source.path` as a glob relative to the pipeline
+    /// file; or, with a source root (`--source-root`, `source_root`,
+    /// `JSTAC_SOURCE_ROOT`), relative to the root with the path's first
+    /// folder dropped: `samples/nrm_referrals/*.csv` becomes
+    /// `ROOT/nrm_referrals/*.csv` (what `jstac synth --out ROOT` writes). An
+    /// absolute `source.path` is used as it is.
+    pub fn source_files(&self, root: Option<&Path>) -> Result<Vec<PathBuf>, PipelineErrors> {
         let base = self.path.parent().unwrap_or(Path::new("."));
-        let pattern = base.join(&self.spec.source.path);
+        let pattern = match root {
+            Some(root) if Path::new(&self.spec.source.path).is_relative() => {
+                root.join(under_root(&self.spec.source.path))
+            }
+            _ => base.join(&self.spec.source.path),
+        };
         let pattern = pattern.to_string_lossy();
         let paths = glob::glob(&pattern).map_err(|e| PipelineErrors {
             path: self.path.clone(),
@@ -105,5 +115,32 @@ impl Pipeline {
             .collect();
         files.sort();
         Ok(files)
+    }
+}
+
+/// A relative `source.path` without its first folder (`samples/x/*.csv` →
+/// `x/*.csv`); a path of one component stays as it is.
+fn under_root(path: &str) -> PathBuf {
+    let mut components = Path::new(path).components();
+    let first = components.next();
+    let rest = components.as_path();
+    match first {
+        Some(_) if !rest.as_os_str().is_empty() => rest.to_owned(),
+        _ => PathBuf::from(path),
+    }
+}
+
+#[cfg(test)]
+mod source_root_tests {
+    use super::under_root;
+    use std::path::PathBuf;
+
+    #[test]
+    fn a_source_root_replaces_the_first_folder() {
+        assert_eq!(
+            under_root("samples/nrm_referrals/*.csv"),
+            PathBuf::from("nrm_referrals/*.csv")
+        );
+        assert_eq!(under_root("*.csv"), PathBuf::from("*.csv"));
     }
 }

@@ -201,7 +201,7 @@ pub async fn run_pipeline(ctx: &mut Context, path: &Path, force: bool) -> RunRep
             };
         }
     };
-    let files = match pipeline.source_files() {
+    let files = match pipeline.source_files(ctx.settings.source_root.as_deref()) {
         Ok(files) => files,
         Err(e) => {
             return RunReport {

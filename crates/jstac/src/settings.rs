@@ -17,6 +17,10 @@ pub struct Settings {
     /// Where plugins are looked for (`libjstac_plugin_NAME.so`).
     #[serde(default)]
     pub plugin_dirs: Vec<PathBuf>,
+    /// Where pipelines' relative `source.path` globs are read, their first
+    /// folder (`samples/`) replaced by it; unset: beside the pipeline file.
+    #[serde(default)]
+    pub source_root: Option<PathBuf>,
     /// Records per batch crossing the plugin boundary.
     pub batch_size: u32,
     /// What `jstac schedule` watches and when it runs (`[schedule]`).
