@@ -97,9 +97,13 @@ fn border_force_xlsx_loads_once_with_its_failed_lookup_quarantined() {
     // 28 rows: 27 people (one met twice), 16 encounters; the row with the
     // failed port lookup is neither. Links: 27 person-encounter, and 19
     // person-document (20 documents; the person met twice shows the same
-    // passport both times).
-    assert_eq!(counts(&sandbox, "bf-safeguarding-encounters"), (26, 15, 46));
+    // passport both times), and 15 encounter-port links (13 ports).
+    assert_eq!(counts(&sandbox, "bf-safeguarding-encounters"), (26, 15, 61));
     assert_eq!(count(&sandbox, "objects", "bf-safeguarding-encounters"), 19);
+    assert_eq!(
+        count(&sandbox, "locations", "bf-safeguarding-encounters"),
+        13
+    );
     assert_eq!(
         sandbox.query("SELECT locator, field, reason FROM quarantine"),
         [json!({
@@ -134,15 +138,32 @@ fn glaa_ods_sheets_are_bound_by_name_and_share_their_licences() {
         "18 read, 18 loaded, 0 quarantined",
         false,
     );
-    assert_eq!(counts(&sandbox, "glaa-licensing"), (18, 18, 18));
+    // Links: principal authority to licence and to provider, provider to
+    // licence (the licence's period).
+    assert_eq!(counts(&sandbox, "glaa-licensing"), (18, 18, 54));
+    assert_eq!(count(&sandbox, "organisations", "glaa-licensing"), 18);
     run_twice(
         &sandbox,
         "glaa_inspections",
         "18 read, 17 loaded, 1 quarantined",
         true,
     );
-    // 17 inspections join the 18 licences they inspected; no new licence.
-    assert_eq!(counts(&sandbox, "glaa-licensing"), (18, 35, 35));
+    // 17 inspections join the 18 licences and labour providers they
+    // inspected; no new licence, no new provider.
+    assert_eq!(counts(&sandbox, "glaa-licensing"), (18, 35, 88));
+    assert_eq!(count(&sandbox, "organisations", "glaa-licensing"), 18);
+    assert_eq!(
+        sandbox.query(
+            "SELECT o.name, l.valid_from, l.valid_to FROM organisations o
+             JOIN links l ON l.from_key = o.organisation_key AND l.role = 'licence holder'
+             WHERE o.registration_number = 'GLAA-0100232'"
+        ),
+        [json!({
+            "name": "Wash Shellfish Gatherers Ltd",
+            "valid_from": "2012-06-01",
+            "valid_to": "2016-05-18"
+        })]
+    );
     assert_eq!(
         sandbox.query("SELECT locator, field, reason FROM quarantine"),
         [json!({
@@ -173,7 +194,9 @@ fn hmrc_xls_loads_once_with_its_division_by_zero_quarantined() {
         "24 read, 23 loaded, 1 quarantined",
         true,
     );
-    assert_eq!(counts(&sandbox, "hmrc-nmw-enforcement"), (23, 9, 23));
+    // Links: worker to case, employer to case, worker to employer.
+    assert_eq!(counts(&sandbox, "hmrc-nmw-enforcement"), (23, 9, 55));
+    assert_eq!(count(&sandbox, "organisations", "hmrc-nmw-enforcement"), 9);
     assert_eq!(
         sandbox.query("SELECT locator, field, reason FROM quarantine"),
         [json!({

@@ -49,15 +49,27 @@ fn the_xml_pipelines_load_their_samples_once() {
         "{out}"
     );
     // IE: 20 encounters (ISO-8859-1 and UTF-16) of 18 people, 35 person-encounter
-    // links and 21 person-document links (a passport per link).
+    // links, 21 person-document links (a passport per link) and 20
+    // encounter-premises links (7 premises). NCA: 48 subject-report links and
+    // 22 report-location links (10 locations).
     assert!(
         out.contains(
             "files: 2 loaded, 0 skipped, 0 failed | records: 20 read, 20 loaded, 0 quarantined"
         ),
         "{out}"
     );
-    assert_eq!(counts(&sandbox, "nca"), (48, 22, 48));
-    assert_eq!(counts(&sandbox, "immigration-enforcement"), (18, 20, 56));
+    assert_eq!(counts(&sandbox, "nca"), (48, 22, 70));
+    assert_eq!(counts(&sandbox, "immigration-enforcement"), (18, 20, 76));
+    let locations = |agency: &str| {
+        count(
+            &sandbox,
+            &format!("SELECT COUNT(*) AS n FROM locations WHERE agency = '{agency}'"),
+        )
+    };
+    assert_eq!(
+        (locations("nca"), locations("immigration-enforcement")),
+        (10, 7)
+    );
     assert_eq!(
         count(
             &sandbox,
@@ -76,13 +88,13 @@ fn the_xml_pipelines_load_their_samples_once() {
         "a second run adds nothing: {}",
         stdout(&second)
     );
-    assert_eq!(counts(&sandbox, "nca"), (48, 22, 48));
-    assert_eq!(counts(&sandbox, "immigration-enforcement"), (18, 20, 56));
+    assert_eq!(counts(&sandbox, "nca"), (48, 22, 70));
+    assert_eq!(counts(&sandbox, "immigration-enforcement"), (18, 20, 76));
 
     let forced = sandbox.jstac(&["run", "--force", &nca, &ie]);
     assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
-    assert_eq!(counts(&sandbox, "nca"), (48, 22, 48));
-    assert_eq!(counts(&sandbox, "immigration-enforcement"), (18, 20, 56));
+    assert_eq!(counts(&sandbox, "nca"), (48, 22, 70));
+    assert_eq!(counts(&sandbox, "immigration-enforcement"), (18, 20, 76));
 
     // Both encodings decoded: ISO-8859-1 (Q3) and UTF-16 (Q4).
     let names = sandbox.query(
@@ -133,7 +145,7 @@ fn a_report_naming_several_subjects_yields_several_persons_linked_to_one_event()
     assert_eq!(
         count(
             &sandbox,
-            "SELECT COUNT(DISTINCT l.to_key) AS n FROM links l WHERE l.agency = 'nca'"
+            "SELECT COUNT(DISTINCT l.to_key) AS n FROM links l WHERE l.agency = 'nca' AND l.to_table = 'events'"
         ),
         22
     );
