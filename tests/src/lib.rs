@@ -79,13 +79,12 @@ pub fn postgres_admin_url() -> String {
 /// returns its unaligned output; panics, saying why, if the server is not
 /// there.
 pub fn psql(url: &str, sql: &str) -> Output {
-    let output = Command::new("psql")
+    Command::new("psql")
         .args([url, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql])
         .output()
         .unwrap_or_else(|error| {
             panic!("PostgreSQL tests need psql and a server ({error}); .ci/run installs and starts them")
-        });
-    output
+        })
 }
 
 /// A fresh database on the test server, dropped (with its connections) on drop.

@@ -219,7 +219,10 @@ fn daemons_on_two_machines_share_an_inbox_and_a_postgres_warehouse() {
     wait_until("every file to be archived", || files(&archive).len() == 7);
     assert_eq!(count(&sandbox, "SELECT COUNT(*) AS n FROM source_files"), 6);
     assert_eq!(
-        count(&sandbox, "SELECT COUNT(DISTINCT sha256) AS n FROM source_files"),
+        count(
+            &sandbox,
+            "SELECT COUNT(DISTINCT sha256) AS n FROM source_files"
+        ),
         6
     );
     // Files overlap by half their people: 700 people, each once.

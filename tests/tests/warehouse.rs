@@ -49,7 +49,7 @@ const COMPARED: &[&str] = &[
     "SELECT run_id, pipeline, agency, dataset, status, files_loaded, records_read,
             records_loaded, records_quarantined, quarantine_rate, normalised, unmatched
      FROM analyst_run_quality ORDER BY run_id",
-    "SELECT * FROM analyst_provenance ORDER BY entity_key, file_path, record_no",
+    "SELECT * FROM analyst_provenance ORDER BY entity_key, run_id, sha256, record_no",
 ];
 
 /// Every bundled pipeline loads into both backends, twice (the second run
@@ -65,7 +65,10 @@ fn bundled_pipelines_load_the_same_into_sqlite_and_postgres() {
         assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
         let files = count(sandbox, "source_files");
         let persons = count(sandbox, "persons");
-        assert!(files >= 9 && persons > 100, "{files} files, {persons} persons");
+        assert!(
+            files >= 9 && persons > 100,
+            "{files} files, {persons} persons"
+        );
         let second = sandbox.jstac(&args);
         assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
         assert!(
@@ -79,11 +82,46 @@ fn bundled_pipelines_load_the_same_into_sqlite_and_postgres() {
     let [sqlite, postgres] = &sandboxes;
     for sql in COMPARED {
         let (lite, pg) = (sqlite.query(sql), postgres.query(sql));
-        assert!(!lite.is_empty() || sql.contains("locations") || sql.contains("organisations") || sql.contains("nrm_"), "{sql}: no rows");
+        assert!(
+            !lite.is_empty()
+                || sql.contains("locations")
+                || sql.contains("organisations")
+                || sql.contains("nrm_"),
+            "{sql}: no rows"
+        );
         assert_eq!(lite.len(), pg.len(), "{sql}: row counts");
         for (a, b) in lite.iter().zip(&pg) {
             assert_eq!(a, &same_as_sqlite(b), "{sql}");
         }
+    }
+    // The analysts' reports, computed by each warehouse's SQL.
+    for report in [
+        &[
+            "report",
+            "nrm-summary",
+            "--year",
+            "2016",
+            "--format",
+            "json",
+        ][..],
+        &["report", "agency-coverage", "--format", "json"],
+        &["report", "data-quality", "--format", "json"],
+    ] {
+        let outputs: Vec<Value> = [sqlite, postgres]
+            .iter()
+            .map(|sandbox| {
+                let output = sandbox.jstac(report);
+                assert_eq!(
+                    output.status.code(),
+                    Some(0),
+                    "{report:?}: {}",
+                    stderr(&output)
+                );
+                serde_json::from_slice(&output.stdout).expect("report JSON")
+            })
+            .collect();
+        assert_eq!(outputs[0], outputs[1], "{report:?}");
+        assert_ne!(outputs[0], Value::Null);
     }
 }
 
@@ -173,9 +211,8 @@ fn a_changed_snapshot_updates_adds_and_keeps_history(sandbox: Sandbox) {
          WHERE p.family_name = 'HOXHA' ORDER BY a.run_id",
     );
     assert_eq!(history.len(), 2, "{history:?}");
-    let said = |i: usize| -> Value {
-        serde_json::from_str(history[i]["raw"].as_str().unwrap()).unwrap()
-    };
+    let said =
+        |i: usize| -> Value { serde_json::from_str(history[i]["raw"].as_str().unwrap()).unwrap() };
     assert_eq!(said(0)["Postcode"], "ls14ap");
     assert_eq!(said(1)["Postcode"], "M1 1AE");
     assert!(history[0]["path"].as_str().unwrap().ends_with("day1.csv"));
@@ -185,7 +222,11 @@ fn a_changed_snapshot_updates_adds_and_keeps_history(sandbox: Sandbox) {
 
     // Sent a third time unchanged: skipped; forced: no duplicate rows.
     let again = sandbox.jstac(&["run", "p.toml"]);
-    assert!(stdout(&again).contains("0 loaded, 1 skipped"), "{}", stdout(&again));
+    assert!(
+        stdout(&again).contains("0 loaded, 1 skipped"),
+        "{}",
+        stdout(&again)
+    );
     let forced = sandbox.jstac(&["run", "--force", "p.toml"]);
     assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
     assert_eq!(count(&sandbox, "persons"), 4);
@@ -275,7 +316,10 @@ fn two_runners_at_once_on_postgres_load_every_file_once() {
             let mut csv = String::from("CrimeRef,Ref,Surname,Role\n");
             for i in 0..1500 {
                 let person = (i * 7 + file * 311) % 2000;
-                csv.push_str(&format!("C{file}-{},N{person},SURNAME{person},victim\n", i / 3));
+                csv.push_str(&format!(
+                    "C{file}-{},N{person},SURNAME{person},victim\n",
+                    i / 3
+                ));
             }
             sandbox.write(&format!("{dataset}/f{file}.csv"), csv);
         }

@@ -285,7 +285,17 @@ fn postgres_rows(
         .context("--postgres names no database")?;
     let psql = |url: &str, sql: &str| -> Result<String> {
         let output = Command::new(&args.psql)
-            .args([url, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql])
+            .args([
+                url,
+                "-X",
+                "-q",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                sql,
+            ])
             .output()
             .with_context(|| format!("running {}", args.psql))?;
         ensure!(
@@ -296,7 +306,10 @@ fn postgres_rows(
         Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
     };
     let fresh = |name: &str| -> Result<String> {
-        psql(&args.postgres, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
+        psql(
+            &args.postgres,
+            &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        )?;
         psql(&args.postgres, &format!("CREATE DATABASE {name}"))?;
         Ok(format!("{server}/{name}"))
     };
@@ -304,13 +317,13 @@ fn postgres_rows(
     let header = std::io::BufRead::lines(std::io::BufReader::new(File::open(csv)?))
         .next()
         .context("the generated CSV is empty")??;
-    let columns: Vec<String> = header
-        .split(',')
-        .map(|c| format!("\"{c}\" text"))
-        .collect();
+    let columns: Vec<String> = header.split(',').map(|c| format!("\"{c}\" text")).collect();
     let raw_db = format!("jstac_bench_copy_{rows}");
     let raw_url = fresh(&raw_db)?;
-    psql(&raw_url, &format!("CREATE TABLE raw ({})", columns.join(", ")))?;
+    psql(
+        &raw_url,
+        &format!("CREATE TABLE raw ({})", columns.join(", ")),
+    )?;
     let copy = measure(Command::new(&args.psql).args([
         raw_url.as_str(),
         "-X",
@@ -318,7 +331,10 @@ fn postgres_rows(
         "-v",
         "ON_ERROR_STOP=1",
         "-c",
-        &format!("\\copy raw FROM '{}' WITH (FORMAT csv, HEADER true)", csv.display()),
+        &format!(
+            "\\copy raw FROM '{}' WITH (FORMAT csv, HEADER true)",
+            csv.display()
+        ),
     ]))
     .context("running the psql \\copy baseline")?;
     let copied: usize = psql(&raw_url, "SELECT COUNT(*) FROM raw")?.parse()?;
@@ -360,7 +376,10 @@ fn postgres_rows(
         )?;
     }
     for name in [raw_db, run_db] {
-        psql(&args.postgres, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
+        psql(
+            &args.postgres,
+            &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        )?;
     }
     Ok(())
 }

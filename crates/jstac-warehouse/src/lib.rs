@@ -68,11 +68,7 @@ pub type Result<T, E = WarehouseError> = std::result::Result<T, E>;
 
 /// The highest schema version this build knows (the same on both backends).
 pub fn schema_version() -> i64 {
-    SQLITE_MIGRATOR
-        .iter()
-        .map(|m| m.version)
-        .max()
-        .unwrap_or(0)
+    SQLITE_MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
 }
 
 /// Which database a warehouse URL names.
@@ -525,7 +521,10 @@ mod tests {
                 "numeric" => "NUMERIC",
                 other => other,
             };
-            schema.entry(table).or_default().push((column, ty.to_owned()));
+            schema
+                .entry(table)
+                .or_default()
+                .push((column, ty.to_owned()));
         }
         schema
     }

@@ -176,7 +176,6 @@ impl Warehouse {
     }
 }
 
-
 /// The advisory lock key of one dataset's loads: 64 bits of SHA-256.
 fn dataset_lock(agency: &str, dataset: &str) -> i64 {
     let key = jstac_core::mapping::entity_key("jstac-load", agency, dataset, []);
@@ -266,11 +265,7 @@ impl<'a> Chunk<'a> {
         }
         // One assertion per entity and record: a record naming the same
         // entity twice (two rules onto one table) asserts it once, last wins.
-        let assertions = in_key_order(
-            assertions
-                .into_iter()
-                .map(|a| ((a.key, a.record_no), a)),
-        );
+        let assertions = in_key_order(assertions.into_iter().map(|a| ((a.key, a.record_no), a)));
         Some(Chunk {
             entities,
             links,
@@ -579,20 +574,20 @@ pub(crate) fn iso_date(date: chrono::NaiveDate) -> String {
     use chrono::Datelike as _;
     let (year, month, day) = (date.year(), date.month(), date.day());
     if (0..=9999).contains(&year) {
-                // ISO 8601 by hand: chrono's formatter parses its pattern
-                // for every value (5% of a load when profiled).
-                let digits = |n: u32, width: usize| {
-                    (0..width)
-                        .rev()
-                        .map(move |i| char::from(b'0' + ((n / 10u32.pow(i as u32)) % 10) as u8))
-                };
-                let mut text = String::with_capacity(10);
-                text.extend(digits(year as u32, 4));
-                text.push('-');
-                text.extend(digits(month, 2));
-                text.push('-');
-                text.extend(digits(day, 2));
-                text
+        // ISO 8601 by hand: chrono's formatter parses its pattern
+        // for every value (5% of a load when profiled).
+        let digits = |n: u32, width: usize| {
+            (0..width)
+                .rev()
+                .map(move |i| char::from(b'0' + ((n / 10u32.pow(i as u32)) % 10) as u8))
+        };
+        let mut text = String::with_capacity(10);
+        text.extend(digits(year as u32, 4));
+        text.push('-');
+        text.extend(digits(month, 2));
+        text.push('-');
+        text.extend(digits(day, 2));
+        text
     } else {
         date.to_string()
     }

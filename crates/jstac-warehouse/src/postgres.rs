@@ -62,8 +62,14 @@ impl PgLoad {
                 copy.flush_if_full(&mut data).await?;
             }
             copy.finish(&mut data).await?;
-            self.upsert(&stage, entity.table.name, entity.table.key_column, &columns, context)
-                .await?;
+            self.upsert(
+                &stage,
+                entity.table.name,
+                entity.table.key_column,
+                &columns,
+                context,
+            )
+            .await?;
         }
         for (rule, link_columns) in chunk.link_columns.iter().enumerate() {
             if !chunk.links.iter().any(|(link, _)| link.rule == rule) {
@@ -141,7 +147,7 @@ impl PgLoad {
                     assertion.record_no
                 );
                 field(&mut data, assertion.table);
-                let _ = write!(Bytes(&mut data), "\t{}\n", context.run_id);
+                let _ = writeln!(Bytes(&mut data), "\t{}", context.run_id);
                 copy.flush_if_full(&mut data).await?;
             }
             copy.finish(&mut data).await?;

@@ -483,7 +483,10 @@ fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {
 /// if set (for hosts whose name is not stable or not unique, such as
 /// containers), else the kernel's host name.
 pub fn host_name() -> String {
-    if let Some(name) = std::env::var("JSTAC_HOST").ok().filter(|n| !n.trim().is_empty()) {
+    if let Some(name) = std::env::var("JSTAC_HOST")
+        .ok()
+        .filter(|n| !n.trim().is_empty())
+    {
         return name.trim().to_owned();
     }
     std::fs::read_to_string("/proc/sys/kernel/hostname")
