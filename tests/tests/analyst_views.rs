@@ -176,12 +176,25 @@ fn the_analyst_views_answer_over_the_bundled_pipelines() {
     let rate = quarantining["quarantine_rate"].as_f64().unwrap();
     assert!(rate > 0.0 && rate < 1.0, "{quarantining}");
 
-    // Provenance: the view answers (its rows come with the source-record
-    // writer; their count is not checked here).
-    let provenance = sandbox.query(
-        "SELECT entity_table, entity_key, agency, pipeline, plugin, plugin_version, file_path,
-                sha256, locator, grading, raw
-         FROM analyst_provenance LIMIT 5",
+    // Provenance: one row per assertion, each with its file and record;
+    // the NCA's records carry their 3x5x2 grading, written like 2/B/P.
+    assert_eq!(
+        sandbox.query("SELECT COUNT(*) AS n FROM analyst_provenance")[0]["n"],
+        sandbox.query("SELECT COUNT(*) AS n FROM assertions")[0]["n"]
     );
-    assert!(provenance.len() <= 5);
+    let gradings = sandbox.query(
+        "SELECT DISTINCT grading FROM analyst_provenance WHERE agency = 'nca' ORDER BY grading",
+    );
+    assert!(!gradings.is_empty());
+    for row in &gradings {
+        let grading = row["grading"].as_str().expect("NCA records are graded");
+        let parts: Vec<&str> = grading.split('/').collect();
+        assert!(
+            parts.len() == 3
+                && ["1", "2", "3"].contains(&parts[0])
+                && ["A", "B", "C", "D", "E"].contains(&parts[1])
+                && ["P", "C"].contains(&parts[2]),
+            "{grading}"
+        );
+    }
 }

@@ -174,6 +174,21 @@ impl Conversion {
     /// Converts one source value of a known kind. A typed date needs no
     /// format; an error value is always refused.
     pub fn apply_typed(&self, raw: Option<&str>, kind: Kind) -> Result<Value, String> {
+        // What every warehouse stores: no NUL in text (PostgreSQL refuses
+        // it), dates in years 1 to 9999 (ISO 8601 text, PostgreSQL `date`).
+        let value = self.convert_typed(raw, kind)?;
+        match &value {
+            Value::Text(text) | Value::Decimal(text) if text.contains('\0') => {
+                Err("contains a NUL character".to_owned())
+            }
+            Value::Date(date) if !(1..=9999).contains(&chrono::Datelike::year(date)) => {
+                Err("a date outside the years 1 to 9999".to_owned())
+            }
+            _ => Ok(value),
+        }
+    }
+
+    fn convert_typed(&self, raw: Option<&str>, kind: Kind) -> Result<Value, String> {
         if kind == Kind::Error {
             // The error text is the spreadsheet's code and cell, never data.
             let text = raw.map(str::trim).unwrap_or_default();
@@ -323,6 +338,27 @@ mod tests {
 
     fn date(y: i32, m: u32, d: u32) -> Value {
         Value::Date(NaiveDate::from_ymd_opt(y, m, d).unwrap())
+    }
+
+    /// Values no warehouse can hold are refused on every backend alike.
+    #[test]
+    fn nul_characters_and_dates_outside_years_1_to_9999_are_refused() {
+        check(
+            Conversion::Text,
+            &[
+                ("Ana\0Hoxha", Err("contains a NUL character")),
+                ("Ana Hoxha", Ok(Value::Text("Ana Hoxha".into()))),
+            ],
+        );
+        let typed = dates(&["%Y-%m-%d"], DateOptions::default());
+        assert_eq!(
+            typed.apply_typed(Some("0000-01-01"), Kind::Date),
+            Err("a date outside the years 1 to 9999".to_owned())
+        );
+        assert_eq!(
+            typed.apply_typed(Some("2016-03-01"), Kind::Date),
+            Ok(date(2016, 3, 1))
+        );
     }
 
     fn dates(formats: &[&str], options: DateOptions) -> Conversion {

@@ -56,12 +56,20 @@ pub enum WarehouseError {
     Lock { url: String, source: std::io::Error },
     #[error("unsupported warehouse URL {0:?}: use sqlite://PATH or postgres://USER@HOST/DATABASE")]
     UnsupportedUrl(String),
-    #[error(transparent)]
-    Sql(#[from] sqlx::Error),
+    /// Shown once: sqlx's message already holds the database's (its source
+    /// would repeat it).
+    #[error("{0}")]
+    Sql(sqlx::Error),
     #[error("warehouse: {0}")]
     Sqlite(String),
     #[error("warehouse: {0}")]
     Postgres(String),
+}
+
+impl From<sqlx::Error> for WarehouseError {
+    fn from(error: sqlx::Error) -> Self {
+        WarehouseError::Sql(error)
+    }
 }
 
 pub type Result<T, E = WarehouseError> = std::result::Result<T, E>;
@@ -91,23 +99,39 @@ impl Backend {
     }
 }
 
-/// `url` with any password replaced by `***`, for messages and logs.
+/// `url` with any password replaced by `***`, for messages and logs: the
+/// one in the user information (`user:PASSWORD@`, whatever characters it
+/// holds) and a `password=` query parameter.
 pub fn redact(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else {
         return url.to_owned();
     };
-    let rest = &url[scheme_end + 3..];
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    match (authority.rfind('@'), authority.find(':')) {
-        (Some(at), Some(colon)) if colon < at => format!(
-            "{}{}:***{}",
-            &url[..scheme_end + 3],
-            &authority[..colon],
-            &rest[at..]
-        ),
-        _ => url.to_owned(),
-    }
+    let (head, rest) = url.split_at(scheme_end + 3);
+    let (main, query) = match rest.rfind('?') {
+        Some(q) if rest[..q].contains('@') || !rest[q..].contains('@') => rest.split_at(q),
+        _ => (rest, ""),
+    };
+    let main = match (main.rfind('@'), main.find(':')) {
+        (Some(at), Some(colon)) if colon < at => {
+            format!("{}:***{}", &main[..colon], &main[at..])
+        }
+        _ => main.to_owned(),
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| {
+            let (name, prefix) = match pair.strip_prefix('?') {
+                Some(name) => (name, "?"),
+                None => (pair, ""),
+            };
+            if name.to_ascii_lowercase().starts_with("password=") {
+                format!("{prefix}password=***")
+            } else {
+                pair.to_owned()
+            }
+        })
+        .collect();
+    format!("{head}{main}{}", query.join("&"))
 }
 
 pub(crate) enum Db {
@@ -716,6 +740,18 @@ mod tests {
             "postgres://jstac@db.example/warehouse"
         );
         assert_eq!(redact("sqlite://warehouse.db"), "sqlite://warehouse.db");
+        assert_eq!(
+            redact("postgres://jstac:pa/ss@word@db/warehouse?sslmode=require"),
+            "postgres://jstac:***@db/warehouse?sslmode=require"
+        );
+        assert_eq!(
+            redact("postgres://jstac@db/warehouse?sslmode=require&password=s3cret"),
+            "postgres://jstac@db/warehouse?sslmode=require&password=***"
+        );
+        assert_eq!(
+            redact("postgres://db/warehouse?password=s3cret"),
+            "postgres://db/warehouse?password=***"
+        );
         assert!(matches!(
             Backend::of_url("mysql://x:pw@h/db"),
             Err(WarehouseError::UnsupportedUrl(url)) if url == "mysql://x:***@h/db"

@@ -143,7 +143,12 @@ impl Warehouse {
                 }
             }
             Db::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
+                // READ COMMITTED whatever the server's default: the ledger
+                // check must see a file committed by the runner that held
+                // the lock before (a snapshot taken at BEGIN would not).
+                let mut tx = pool
+                    .begin_with("BEGIN ISOLATION LEVEL READ COMMITTED")
+                    .await?;
                 // One load of a dataset at a time, whichever the runner or
                 // machine: the same check under the lock as on SQLite, and
                 // loads of one dataset (whose rows share keys) never wait on

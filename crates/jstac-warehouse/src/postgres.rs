@@ -214,9 +214,39 @@ impl PgLoad {
             .bind(context.run_id)
             .bind(context.file_id)
             .execute(&mut *self.tx)
-            .await?;
+            .await
+            .map_err(|error| row_error(&format!("upserting {table}"), error))?;
         Ok(())
     }
+}
+
+/// An error PostgreSQL gave for rows being loaded, without its message when
+/// the message may quote a value (data exceptions, class 22, and integrity
+/// violations, class 23: `value out of range: "…"`, `Key (…)=(…)`): the
+/// SQLSTATE, table, column and constraint say what went wrong; the values
+/// are personal data and never reach errors or logs.
+fn row_error(doing: &str, error: sqlx::Error) -> WarehouseError {
+    let Some(database) = error.as_database_error() else {
+        return WarehouseError::Postgres(format!("{doing}: {error}"));
+    };
+    let code = database.code().map(|c| c.into_owned()).unwrap_or_default();
+    if !(code.starts_with("22") || code.starts_with("23")) {
+        return WarehouseError::Postgres(format!("{doing}: {error}"));
+    }
+    let mut message = format!("{doing}: PostgreSQL refused a value (SQLSTATE {code}");
+    if let Some(pg) = database.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        if let Some(table) = pg.table() {
+            let _ = write!(message, ", table {table}");
+        }
+        if let Some(column) = pg.column() {
+            let _ = write!(message, ", column {column}");
+        }
+        if let Some(constraint) = pg.constraint() {
+            let _ = write!(message, ", constraint {constraint}");
+        }
+    }
+    message.push(')');
+    WarehouseError::Postgres(message)
 }
 
 fn column_list<'a>(columns: impl Iterator<Item = &'a &'static str>) -> String {
@@ -253,9 +283,10 @@ impl<'t> Copy<'t> {
             self.copy.send(data.as_slice()).await?;
             data.clear();
         }
-        self.copy.finish().await.map_err(|error| {
-            WarehouseError::Postgres(format!("loading rows with COPY: {error}"))
-        })?;
+        self.copy
+            .finish()
+            .await
+            .map_err(|error| row_error("loading rows with COPY", error))?;
         Ok(())
     }
 }

@@ -309,8 +309,7 @@ fn cli_global(config: &Option<PathBuf>, settings: &Settings) -> Vec<std::ffi::Os
         args.push("--config".into());
         args.push(config.into());
     }
-    args.push("--warehouse".into());
-    args.push(settings.warehouse_url.clone().into());
+    // The warehouse URL goes in the children's environment (schedule.rs).
     if let Some(root) = &settings.source_root {
         args.push("--source-root".into());
         args.push(root.into());

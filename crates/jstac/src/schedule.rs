@@ -101,6 +101,7 @@ fn config_error(message: impl std::fmt::Display) -> Result<ExitCode> {
 }
 
 pub async fn run(child_args: &[OsString], settings: Settings) -> Result<ExitCode> {
+    let _ = CHILD_WAREHOUSE_URL.set(settings.warehouse_url.clone());
     // Handlers first: from here on SIGTERM means "stop cleanly".
     let mut terminate = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
@@ -401,8 +402,16 @@ fn finished(
     }
 }
 
+/// The warehouse URL children are given, in their environment rather than
+/// on their command line: a PostgreSQL URL may hold a password, and every
+/// local user can read a process's arguments.
+static CHILD_WAREHOUSE_URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
 fn child_command(exe: &Path, args: &[OsString]) -> tokio::process::Command {
     let mut command = tokio::process::Command::new(exe);
+    if let Some(url) = CHILD_WAREHOUSE_URL.get() {
+        command.env("JSTAC_WAREHOUSE_URL", url);
+    }
     command
         .args(args)
         .stdin(Stdio::null())

@@ -2,11 +2,10 @@
 -- migrations/sqlite/0004_analyst_views.sql, in the same SQL, plus the
 -- analysts' grants.
 --
--- The questions analysts ask
--- most, as views over the POLE tables, the run history and the provenance
--- of schema v3. Written in SQL that PostgreSQL 15 runs unchanged: dates are
--- cast to text before substr (they are `date` there), no strftime, printf
--- or group_concat, no boolean output columns.
+-- The questions analysts ask most, as views over the POLE tables, the run
+-- history and the provenance of schema v3. One difference: the year of a
+-- date is to_char(…, 'YYYY') here, whatever the analyst's DateStyle (a
+-- date cast to text follows it).
 
 -- Each person as one agency's dataset names them, with when the person
 -- was first and last seen (runs and their start times) and how many source
@@ -39,13 +38,13 @@ LEFT JOIN ingest_runs lr ON lr.run_id = p.last_run_id;
 -- NRM referrals counted by year referred ('YYYY'), nationality (alpha-3),
 -- exploitation type and age group (adult / minor).
 CREATE VIEW analyst_referrals AS
-SELECT substr(CAST(referred_on AS TEXT), 1, 4) AS year,
+SELECT to_char(referred_on, 'YYYY') AS year,
        nationality,
        exploitation_type,
        age_group,
        COUNT(*) AS referrals
 FROM nrm_referrals
-GROUP BY substr(CAST(referred_on AS TEXT), 1, 4), nationality, exploitation_type, age_group;
+GROUP BY to_char(referred_on, 'YYYY'), nationality, exploitation_type, age_group;
 
 -- Per run: its pipeline and outcome, records read, loaded and quarantined,
 -- the share quarantined (NULL when nothing was read), and what the
@@ -79,8 +78,9 @@ LEFT JOIN (SELECT run_id,
 -- about, the agency, run, pipeline and plugin that loaded it, the file
 -- (path, SHA-256) and record (locator), the record's 3x5x2 grading written
 -- like 2/B/P (a part not given is '-'; NULL when the source does not
--- grade), and the record as read. Raw records hold
--- personal data: select them only where needed.
+-- grade). Not the record as read: raw records hold every field the
+-- source sent (unmapped free text included) and stay in source_records,
+-- which analysts' roles cannot read.
 CREATE VIEW analyst_provenance AS
 SELECT a.entity_table,
        a.entity_key,
@@ -101,8 +101,7 @@ SELECT a.entity_table,
                  || COALESCE(s.intelligence_assessment, '-') || '/'
                  || COALESCE(s.handling_code, '-')
        END AS grading,
-       s.handling_code,
-       s.raw
+       s.handling_code
 FROM assertions a
 JOIN source_records s ON s.file_id = a.file_id AND s.record_no = a.record_no
 JOIN source_files f ON f.file_id = a.file_id

@@ -75,8 +75,9 @@ LEFT JOIN (SELECT run_id,
 -- about, the agency, run, pipeline and plugin that loaded it, the file
 -- (path, SHA-256) and record (locator), the record's 3x5x2 grading written
 -- like 2/B/P (a part not given is '-'; NULL when the source does not
--- grade), and the record as read. Raw records hold
--- personal data: select them only where needed.
+-- grade). Not the record as read: raw records hold every field the
+-- source sent (unmapped free text included) and stay in source_records,
+-- which analysts' roles cannot read.
 CREATE VIEW analyst_provenance AS
 SELECT a.entity_table,
        a.entity_key,
@@ -97,8 +98,7 @@ SELECT a.entity_table,
                  || COALESCE(s.intelligence_assessment, '-') || '/'
                  || COALESCE(s.handling_code, '-')
        END AS grading,
-       s.handling_code,
-       s.raw
+       s.handling_code
 FROM assertions a
 JOIN source_records s ON s.file_id = a.file_id AND s.record_no = a.record_no
 JOIN source_files f ON f.file_id = a.file_id
