@@ -373,10 +373,32 @@ fn two_runners_at_once_on_postgres_load_every_file_once() {
             sandbox.write(&format!("{dataset}/f{file}.csv"), csv);
         }
     }
+    // Migrate first, then hold the ledger table locked while both runners
+    // start: each blocks on its first look at the ledger, so both are in
+    // flight at once whatever the timing, and both find every file new
+    // before either has loaded one. The advisory lock must sort them out.
+    sandbox.write(
+        "empty.toml",
+        PARALLEL_PIPELINE
+            .replace("DATASET/*.csv", "nothing/*.csv")
+            .replace("DATASET", "empty"),
+    );
+    let migrate = sandbox.jstac(&["run", "empty.toml"]);
+    assert_eq!(migrate.status.code(), Some(0), "{}", stderr(&migrate));
     let outputs: Vec<_> = std::thread::scope(|scope| {
+        let url = sandbox.warehouse_url.clone();
+        let locker = scope.spawn(move || {
+            psql(
+                &url,
+                "BEGIN; LOCK TABLE source_files IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT;",
+            )
+        });
+        std::thread::sleep(std::time::Duration::from_millis(500));
         let runs: Vec<_> = (0..2)
             .map(|_| scope.spawn(|| sandbox.jstac(&["run", "alpha.toml", "beta.toml"])))
             .collect();
+        let locked = locker.join().expect("locker");
+        assert!(locked.status.success(), "{}", stderr(&locked));
         runs.into_iter()
             .map(|run| run.join().expect("runner"))
             .collect()

@@ -275,10 +275,17 @@ impl Warehouse {
                 warehouse
             }
             Backend::Postgres => {
+                // A runner that died mid-file (its machine gone, its TCP
+                // connection not yet noticed) would hold its dataset's lock
+                // until the server gave up on it: idle inside a transaction
+                // for 15 minutes, its session ends and the lock is freed. A
+                // live runner is never idle that long between chunks.
+                let options = postgres_options(url)?
+                    .options([("idle_in_transaction_session_timeout", "15min")]);
                 let pool = PgPoolOptions::new()
                     .max_connections(4)
                     .acquire_timeout(Duration::from_secs(30))
-                    .connect_with(postgres_options(url)?)
+                    .connect_with(options)
                     .await
                     .map_err(connect_error(url))?;
                 let warehouse = Warehouse::new(Db::Postgres(pool));
