@@ -490,7 +490,13 @@ fn the_postgres_analyst_role_reads_views_not_raw_tables() {
     );
     assert!(listed.status.success(), "{}", stderr(&listed));
     let tables: Vec<String> = stdout(&listed).lines().map(str::to_owned).collect();
-    for needed in ["persons", "quarantine", "source_records", "assertions", "ingest_runs"] {
+    for needed in [
+        "persons",
+        "quarantine",
+        "source_records",
+        "assertions",
+        "ingest_runs",
+    ] {
         assert!(tables.iter().any(|t| t == needed), "{tables:?}");
     }
     for table in &tables {

@@ -397,7 +397,7 @@ fn police(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
         for named in &case.people {
             let p = &world.people[named.person];
             let known_dob = !w.chance(120);
-            let nominal = format!("N{:07}", p.id);
+            let nominal = format!("N{:07}", agency_number(p.id, 1));
             let record = [
                 case.reference.clone(),
                 case.kind.to_owned(),
@@ -544,7 +544,7 @@ fn border_force(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
         let (code, port) = PORTS[i % PORTS.len()];
         for named in &case.people {
             let p = &world.people[named.person];
-            let id = format!("BF-P-{:07}", p.id);
+            let id = format!("BF-P-{:07}", agency_number(p.id, 2));
             sheet.write(row, 0, &case.reference).map_err(&e)?;
             date_cell(sheet, row, 1, case.on, &date).map_err(&e)?;
             sheet
@@ -650,7 +650,7 @@ fn hmrc(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
         let share = total / case.people.len() as f64;
         for named in &case.people {
             let p = &world.people[named.person];
-            let worker = format!("HW-{:07}", p.id);
+            let worker = format!("HW-{:07}", agency_number(p.id, 3));
             sheet.write(row, 0, &case.reference).map_err(&e)?;
             sheet.write(row, 1, &business.name).map_err(&e)?;
             sheet
@@ -996,7 +996,7 @@ fn ie(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
         );
         for named in &case.people {
             let p = &world.people[named.person];
-            let ho_ref = format!("HO-P-{:07}", 7_000_000 + p.id);
+            let ho_ref = format!("HO-P-{:07}", agency_number(p.id, 4));
             let dob = if w.chance(60) {
                 String::new()
             } else {
@@ -1035,4 +1035,34 @@ fn ie(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
     write_text(out, relative, &xml)?;
     out.done(relative, world.ie.len());
     Ok(())
+}
+
+/// An agency's own number for a synthetic person: a bijection of the
+/// person's id onto 0..9,999,991 that differs per agency, so agencies'
+/// identifiers never reveal the ground truth (N0007464 and BF-P-0007464
+/// being the same person would make a linkage test trivial), yet each stays
+/// unique and deterministic.
+fn agency_number(id: usize, agency: u64) -> u64 {
+    // Multiplying by a unit modulo a prime, then adding, is a bijection.
+    const PRIME: u64 = 9_999_991;
+    let multiplier = [0, 2_654_435, 4_000_037, 6_700_417, 1_234_577][agency as usize % 5];
+    ((id as u64 % PRIME) * multiplier + agency * 104_729) % PRIME
+}
+
+#[cfg(test)]
+mod agency_number_tests {
+    use super::agency_number;
+
+    #[test]
+    fn agency_numbers_are_unique_per_agency_and_differ_between_agencies() {
+        for agency in 1..=4 {
+            let numbers: std::collections::HashSet<u64> =
+                (0..50_000).map(|id| agency_number(id, agency)).collect();
+            assert_eq!(numbers.len(), 50_000);
+        }
+        let same = (0..50_000)
+            .filter(|&id| agency_number(id, 1) == agency_number(id, 2))
+            .count();
+        assert!(same < 5, "{same}");
+    }
 }

@@ -2,18 +2,19 @@
 //! SQL in the warehouse; Rust only arranges the counts and works out
 //! shares and changes from them.
 //!
-//! The SQL is portable to PostgreSQL 15: dates are read through
-//! `CAST(… AS TEXT)` before `substr` (PostgreSQL stores them as `date`),
-//! counts are cast to `BIGINT`, and nothing SQLite-only is used (no
-//! `strftime`, `printf`, `group_concat`, `IIF`).
+//! The SQL is portable to PostgreSQL 15: a year is a range of ISO dates
+//! (`referred_on >= '2016-01-01' AND referred_on < '2017-01-01'`: text
+//! order on SQLite, `date` comparison on PostgreSQL, whatever its
+//! DateStyle), counts are cast to `BIGINT`, and nothing SQLite-only is used
+//! (no `strftime`, `printf`, `group_concat`, `IIF`).
 
 use serde_json::{Value as Json, json};
 
 use crate::{QueryResult, Result, Warehouse};
 
-/// Referrals whose referral date falls in the year `{year}`.
+/// Referrals whose referral date falls in the year `{year}` (up to `{next}`).
 const NRM_YEAR: &str =
-    "FROM nrm_referrals WHERE substr(CAST(referred_on AS TEXT), 1, 4) = '{year}'";
+    "FROM nrm_referrals WHERE referred_on >= '{year}-01-01' AND referred_on < '{next}-01-01'";
 
 /// `nrm-summary`: the counts of one year's referrals.
 const NRM_TOTAL: &str = "SELECT CAST(COUNT(*) AS BIGINT) AS n, \
@@ -30,9 +31,13 @@ const NRM_BY_AGE: &str = "SELECT COALESCE(age_group, 'not recorded') AS item, \
 /// `ana hoxha`) with `persons.date_of_birth`, both present; a person is
 /// known to two or more agencies when persons rows of two or more agencies
 /// share that key exactly.
+/// Records per agency, each file's content counted once: a file loaded
+/// again with `--force` counts by its latest load.
 const COVERAGE_RECORDS: &str = "SELECT r.agency AS agency, \
      CAST(SUM(f.records_loaded) AS BIGINT) AS records \
-     FROM source_files f JOIN ingest_runs r ON r.run_id = f.run_id GROUP BY r.agency";
+     FROM source_files f JOIN ingest_runs r ON r.run_id = f.run_id \
+     WHERE f.file_id IN (SELECT MAX(file_id) FROM source_files GROUP BY pipeline, sha256) \
+     GROUP BY r.agency";
 const COVERAGE_PERSONS: &str = "SELECT agency, CAST(COUNT(*) AS BIGINT) AS persons, \
      CAST(COUNT(name_key) AS BIGINT) AS named, \
      CAST(SUM(CASE WHEN name_key IS NOT NULL AND date_of_birth IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS keyed \
@@ -97,7 +102,11 @@ impl Warehouse {
     /// age groups. Columns `section`, `item`, `count`, `percent` (of the
     /// year's total; for the change, on the previous year).
     pub async fn nrm_summary(&self, year: i32) -> Result<QueryResult> {
-        let from = |y: i32| NRM_YEAR.replace("{year}", &format!("{y:04}"));
+        let from = |y: i32| {
+            NRM_YEAR
+                .replace("{year}", &format!("{y:04}"))
+                .replace("{next}", &format!("{:04}", y + 1))
+        };
         let this = from(year);
         let totals = self.query(&NRM_TOTAL.replace("{from}", &this)).await?;
         let (total, nationalities) = totals

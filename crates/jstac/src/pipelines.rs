@@ -98,17 +98,36 @@ impl Pipeline {
     /// absolute `source.path` is used as it is.
     pub fn source_files(&self, root: Option<&Path>) -> Result<Vec<PathBuf>, PipelineErrors> {
         let base = self.path.parent().unwrap_or(Path::new("."));
+        let error = |message: String| PipelineErrors {
+            path: self.path.clone(),
+            errors: vec![message],
+        };
         let pattern = match root {
             Some(root) if Path::new(&self.spec.source.path).is_relative() => {
-                root.join(under_root(&self.spec.source.path))
+                if !root.is_dir() {
+                    return Err(error(format!(
+                        "source root {} is not a folder",
+                        root.display()
+                    )));
+                }
+                let rest = under_root(&self.spec.source.path).map_err(|reason| {
+                    error(format!("source.path: {reason} (with a source root)"))
+                })?;
+                // The root is a folder name, not a pattern: `[` or `*` in it
+                // must match themselves.
+                format!(
+                    "{}/{}",
+                    glob::Pattern::escape(&root.to_string_lossy()),
+                    rest.to_string_lossy()
+                )
             }
-            _ => base.join(&self.spec.source.path),
+            _ => base
+                .join(&self.spec.source.path)
+                .to_string_lossy()
+                .into_owned(),
         };
-        let pattern = pattern.to_string_lossy();
-        let paths = glob::glob(&pattern).map_err(|e| PipelineErrors {
-            path: self.path.clone(),
-            errors: vec![format!("source.path: bad glob pattern: {e}")],
-        })?;
+        let paths = glob::glob(&pattern)
+            .map_err(|e| error(format!("source.path: bad glob pattern: {e}")))?;
         let mut files: Vec<PathBuf> = paths
             .filter_map(Result::ok)
             .filter(|p| p.is_file())
@@ -119,14 +138,28 @@ impl Pipeline {
 }
 
 /// A relative `source.path` without its first folder (`samples/x/*.csv` →
-/// `x/*.csv`); a path of one component stays as it is.
-fn under_root(path: &str) -> PathBuf {
+/// `x/*.csv`). Refused when there is no plain first folder to drop: one
+/// component only (`*.csv`), or a start in `.` or `..`.
+fn under_root(path: &str) -> Result<PathBuf, String> {
+    use std::path::Component;
     let mut components = Path::new(path).components();
-    let first = components.next();
-    let rest = components.as_path();
-    match first {
-        Some(_) if !rest.as_os_str().is_empty() => rest.to_owned(),
-        _ => PathBuf::from(path),
+    match (components.next(), components.as_path()) {
+        (Some(Component::Normal(first)), rest)
+            if !rest.as_os_str().is_empty()
+                && !first.to_string_lossy().contains(['*', '?', '[']) =>
+        {
+            if rest
+                .components()
+                .any(|c| matches!(c, Component::ParentDir | Component::CurDir))
+            {
+                Err(format!("{path:?} holds . or .. after its first folder"))
+            } else {
+                Ok(rest.to_owned())
+            }
+        }
+        _ => Err(format!(
+            "{path:?} has no first folder to replace with the root (write it like samples/NAME/*.csv)"
+        )),
     }
 }
 
@@ -139,8 +172,16 @@ mod source_root_tests {
     fn a_source_root_replaces_the_first_folder() {
         assert_eq!(
             under_root("samples/nrm_referrals/*.csv"),
-            PathBuf::from("nrm_referrals/*.csv")
+            Ok(PathBuf::from("nrm_referrals/*.csv"))
         );
-        assert_eq!(under_root("*.csv"), PathBuf::from("*.csv"));
+        for refused in [
+            "*.csv",
+            "./samples/x/*.csv",
+            "../x/*.csv",
+            "samples/../x/*.csv",
+            "sam*/x.csv",
+        ] {
+            assert!(under_root(refused).is_err(), "{refused}");
+        }
     }
 }

@@ -24,7 +24,7 @@ pub enum Report {
     /// One year's NRM referrals: total, nationalities, change on the
     /// previous year, top 10 nationalities, exploitation types, adults and minors.
     NrmSummary {
-        #[arg(long)]
+        #[arg(long, value_parser = clap::value_parser!(i32).range(1..=9998))]
         year: i32,
     },
     /// Per agency: source records loaded, persons, and persons known to
