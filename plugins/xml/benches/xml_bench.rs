@@ -31,6 +31,19 @@ const NAMESPACE: &str = "urn:jstac:synthetic:nca:intelligence:1";
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--generate") {
+        // `--generate N FILE`: writes the feed only, for profiling a child pass.
+        let (Some(Ok(n)), Some(path)) = (args.get(at + 1).map(|n| n.parse()), args.get(at + 2))
+        else {
+            eprintln!("usage: --generate RECORDS FILE");
+            std::process::exit(2);
+        };
+        if let Err(error) = generate(&PathBuf::from(path), n) {
+            eprintln!("xml_bench: {error}");
+            std::process::exit(1);
+        }
+        return;
+    }
     if let Some(at) = args.iter().position(|a| a == "--child") {
         let (Some(mode), Some(path)) = (args.get(at + 1), args.get(at + 2)) else {
             eprintln!("usage: --child parse|core FILE");
