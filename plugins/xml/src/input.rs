@@ -332,15 +332,17 @@ impl TapState {
         // U+FFFF, rare in text), which the slow path then looks at.
         let mut newlines = 0u64;
         let mut suspect = 0u8;
-        for block in chunk.chunks(255) {
-            let mut n = 0u8;
-            for &b in block {
-                n += u8::from(b == b'\n');
-                suspect |= u8::from((b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r'))
-                    | u8::from(b == 0xEF);
-            }
-            newlines += u64::from(n);
+        let mut blocks = chunk.chunks_exact(SCAN_BLOCK);
+        for block in &mut blocks {
+            // A fixed length, so the loop is unrolled and vectorised whole.
+            let block: &[u8; SCAN_BLOCK] = block.try_into().unwrap_or(&[0; SCAN_BLOCK]);
+            let (n, s) = scan(block);
+            newlines += n;
+            suspect |= s;
         }
+        let (n, s) = scan(blocks.remainder());
+        newlines += n;
+        suspect |= s;
         if suspect == 0 && self.ef_state == 0 {
             self.line += newlines;
         } else {
@@ -399,6 +401,22 @@ impl TapState {
             });
         }
     }
+}
+
+/// Bytes scanned per block by [`TapState::observe_part`]'s fast path.
+const SCAN_BLOCK: usize = 64;
+
+/// Newlines in `block`, and whether any byte is a forbidden control or 0xEF.
+#[inline(always)]
+fn scan(block: &[u8]) -> (u64, u8) {
+    let mut newlines = 0u8;
+    let mut suspect = 0u8;
+    for &b in block {
+        newlines += u8::from(b == b'\n');
+        suspect |=
+            u8::from((b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r')) | u8::from(b == 0xEF);
+    }
+    (u64::from(newlines), suspect)
 }
 
 impl BufRead for Tap {
