@@ -177,16 +177,18 @@ impl XmlRecords {
             self.buf.clear();
             let event = self.reader.read_event_into(&mut self.buf);
             let tap = &self.reader.get_ref().state;
-            let event = match event {
+            let limit = self.machine.compiled.max_record_bytes;
+            // The event is looked at where the parser left it, by reference:
+            // moving it out of the `Result` costs a copy per event.
+            let event = match &event {
                 // The tap refuses to feed a long token further, but the
                 // parser may take one whole buffer at a time: check again.
-                Ok(_) if tap.offset - token_offset > self.machine.compiled.max_record_bytes => {
-                    let message = token_too_long(self.machine.compiled.max_record_bytes);
-                    return Err(self.fail(token_offset, message));
+                Ok(_) if tap.offset - token_offset > limit => {
+                    return Err(self.fail(token_offset, token_too_long(limit)));
                 }
                 Ok(event) => event,
                 Err(error) => {
-                    let message = self.describe_parse_error(&error);
+                    let message = describe_parse_error(tap, limit, error);
                     return Err(self.fail(token_offset, message));
                 }
             };
@@ -203,15 +205,15 @@ impl XmlRecords {
                 line = self.reader.get_mut().token_line();
             }
             let step = match event {
-                Event::Start(start) => match self.names.open(&start) {
-                    Ok(()) => self.machine.start(&start, &mut self.names, line),
+                Event::Start(start) => match self.names.open(start) {
+                    Ok(()) => self.machine.start(start, &mut self.names, line),
                     Err(error) => Err(self.describe_parse_error(&error)),
                 },
-                Event::Empty(start) => match self.names.open(&start) {
+                Event::Empty(start) => match self.names.open(start) {
                     Ok(()) => {
                         let step = self
                             .machine
-                            .start(&start, &mut self.names, line)
+                            .start(start, &mut self.names, line)
                             .map(|_| self.machine.end());
                         self.names.close();
                         step
@@ -236,7 +238,7 @@ impl XmlRecords {
                     Ok(Step::Continue)
                 }
                 Event::GeneralRef(reference) => {
-                    self.machine.reference(&reference);
+                    self.machine.reference(reference);
                     Ok(Step::Continue)
                 }
                 // The DTD is never processed: its entity declarations are
@@ -322,16 +324,11 @@ impl XmlRecords {
     }
 
     fn describe_parse_error(&self, error: &quick_xml::Error) -> String {
-        let tap = &self.reader.get_ref().state;
-        if tap.token_overflow {
-            return token_too_long(self.machine.compiled.max_record_bytes);
-        }
-        match error {
-            quick_xml::Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
-                format!("bytes that are not valid in the file's encoding ({io})")
-            }
-            other => other.to_string(),
-        }
+        describe_parse_error(
+            &self.reader.get_ref().state,
+            self.machine.compiled.max_record_bytes,
+            error,
+        )
     }
 
     /// Where the current record is: `/Feed/Report[3], line 12`.
@@ -1031,6 +1028,18 @@ fn describe_escape_error(error: &quick_xml::Error) -> String {
             format!(
                 "entity reference &{name}; is not allowed: only the five predefined entities and character references are read (DTD entities are never expanded)"
             )
+        }
+        other => other.to_string(),
+    }
+}
+
+fn describe_parse_error(tap: &TapState, limit: u64, error: &quick_xml::Error) -> String {
+    if tap.token_overflow {
+        return token_too_long(limit);
+    }
+    match error {
+        quick_xml::Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
+            format!("bytes that are not valid in the file's encoding ({io})")
         }
         other => other.to_string(),
     }
