@@ -419,9 +419,11 @@ fn scan(block: &[u8]) -> (u64, u8) {
     (u64::from(newlines), suspect)
 }
 
-impl BufRead for Tap {
-    #[inline]
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+impl Tap {
+    /// `fill_buf` when the token is too long or the buffer is used up.
+    #[cold]
+    #[inline(never)]
+    fn refill(&mut self) -> io::Result<()> {
         if self.state.offset - self.state.token_start > self.state.limit {
             self.state.token_overflow = true;
             return Err(io::Error::new(
@@ -436,12 +438,27 @@ impl BufRead for Tap {
             }
             self.available = self.inner.fill_buf()?.len();
         }
+        Ok(())
+    }
+}
+
+impl BufRead for Tap {
+    /// Called by the parser several times per token: the common case (room
+    /// in the token, bytes left in the buffer) is two comparisons.
+    #[inline]
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.state.offset - self.state.token_start > self.state.limit
+            || self.pos >= self.available
+        {
+            self.refill()?;
+        }
         // The same buffer again while `pos < available`.
         let pos = self.pos;
         let buffer = self.inner.buffered()?;
         Ok(&buffer[pos.min(buffer.len())..])
     }
 
+    #[inline]
     fn consume(&mut self, amount: usize) {
         self.pos += amount;
         self.state.offset += amount as u64;
