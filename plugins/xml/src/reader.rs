@@ -599,10 +599,11 @@ impl Machine {
             let parent_start = self.frames.last().map_or(0, |&s| s as usize);
             if parent_start < frame_start {
                 let name = names.element(start.name(), &self.compiled.element_tests)?;
+                let hits = names.hits(name);
                 for index in parent_start..frame_start {
                     let node = &nodes[self.active[index] as usize];
                     for &(test, child) in &node.child_tests {
-                        if names.hit(name, test) {
+                        if hits.get(test as usize).copied().unwrap_or(false) {
                             self.active.push(child);
                         }
                     }
@@ -959,7 +960,17 @@ impl Names {
     /// Whether entry `entry` passes element test `test`.
     #[inline]
     fn hit(&self, entry: u32, test: u32) -> bool {
-        self.hits[entry as usize * self.tests + test as usize]
+        self.hits(entry)
+            .get(test as usize)
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// Whether entry `entry` passes each element test.
+    #[inline]
+    fn hits(&self, entry: u32) -> &[bool] {
+        let start = entry as usize * self.tests;
+        self.hits.get(start..start + self.tests).unwrap_or_default()
     }
 }
 
