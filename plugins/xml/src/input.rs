@@ -131,6 +131,16 @@ impl Source {
         }
     }
 
+    /// What `fill_buf` last returned, without reading (and, for the file's
+    /// own bytes, without the cost of a call that could read).
+    #[inline]
+    fn buffered(&mut self) -> io::Result<&[u8]> {
+        match self {
+            Source::Utf8(reader) => Ok(reader.buffer()),
+            Source::Decoded(reader) => reader.fill_buf(),
+        }
+    }
+
     #[inline]
     fn consume(&mut self, amount: usize) {
         match self {
@@ -158,8 +168,22 @@ pub(crate) struct Fault {
 ///   before quick-xml has buffered more than that of it;
 /// - keeps the bytes of the current record, up to the limit, for the
 ///   quarantine.
+///
+/// The parser consumes a few bytes at a time (one token, or part of one);
+/// looking at each such piece on its own cost more than the parse. So the
+/// tap only moves its position in the source's buffer when the parser
+/// consumes, and looks at the consumed bytes in bulk: when the buffer is
+/// refilled (before its bytes are gone) and when the reader asks
+/// ([`Tap::sync`]: at a record's start and end, and before any error).
 pub(crate) struct Tap {
     inner: Source,
+    /// Bytes of the source's current buffer the parser has consumed (the
+    /// source itself is told only on refill).
+    pos: usize,
+    /// Bytes of the source's current buffer already looked at.
+    seen: usize,
+    /// Length of the source's current buffer.
+    available: usize,
     pub state: TapState,
 }
 
@@ -168,16 +192,22 @@ pub(crate) struct Tap {
 pub(crate) struct TapState {
     /// Bytes consumed.
     pub offset: u64,
-    /// Line of the next byte (1-based).
+    /// Bytes looked at (lines counted, characters checked, captured); at
+    /// most `offset`.
+    observed: u64,
+    /// Line of the byte at `observed` (1-based).
     pub line: u64,
     token_start: u64,
+    /// The line `token_start` is on, once the bytes before it are looked at.
+    token_line: Option<u64>,
     limit: u64,
     /// Set when a token went past the limit (the parser then sees an I/O error).
     pub token_overflow: bool,
     capture: Vec<u8>,
     capture_limit: usize,
-    /// Bytes consumed since the capture was last cleared (counted past the limit).
-    pub captured_len: u64,
+    /// Where the capture starts: bytes consumed from here on are the
+    /// current record's text.
+    capture_start: u64,
     /// The first forbidden character seen.
     pub fault: Option<Fault>,
     /// 1 after a 0xEF byte, 2 after 0xEF 0xBF: looking for U+FFFE / U+FFFF.
@@ -188,19 +218,69 @@ impl Tap {
     pub fn new(inner: Source, limit: u64) -> Self {
         Tap {
             inner,
+            pos: 0,
+            seen: 0,
+            available: 0,
             state: TapState {
                 offset: 0,
+                observed: 0,
                 line: 1,
                 token_start: 0,
+                token_line: Some(1),
                 limit,
                 token_overflow: false,
                 capture: Vec::new(),
                 capture_limit: usize::try_from(limit).unwrap_or(usize::MAX),
-                captured_len: 0,
+                capture_start: 0,
                 fault: None,
                 ef_state: 0,
             },
         }
+    }
+
+    /// Looks at every byte consumed so far: after it, `state.line`,
+    /// `state.fault` and the capture are up to date.
+    pub fn sync(&mut self) {
+        let Tap {
+            inner,
+            pos,
+            seen,
+            state,
+            ..
+        } = self;
+        if *seen >= *pos {
+            return;
+        }
+        // The source is told of consumed bytes only on refill, so this is
+        // the same buffer again, without reading.
+        match inner.buffered() {
+            Ok(buffer) => {
+                let end = (*pos).min(buffer.len());
+                if *seen < end {
+                    state.observe(&buffer[*seen..end]);
+                }
+                *seen = *pos;
+            }
+            Err(_) => *seen = *pos,
+        }
+        state.observed = state.offset;
+    }
+
+    /// The line the current token starts on.
+    pub fn token_line(&mut self) -> u64 {
+        if self.state.token_line.is_none() {
+            self.sync();
+        }
+        self.state.token_line.unwrap_or(self.state.line)
+    }
+
+    /// Tells the source of every consumed byte, after looking at them.
+    fn release(&mut self) {
+        self.sync();
+        self.inner.consume(self.pos);
+        self.pos = 0;
+        self.seen = 0;
+        self.available = 0;
     }
 }
 
@@ -208,40 +288,76 @@ impl TapState {
     /// A new token starts at the next byte.
     pub fn start_token(&mut self) {
         self.token_start = self.offset;
+        self.token_line = (self.observed == self.offset).then_some(self.line);
     }
 
     /// Forgets the captured text: the next byte consumed starts it anew.
     pub fn clear_capture(&mut self) {
         self.capture.clear();
-        self.captured_len = 0;
+        self.capture_start = self.offset;
     }
 
-    /// The captured bytes (at most the limit).
+    /// Bytes consumed since the capture was last cleared (counted past the limit).
+    pub fn captured_len(&self) -> u64 {
+        self.offset - self.capture_start
+    }
+
+    /// The captured bytes (at most the limit), once synced.
     pub fn captured(&self) -> &[u8] {
         &self.capture
     }
 
+    /// Looks at the next consumed bytes (from `observed` on).
     fn observe(&mut self, chunk: &[u8]) {
+        let base = self.observed;
+        // The token start's line, if it is inside this chunk.
+        if self.token_line.is_none() && self.token_start >= base {
+            let before = usize::try_from(self.token_start - base).unwrap_or(usize::MAX);
+            if before <= chunk.len() {
+                self.observe_part(&chunk[..before]);
+                self.token_line = Some(self.line);
+                self.observe_part(&chunk[before..]);
+                return;
+            }
+        }
+        self.observe_part(chunk);
+    }
+
+    fn observe_part(&mut self, chunk: &[u8]) {
+        if chunk.is_empty() {
+            return;
+        }
         // Fast path, one branch-free pass: newlines counted, and whether any
         // byte is a forbidden control or 0xEF (the lead byte of U+FFFE and
         // U+FFFF, rare in text), which the slow path then looks at.
-        let mut newlines = 0u32;
+        let mut newlines = 0u64;
         let mut suspect = 0u8;
-        for &b in chunk {
-            newlines += u32::from(b == b'\n');
-            suspect |= u8::from((b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r'))
-                | u8::from(b == 0xEF);
+        let mut blocks = chunk.chunks_exact(SCAN_BLOCK);
+        for block in &mut blocks {
+            // A fixed length, so the loop is unrolled and vectorised whole.
+            let block: &[u8; SCAN_BLOCK] = block.try_into().unwrap_or(&[0; SCAN_BLOCK]);
+            let (n, s) = scan(block);
+            newlines += n;
+            suspect |= s;
         }
+        let (n, s) = scan(blocks.remainder());
+        newlines += n;
+        suspect |= s;
         if suspect == 0 && self.ef_state == 0 {
-            self.line += u64::from(newlines);
+            self.line += newlines;
         } else {
             self.observe_slowly(chunk);
         }
-        let room = self.capture_limit.saturating_sub(self.capture.len());
-        self.capture
-            .extend_from_slice(&chunk[..room.min(chunk.len())]);
-        self.captured_len += chunk.len() as u64;
-        self.offset += chunk.len() as u64;
+        let start = self.observed;
+        let end = start + chunk.len() as u64;
+        if end > self.capture_start {
+            let skip = usize::try_from(self.capture_start.saturating_sub(start)).unwrap_or(0);
+            let room = self.capture_limit.saturating_sub(self.capture.len());
+            let take = &chunk[skip..];
+            self.capture
+                .extend_from_slice(&take[..room.min(take.len())]);
+        }
+        self.observed = end;
     }
 
     fn observe_slowly(&mut self, chunk: &[u8]) {
@@ -280,15 +396,34 @@ impl TapState {
         if self.fault.is_none() {
             self.fault = Some(Fault {
                 line,
-                offset: self.offset + index as u64,
+                offset: self.observed + index as u64,
                 code,
             });
         }
     }
 }
 
-impl BufRead for Tap {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+/// Bytes scanned per block by [`TapState::observe_part`]'s fast path.
+const SCAN_BLOCK: usize = 64;
+
+/// Newlines in `block`, and whether any byte is a forbidden control or 0xEF.
+#[inline(always)]
+fn scan(block: &[u8]) -> (u64, u8) {
+    let mut newlines = 0u8;
+    let mut suspect = 0u8;
+    for &b in block {
+        newlines += u8::from(b == b'\n');
+        suspect |=
+            u8::from((b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r')) | u8::from(b == 0xEF);
+    }
+    (u64::from(newlines), suspect)
+}
+
+impl Tap {
+    /// `fill_buf` when the token is too long or the buffer is used up.
+    #[cold]
+    #[inline(never)]
+    fn refill(&mut self) -> io::Result<()> {
         if self.state.offset - self.state.token_start > self.state.limit {
             self.state.token_overflow = true;
             return Err(io::Error::new(
@@ -296,22 +431,37 @@ impl BufRead for Tap {
                 "a token longer than max_record_bytes",
             ));
         }
-        self.inner.fill_buf()
+        if self.pos >= self.available {
+            if self.pos > 0 {
+                // Everything buffered is consumed: look at it before it goes.
+                self.release();
+            }
+            self.available = self.inner.fill_buf()?.len();
+        }
+        Ok(())
+    }
+}
+
+impl BufRead for Tap {
+    /// Called by the parser several times per token: the common case (room
+    /// in the token, bytes left in the buffer) is two comparisons.
+    #[inline]
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.state.offset - self.state.token_start > self.state.limit
+            || self.pos >= self.available
+        {
+            self.refill()?;
+        }
+        // The same buffer again while `pos < available`.
+        let pos = self.pos;
+        let buffer = self.inner.buffered()?;
+        Ok(&buffer[pos.min(buffer.len())..])
     }
 
+    #[inline]
     fn consume(&mut self, amount: usize) {
-        let Tap { inner, state } = self;
-        // The parser consumes only bytes the last fill_buf returned, so this
-        // is the same buffer again, without reading.
-        match inner.fill_buf() {
-            Ok(buffer) => {
-                let n = amount.min(buffer.len());
-                state.observe(&buffer[..n]);
-                state.offset += (amount - n) as u64;
-            }
-            Err(_) => state.offset += amount as u64,
-        }
-        inner.consume(amount);
+        self.pos += amount;
+        self.state.offset += amount as u64;
     }
 }
 

@@ -164,6 +164,8 @@ pub(crate) enum Slot {
 #[derive(Debug, Default)]
 pub(crate) struct Node {
     pub children: Vec<(NameTest, usize)>,
+    /// `children` as (index in `Compiled::element_tests`, child node).
+    pub child_tests: Vec<(u32, u32)>,
     /// Groups whose element is this node: a new entry opens here.
     pub groups: Vec<usize>,
     /// Slots that take this element's text.
@@ -195,6 +197,10 @@ pub(crate) struct Compiled {
     /// The record path as written, with a leading `/`: used in locators.
     pub record_path: String,
     pub record_steps: Vec<NameTest>,
+    /// Every element name test: the record path's steps first (test `i` is
+    /// step `i`), then the trie's. A name seen in a document is matched
+    /// against all of them once, and the answers kept (see `reader::Names`).
+    pub element_tests: Vec<NameTest>,
     /// Node 0 is the record element.
     pub nodes: Vec<Node>,
     pub fields: Vec<FieldDef>,
@@ -356,6 +362,7 @@ impl Compiled {
 
         let mut compiled = Compiled {
             record_path,
+            element_tests: parsed.elements.clone(),
             record_steps: parsed.elements,
             nodes: vec![Node::default()],
             fields: Vec::new(),
@@ -409,6 +416,13 @@ impl Compiled {
                 });
             }
             compiled.group_sizes.push(spec.fields.len());
+        }
+        for node in &mut compiled.nodes {
+            for (test, child) in &node.children {
+                let id = compiled.element_tests.len() as u32;
+                compiled.element_tests.push(test.clone());
+                node.child_tests.push((id, *child as u32));
+            }
         }
         for (index, field) in compiled.fields.iter().enumerate() {
             if compiled.fields[..index]

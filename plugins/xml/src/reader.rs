@@ -12,11 +12,11 @@ use std::path::Path;
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::{NamespaceResolver, QName, ResolveResult};
-use quick_xml::reader::NsReader;
+use quick_xml::reader::Reader;
 
 use crate::XmlError;
-use crate::input::{Tap, TapState, utf8_source};
-use crate::options::{Compiled, FieldDef, FieldShape, Node, Slot, XmlOptions};
+use crate::input::{Fault, Tap, TapState, utf8_source};
+use crate::options::{Compiled, FieldDef, FieldShape, NameTest, Node, Slot, XmlOptions};
 
 /// How much of an oversize record's text goes to the quarantine.
 const OVERSIZE_RAW_BYTES: usize = 64 * 1024;
@@ -37,7 +37,8 @@ const OVERSIZE_RAW_BYTES: usize = 64 * 1024;
 /// reference to a character XML forbids, more than `max_record_bytes`) is
 /// returned as rejected, with the reason and its text, and reading goes on.
 pub struct XmlRecords {
-    reader: NsReader<Tap>,
+    reader: Reader<Tap>,
+    names: Names,
     buf: Vec<u8>,
     machine: Machine,
     utf8_input: bool,
@@ -124,7 +125,7 @@ impl XmlRecords {
         let compiled = Compiled::new(options)?;
         let (source, detected) = utf8_source(input)?;
         let tap = Tap::new(source, compiled.max_record_bytes);
-        let mut reader = NsReader::from_reader(tap);
+        let mut reader = Reader::from_reader(tap);
         let config = reader.config_mut();
         config.check_end_names = true;
         config.expand_empty_elements = false;
@@ -134,6 +135,7 @@ impl XmlRecords {
         Ok(XmlRecords {
             reader,
             buf: Vec::with_capacity(4096),
+            names: Names::new(compiled.element_tests.len()),
             machine: Machine::new(compiled),
             utf8_input: detected.encoding == encoding_rs::UTF_8,
             done: false,
@@ -171,41 +173,58 @@ impl XmlRecords {
                 tap.clear_capture();
             }
             tap.start_token();
-            let token_line = tap.line;
             let token_offset = tap.offset;
             self.buf.clear();
             let event = self.reader.read_event_into(&mut self.buf);
             let tap = &self.reader.get_ref().state;
-            if let Some(fault) = tap.fault {
-                let hint = if fault.code == 0 {
-                    " (a UTF-16 file needs a byte-order mark or an XML declaration)"
-                } else {
-                    ""
-                };
-                let message = format!("character U+{:04X} is not allowed in XML{hint}", fault.code);
-                return Err(self.malformed(fault.line, fault.offset, message));
-            }
-            let event = match event {
+            let limit = self.machine.compiled.max_record_bytes;
+            // The event is looked at where the parser left it, by reference:
+            // moving it out of the `Result` costs a copy per event.
+            let event = match &event {
                 // The tap refuses to feed a long token further, but the
                 // parser may take one whole buffer at a time: check again.
-                Ok(_) if tap.offset - token_offset > self.machine.compiled.max_record_bytes => {
-                    let message = token_too_long(self.machine.compiled.max_record_bytes);
-                    return Err(self.malformed(token_line, token_offset, message));
+                Ok(_) if tap.offset - token_offset > limit => {
+                    return Err(self.fail(token_offset, token_too_long(limit)));
                 }
                 Ok(event) => event,
                 Err(error) => {
-                    let message = self.describe_parse_error(&error);
-                    return Err(self.malformed(token_line, token_offset, message));
+                    let message = describe_parse_error(tap, limit, error);
+                    return Err(self.fail(token_offset, message));
                 }
             };
-            let resolver = self.reader.resolver();
+            // Outside a record every token is looked at as it comes (a
+            // fault there is reported before any record after it); inside
+            // one, at its end and before any error.
+            let mut line = 0;
+            if !self.machine.in_record {
+                let tap = self.reader.get_mut();
+                tap.sync();
+                if let Some(fault) = tap.state.fault {
+                    return Err(self.fault_error(fault));
+                }
+                line = self.reader.get_mut().token_line();
+            }
             let step = match event {
-                Event::Start(start) => self.machine.start(&start, resolver, token_line),
-                Event::Empty(start) => self
-                    .machine
-                    .start(&start, resolver, token_line)
-                    .map(|_| self.machine.end()),
-                Event::End(_) => Ok(self.machine.end()),
+                Event::Start(start) => match self.names.open(start) {
+                    Ok(()) => self.machine.start(start, &mut self.names, line),
+                    Err(error) => Err(self.describe_parse_error(&error)),
+                },
+                Event::Empty(start) => match self.names.open(start) {
+                    Ok(()) => {
+                        let step = self
+                            .machine
+                            .start(start, &mut self.names, line)
+                            .map(|_| self.machine.end());
+                        self.names.close();
+                        step
+                    }
+                    Err(error) => Err(self.describe_parse_error(&error)),
+                },
+                Event::End(_) => {
+                    let step = self.machine.end();
+                    self.names.close();
+                    Ok(step)
+                }
                 Event::Text(text) => {
                     if self.machine.wants_text() {
                         self.machine.text(&text.xml10_content());
@@ -219,7 +238,7 @@ impl XmlRecords {
                     Ok(Step::Continue)
                 }
                 Event::GeneralRef(reference) => {
-                    self.machine.reference(&reference);
+                    self.machine.reference(reference);
                     Ok(Step::Continue)
                 }
                 // The DTD is never processed: its entity declarations are
@@ -228,6 +247,11 @@ impl XmlRecords {
                     Ok(Step::Continue)
                 }
                 Event::Eof => {
+                    let tap = self.reader.get_mut();
+                    tap.sync();
+                    if let Some(fault) = tap.state.fault {
+                        return Err(self.fault_error(fault));
+                    }
                     if self.machine.depth > 0 {
                         let tap = &self.reader.get_ref().state;
                         let message = format!(
@@ -242,19 +266,48 @@ impl XmlRecords {
             match step {
                 Ok(Step::Continue) => {}
                 Ok(Step::RecordEnd) => {
+                    let tap = self.reader.get_mut();
+                    tap.sync();
+                    if let Some(fault) = tap.state.fault {
+                        // Reported as from inside the record it is in.
+                        self.machine.in_record = true;
+                        return Err(self.fault_error(fault));
+                    }
                     return Ok(if self.machine.problem.is_some() {
                         Next::Rejected
                     } else {
                         Next::Record
                     });
                 }
-                Err(message) => return Err(self.malformed(token_line, token_offset, message)),
+                Err(message) => return Err(self.fail(token_offset, message)),
             }
             if self.machine.in_record {
                 let tap = &self.reader.get_ref().state;
                 self.machine.check_size(tap);
             }
         }
+    }
+
+    /// The error of a token that cannot be read, unless a forbidden
+    /// character came before it: that is the error then, as it was first.
+    fn fail(&mut self, token_offset: u64, message: String) -> XmlError {
+        let tap = self.reader.get_mut();
+        tap.sync();
+        if let Some(fault) = tap.state.fault {
+            return self.fault_error(fault);
+        }
+        let line = tap.token_line();
+        self.malformed(line, token_offset, message)
+    }
+
+    fn fault_error(&self, fault: Fault) -> XmlError {
+        let hint = if fault.code == 0 {
+            " (a UTF-16 file needs a byte-order mark or an XML declaration)"
+        } else {
+            ""
+        };
+        let message = format!("character U+{:04X} is not allowed in XML{hint}", fault.code);
+        self.malformed(fault.line, fault.offset, message)
     }
 
     fn malformed(&self, line: u64, offset: u64, message: String) -> XmlError {
@@ -271,16 +324,11 @@ impl XmlRecords {
     }
 
     fn describe_parse_error(&self, error: &quick_xml::Error) -> String {
-        let tap = &self.reader.get_ref().state;
-        if tap.token_overflow {
-            return token_too_long(self.machine.compiled.max_record_bytes);
-        }
-        match error {
-            quick_xml::Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
-                format!("bytes that are not valid in the file's encoding ({io})")
-            }
-            other => other.to_string(),
-        }
+        describe_parse_error(
+            &self.reader.get_ref().state,
+            self.machine.compiled.max_record_bytes,
+            error,
+        )
     }
 
     /// Where the current record is: `/Feed/Report[3], line 12`.
@@ -297,7 +345,7 @@ impl XmlRecords {
     /// 64 KiB when the record was too large.
     pub fn raw(&self) -> Cow<'_, str> {
         let captured = self.reader.get_ref().state.captured();
-        let total = self.reader.get_ref().state.captured_len;
+        let total = self.reader.get_ref().state.captured_len();
         if total > captured.len() as u64 || captured.len() > OVERSIZE_RAW_BYTES {
             let cut = captured.len().min(OVERSIZE_RAW_BYTES);
             let mut text = String::from_utf8_lossy(&captured[..cut]).into_owned();
@@ -490,7 +538,7 @@ impl Machine {
     fn start(
         &mut self,
         start: &BytesStart<'_>,
-        resolver: &NamespaceResolver,
+        names: &mut Names,
         line: u64,
     ) -> Result<Step, String> {
         self.depth += 1;
@@ -501,17 +549,18 @@ impl Machine {
             ));
         }
         if self.in_record {
-            self.enter(start, resolver, false)?;
+            self.enter(start, names, false)?;
             return Ok(Step::Continue);
         }
         let steps = &self.compiled.record_steps;
         if self.matched + 1 == self.depth && (self.depth as usize) <= steps.len() {
-            let (namespace, local) = resolve_element(resolver, start.name())?;
-            if steps[self.depth as usize - 1].matches(namespace, local) {
+            let name = names.element(start.name(), &self.compiled.element_tests)?;
+            // Test `i` is step `i` of the record path.
+            if names.hit(name, self.depth - 1) {
                 self.matched = self.depth;
                 if self.depth as usize == steps.len() {
                     self.begin_record(line);
-                    self.enter(start, resolver, true)?;
+                    self.enter(start, names, true)?;
                 }
             }
         }
@@ -539,7 +588,7 @@ impl Machine {
     fn enter(
         &mut self,
         start: &BytesStart<'_>,
-        resolver: &NamespaceResolver,
+        names: &mut Names,
         is_record: bool,
     ) -> Result<(), String> {
         let frame_start = self.active.len();
@@ -549,12 +598,13 @@ impl Machine {
         } else {
             let parent_start = self.frames.last().map_or(0, |&s| s as usize);
             if parent_start < frame_start {
-                let (namespace, local) = resolve_element(resolver, start.name())?;
+                let name = names.element(start.name(), &self.compiled.element_tests)?;
+                let hits = names.hits(name);
                 for index in parent_start..frame_start {
                     let node = &nodes[self.active[index] as usize];
-                    for (test, child) in &node.children {
-                        if test.matches(namespace, local) {
-                            self.active.push(*child as u32);
+                    for &(test, child) in &node.child_tests {
+                        if hits.get(test as usize).copied().unwrap_or(false) {
+                            self.active.push(child);
                         }
                     }
                 }
@@ -597,7 +647,7 @@ impl Machine {
                 if attribute.key.as_namespace_binding().is_some() {
                     continue;
                 }
-                let (namespace, local) = resolver.resolve_attribute(attribute.key);
+                let (namespace, local) = names.resolver.resolve_attribute(attribute.key);
                 let namespace = match namespace {
                     ResolveResult::Bound(ns) => Some(ns.0),
                     ResolveResult::Unbound => None,
@@ -726,7 +776,7 @@ impl Machine {
     }
 
     fn check_size(&mut self, tap: &TapState) {
-        if self.problem.is_none() && tap.captured_len > self.compiled.max_record_bytes {
+        if self.problem.is_none() && tap.captured_len() > self.compiled.max_record_bytes {
             self.problem = Some(format!(
                 "the record is longer than max_record_bytes ({} bytes)",
                 self.compiled.max_record_bytes
@@ -774,12 +824,233 @@ fn resolve_element<'n>(
     Ok((namespace, local.into_inner()))
 }
 
+/// Namespace scopes, and element names resolved once.
+///
+/// quick-xml's `NsReader` opens a scope at every element and resolves
+/// every name anew. Here a scope is opened only by an element whose tag
+/// declares a namespace (`xmlns` in its attributes: rare, usually the root),
+/// and an element name is resolved and tested against every name test of
+/// the options once, the answers kept until a scope opens or closes (which
+/// can change what a prefix means).
+struct Names {
+    resolver: NamespaceResolver,
+    /// Open elements.
+    depth: u32,
+    /// Depths of the open elements that opened a scope.
+    scopes: Vec<u32>,
+    /// Qualified name → its entry.
+    index: std::collections::HashMap<Box<str>, u32, BuildNameHasher>,
+    /// Per entry, whether it passes each element test (`tests` per entry).
+    hits: Vec<bool>,
+    /// Per entry, why it cannot be resolved (an undeclared prefix).
+    errors: Vec<Option<String>>,
+    /// Per entry, its qualified name.
+    names: Vec<Box<str>>,
+    /// Per entry, the entry looked up after it last time: feeds repeat the
+    /// same elements in the same order, so this guess, checked by comparing
+    /// the names, mostly saves hashing.
+    next: Vec<u32>,
+    /// The entry looked up last.
+    last: u32,
+    tests: usize,
+}
+
+const NO_ENTRY: u32 = u32::MAX;
+
+/// Beyond this many distinct names, the cache starts again (a document
+/// with endless distinct names must not grow memory).
+const MAX_CACHED_NAMES: usize = 4096;
+
+impl Names {
+    fn new(tests: usize) -> Self {
+        Names {
+            resolver: NamespaceResolver::default(),
+            depth: 0,
+            scopes: Vec::new(),
+            index: Default::default(),
+            hits: Vec::new(),
+            errors: Vec::new(),
+            names: Vec::new(),
+            next: Vec::new(),
+            last: NO_ENTRY,
+            tests,
+        }
+    }
+
+    fn forget(&mut self) {
+        self.index.clear();
+        self.hits.clear();
+        self.errors.clear();
+        self.names.clear();
+        self.next.clear();
+        self.last = NO_ENTRY;
+    }
+
+    /// An element opens: its namespace declarations, if any, take effect.
+    fn open(&mut self, start: &BytesStart<'_>) -> Result<(), quick_xml::Error> {
+        self.depth += 1;
+        if declares_namespace(start.attributes_raw().as_bytes()) {
+            self.resolver.push(start)?;
+            self.scopes.push(self.depth);
+            self.forget();
+        }
+        Ok(())
+    }
+
+    /// The innermost open element closes.
+    fn close(&mut self) {
+        if self.scopes.last() == Some(&self.depth) {
+            self.scopes.pop();
+            self.resolver.pop();
+            self.forget();
+        }
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    /// The entry of an element name, resolved in the current scope.
+    fn element(&mut self, name: QName<'_>, tests: &[NameTest]) -> Result<u32, String> {
+        let guess = match self.next.get(self.last as usize) {
+            Some(&guess) if guess != NO_ENTRY => guess,
+            _ => NO_ENTRY,
+        };
+        let entry = if guess != NO_ENTRY && *self.names[guess as usize] == *name.0 {
+            guess
+        } else {
+            let entry = self.lookup(name, tests);
+            if let Some(next) = self.next.get_mut(self.last as usize) {
+                *next = entry;
+            }
+            entry
+        };
+        self.last = entry;
+        match &self.errors[entry as usize] {
+            None => Ok(entry),
+            Some(message) => Err(message.clone()),
+        }
+    }
+
+    /// The entry of a name, from the index or made.
+    fn lookup(&mut self, name: QName<'_>, tests: &[NameTest]) -> u32 {
+        match self.index.get(name.0) {
+            Some(&entry) => entry,
+            None => {
+                if self.index.len() >= MAX_CACHED_NAMES {
+                    self.forget();
+                }
+                let entry = self.errors.len() as u32;
+                match resolve_element(&self.resolver, name) {
+                    Ok((namespace, local)) => {
+                        self.hits
+                            .extend(tests.iter().map(|test| test.matches(namespace, local)));
+                        self.errors.push(None);
+                    }
+                    Err(message) => {
+                        self.hits.extend(tests.iter().map(|_| false));
+                        self.errors.push(Some(message));
+                    }
+                }
+                self.index.insert(name.0.into(), entry);
+                self.names.push(name.0.into());
+                self.next.push(NO_ENTRY);
+                entry
+            }
+        }
+    }
+
+    /// Whether entry `entry` passes element test `test`.
+    #[inline]
+    fn hit(&self, entry: u32, test: u32) -> bool {
+        self.hits(entry)
+            .get(test as usize)
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// Whether entry `entry` passes each element test.
+    #[inline]
+    fn hits(&self, entry: u32) -> &[bool] {
+        let start = entry as usize * self.tests;
+        self.hits.get(start..start + self.tests).unwrap_or_default()
+    }
+}
+
+/// Whether a start tag's attributes may declare a namespace (`xmlns` or
+/// `xmlns:p`); a false alarm (the word in a value) only costs a scope.
+fn declares_namespace(attributes: &[u8]) -> bool {
+    attributes
+        .iter()
+        .enumerate()
+        .any(|(at, &b)| b == b'x' && attributes[at..].starts_with(b"xmlns"))
+}
+
+/// A multiply-rotate hash (as rustc's `FxHasher`) over a name's bytes, a
+/// word at a time: names are short, and a keyed hash is not needed for a
+/// cache that is bounded and cleared.
+#[derive(Default, Clone, Copy)]
+struct BuildNameHasher;
+
+struct NameHasher(u64);
+
+const NAME_HASH_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl NameHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(NAME_HASH_SEED);
+    }
+}
+
+impl std::hash::BuildHasher for BuildNameHasher {
+    type Hasher = NameHasher;
+    fn build_hasher(&self) -> NameHasher {
+        NameHasher(0)
+    }
+}
+
+impl std::hash::Hasher for NameHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            let mut array = [0; 8];
+            array.copy_from_slice(word);
+            self.add(u64::from_le_bytes(array));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut array = [0; 8];
+            array[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(array));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 fn describe_escape_error(error: &quick_xml::Error) -> String {
     match error {
         quick_xml::Error::Escape(quick_xml::escape::EscapeError::UnrecognizedEntity(_, name)) => {
             format!(
                 "entity reference &{name}; is not allowed: only the five predefined entities and character references are read (DTD entities are never expanded)"
             )
+        }
+        other => other.to_string(),
+    }
+}
+
+fn describe_parse_error(tap: &TapState, limit: u64, error: &quick_xml::Error) -> String {
+    if tap.token_overflow {
+        return token_too_long(limit);
+    }
+    match error {
+        quick_xml::Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
+            format!("bytes that are not valid in the file's encoding ({io})")
         }
         other => other.to_string(),
     }
