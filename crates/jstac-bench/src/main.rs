@@ -10,15 +10,24 @@
 //!    keyed as jstac keys them ([`KEYED_SQL`]), SQLite alone;
 //! 3. `jstac run` of the bundled police pipeline (release build, real CSV
 //!    plugin, mapping, stable keys, upserts, provenance, ledger) into a fresh
-//!    SQLite warehouse.
+//!    SQLite warehouse;
+//! 4. the model floor: SQLite alone copying the rows that run wrote (source
+//!    records, persons, events, links, assertions), each table in key order,
+//!    into empty tables of the same schema with the same settings, in one
+//!    transaction ([`FLOOR_TABLES`]). No parsing, mapping, hashing, conflict
+//!    or sorting in Rust: what any loader that writes this model must at
+//!    least pay, whatever its code.
 //!
 //! And on PostgreSQL (unless `--postgres none`), per size, each in a fresh
 //! database:
 //!
-//! 4. the raw baseline, `psql -c "\copy raw FROM FILE (FORMAT csv, HEADER)"`
+//! 5. the raw baseline, `psql -c "\copy raw FROM FILE (FORMAT csv, HEADER)"`
 //!    into one unindexed table of text columns;
-//! 5. `jstac run` of the same pipeline into a PostgreSQL warehouse (COPY
-//!    into staging tables, keyed upserts, assertions, source records).
+//! 6. `jstac run` of the same pipeline into a PostgreSQL warehouse (COPY
+//!    into staging tables, keyed upserts, assertions, source records);
+//! 7. the model floor on PostgreSQL: the server copying that run's rows, in
+//!    key order, into empty tables `LIKE` them (indexes and constraints
+//!    included) in one transaction.
 //!
 //! Each is a child process; its wall time and peak resident memory come from
 //! `wait4` (for psql that is the client's: the server's work is in the
@@ -112,6 +121,46 @@ COMMIT;
 "
 );
 
+/// The tables a police load writes, each with the order its rows are copied
+/// in for the model floor: its primary key, so every B-tree is built by
+/// appending (the cheapest order there is).
+const FLOOR_TABLES: [(&str, &str); 5] = [
+    ("source_records", "file_id, record_no"),
+    ("persons", "person_key"),
+    ("events", "event_key"),
+    ("links", "link_key"),
+    ("assertions", "entity_key, file_id, record_no"),
+];
+
+/// The SQLite model floor's script: jstac's own schema (its migrations) and
+/// settings (WAL, `synchronous=NORMAL`, a 64 MiB cache), then one
+/// transaction copying [`FLOOR_TABLES`] from the warehouse at `from`.
+fn sqlite_floor_sql(from: &Path) -> String {
+    let mut sql = String::from(
+        "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\nPRAGMA cache_size=-65536;\n",
+    );
+    for migration in [
+        include_str!("../../jstac-warehouse/migrations/sqlite/0001_foundation.sql"),
+        include_str!("../../jstac-warehouse/migrations/sqlite/0002_normalisers.sql"),
+        include_str!("../../jstac-warehouse/migrations/sqlite/0003_pole.sql"),
+        include_str!("../../jstac-warehouse/migrations/sqlite/0004_analyst_views.sql"),
+    ] {
+        sql.push_str(migration);
+        sql.push('\n');
+    }
+    sql.push_str(&format!(
+        "ATTACH '{}' AS w;\nBEGIN;\n",
+        from.display().to_string().replace('\'', "''")
+    ));
+    for (name, order) in FLOOR_TABLES {
+        sql.push_str(&format!(
+            "INSERT INTO main.{name} SELECT * FROM w.{name} ORDER BY {order};\n"
+        ));
+    }
+    sql.push_str("COMMIT;\n");
+    sql
+}
+
 /// One child process's cost.
 struct Measured {
     elapsed: Duration,
@@ -159,7 +208,7 @@ fn main() -> Result<()> {
     let mut table = String::new();
     writeln!(
         table,
-        "{:>9}  {:<18} {:>9} {:>12} {:>7} {:>12}",
+        "{:>9}  {:<20} {:>9} {:>12} {:>7} {:>12}",
         "rows", "tool", "seconds", "records/s", "ratio", "peak RSS MiB"
     )?;
 
@@ -235,16 +284,39 @@ fn main() -> Result<()> {
             "jstac loaded {persons} persons and {links} links from {rows} rows"
         );
 
+        let floor_db = run_dir.join("floor.db");
+        remove_db(&floor_db);
+        let floor_sql = run_dir.join("floor.sql");
+        std::fs::write(&floor_sql, sqlite_floor_sql(&warehouse))?;
+        let floor = measure(
+            Command::new(&args.sqlite3)
+                .arg(&floor_db)
+                .arg(format!(".read {}", floor_sql.display()))
+                .stdout(Stdio::null()),
+        )
+        .context("running the sqlite3 model floor")?;
+        for (name, _) in FLOOR_TABLES {
+            let (copied, written) = (
+                sqlite_count(&args.sqlite3, &floor_db, name)?,
+                sqlite_count(&args.sqlite3, &warehouse, name)?,
+            );
+            ensure!(
+                copied == written,
+                "the model floor copied {copied} of jstac's {written} {name} rows"
+            );
+        }
+
         let base_rate = rate(rows, baseline.elapsed);
         for (tool, m) in [
             ("sqlite3 .import", &baseline),
             ("sqlite3 keyed SQL", &keyed),
             ("jstac run", &jstac_run),
+            ("sqlite3 model floor", &floor),
         ] {
             let r = rate(rows, m.elapsed);
             writeln!(
                 table,
-                "{:>9}  {:<18} {:>9.2} {:>12.0} {:>6.2}x {:>12.1}",
+                "{:>9}  {:<20} {:>9.2} {:>12.0} {:>6.2}x {:>12.1}",
                 rows,
                 tool,
                 m.elapsed.as_secs_f64(),
@@ -361,12 +433,53 @@ fn postgres_rows(
         persons == rows && links == rows,
         "jstac loaded {persons} persons and {links} links into PostgreSQL from {rows} rows"
     );
+    // The model floor: the server copying the run's rows, in key order, into
+    // empty tables like them (indexes, constraints), in one transaction.
+    let mut setup = String::from("CREATE SCHEMA floor;");
+    let mut copy_rows = String::from("BEGIN;");
+    for (name, order) in FLOOR_TABLES {
+        setup.push_str(&format!(
+            "CREATE TABLE floor.{name} (LIKE public.{name} INCLUDING ALL);"
+        ));
+        copy_rows.push_str(&format!(
+            "INSERT INTO floor.{name} SELECT * FROM public.{name} ORDER BY {order};"
+        ));
+    }
+    copy_rows.push_str("COMMIT;");
+    psql(&run_url, &setup)?;
+    let floor = measure(Command::new(&args.psql).args([
+        run_url.as_str(),
+        "-X",
+        "-q",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-c",
+        &copy_rows,
+    ]))
+    .context("running the PostgreSQL model floor")?;
+    for (name, _) in FLOOR_TABLES {
+        let counts = psql(
+            &run_url,
+            &format!(
+                "SELECT (SELECT COUNT(*) FROM floor.{name}) || ' ' || (SELECT COUNT(*) FROM public.{name})"
+            ),
+        )?;
+        ensure!(
+            counts.split(' ').collect::<Vec<_>>().windows(2).all(|w| w[0] == w[1]),
+            "the PostgreSQL model floor copied {counts} (floor, jstac) {name} rows"
+        );
+    }
+
     let base_rate = rate(rows, copy.elapsed);
-    for (tool, m) in [("psql \\copy", &copy), ("jstac run (pg)", &jstac_run)] {
+    for (tool, m) in [
+        ("psql \\copy", &copy),
+        ("jstac run (pg)", &jstac_run),
+        ("psql model floor", &floor),
+    ] {
         let r = rate(rows, m.elapsed);
         writeln!(
             table,
-            "{:>9}  {:<18} {:>9.2} {:>12.0} {:>6.2}x {:>12.1}",
+            "{:>9}  {:<20} {:>9.2} {:>12.0} {:>6.2}x {:>12.1}",
             rows,
             tool,
             m.elapsed.as_secs_f64(),
