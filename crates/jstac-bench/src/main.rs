@@ -133,11 +133,13 @@ const FLOOR_TABLES: [(&str, &str); 5] = [
 ];
 
 /// The SQLite model floor's script: jstac's own schema (its migrations) and
-/// settings (WAL, `synchronous=NORMAL`, a 64 MiB cache), then one
+/// settings (page size, WAL, `synchronous=NORMAL`, a 64 MiB cache), then one
 /// transaction copying [`FLOOR_TABLES`] from the warehouse at `from`.
 fn sqlite_floor_sql(from: &Path) -> String {
-    let mut sql = String::from(
-        "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\nPRAGMA cache_size=-65536;\n",
+    let mut sql = format!(
+        "PRAGMA page_size={};\nPRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n\
+         PRAGMA cache_size=-65536;\n",
+        jstac_warehouse::SQLITE_PAGE_SIZE
     );
     for migration in [
         include_str!("../../jstac-warehouse/migrations/sqlite/0001_foundation.sql"),
@@ -465,7 +467,11 @@ fn postgres_rows(
             ),
         )?;
         ensure!(
-            counts.split(' ').collect::<Vec<_>>().windows(2).all(|w| w[0] == w[1]),
+            counts
+                .split(' ')
+                .collect::<Vec<_>>()
+                .windows(2)
+                .all(|w| w[0] == w[1]),
             "the PostgreSQL model floor copied {counts} (floor, jstac) {name} rows"
         );
     }

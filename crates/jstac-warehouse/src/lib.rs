@@ -33,6 +33,13 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use load::{CHUNK_RECORDS, FileLoad, FileStart, FileSummary};
+
+/// The page size of a new SQLite warehouse (an existing one keeps its own).
+/// Measured on 1M police rows: 4 KiB pages 18.8 s, 16 KiB 14.4 s, 64 KiB
+/// 13.0 s. Fewer, fuller pages mean fewer B-tree balances and WAL frames;
+/// 16 KiB rather than 64 keeps a small upsert in a large warehouse from
+/// rewriting a 64 KiB page.
+pub const SQLITE_PAGE_SIZE: u32 = 16384;
 pub use read::{FieldStatsRow, FileRow, QuarantineRow, QueryResult, RunFilter, RunRow};
 pub use snapshot::{TableRows, VARYING_COLUMNS};
 
@@ -254,6 +261,7 @@ impl Warehouse {
                     .synchronous(SqliteSynchronous::Normal)
                     .busy_timeout(Duration::from_secs(30))
                     .foreign_keys(true)
+                    .page_size(SQLITE_PAGE_SIZE)
                     .pragma("cache_size", "-65536")
                     .pragma("temp_store", "memory");
                 // Two runners opening a new warehouse at once would both
