@@ -146,6 +146,7 @@ fn sqlite_floor_sql(from: &Path) -> String {
         include_str!("../../jstac-warehouse/migrations/sqlite/0002_normalisers.sql"),
         include_str!("../../jstac-warehouse/migrations/sqlite/0003_pole.sql"),
         include_str!("../../jstac-warehouse/migrations/sqlite/0004_analyst_views.sql"),
+        include_str!("../../jstac-warehouse/migrations/sqlite/0005_grading_checks.sql"),
     ] {
         sql.push_str(migration);
         sql.push('\n');

@@ -617,6 +617,116 @@ mod tests {
         (warehouse, pool)
     }
 
+    /// A v4 warehouse (gradings checked by `IN` lists) migrates to v5 with
+    /// its source records as they were, the provenance view over them
+    /// working, and the same grading rules enforced.
+    #[tokio::test]
+    async fn a_v4_sqlite_warehouse_migrates_to_v5_keeping_its_records() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let v4 = tempfile::tempdir().expect("temp dir");
+        let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+        for entry in std::fs::read_dir(&all).expect("migrations") {
+            let path = entry.expect("entry").path();
+            let name = path.file_name().expect("name").to_owned();
+            if name.to_string_lossy().as_ref() < "0005" {
+                std::fs::copy(&path, v4.path().join(name)).expect("copy");
+            }
+        }
+        let url = format!("sqlite://{}", dir.path().join("w.db").display());
+        let pool = SqlitePool::connect_with(sqlite_options(&url).unwrap().create_if_missing(true))
+            .await
+            .expect("connects");
+        sqlx::migrate::Migrator::new(v4.path())
+            .await
+            .expect("v4 migrations")
+            .run(&pool)
+            .await
+            .expect("migrates to v4");
+        for sql in [
+            "INSERT INTO ingest_runs (run_id, pipeline, pipeline_path, agency, dataset, plugin,
+                                     plugin_version, started_at, status, host, process_id)
+             VALUES (1, 'p', 'p.toml', 'nca', 'd', 'xml', '1.0', '2026-01-01', 'succeeded', 'h', 1)",
+            "INSERT INTO source_files (file_id, run_id, pipeline, path, size_bytes, sha256, loaded_at)
+             VALUES (1, 1, 'p', 'f.xml', 1, 'ab', '2026-01-01')",
+            "INSERT INTO source_records VALUES (1, 1, 1, '/r[1]', '2', 'B', 'P', '{\"a\":\"x\"}'),
+                                               (1, 2, 1, '/r[2]', NULL, NULL, NULL, '{}')",
+            "INSERT INTO assertions VALUES ('k1', 1, 1, 'persons', 1), ('k2', 1, 2, 'persons', 1)",
+        ] {
+            sqlx::query(sql).execute(&pool).await.expect(sql);
+        }
+        pool.close().await;
+
+        let warehouse = Warehouse::open(&url).await.expect("migrates to v5");
+        let Db::Sqlite(pool) = &*warehouse.db else {
+            unreachable!("a sqlite URL")
+        };
+        let version: i64 = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
+            .fetch_one(pool)
+            .await
+            .expect("version");
+        assert_eq!(version, 5);
+        type Record = (
+            i64,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            String,
+        );
+        let records: Vec<Record> = sqlx::query_as(
+            "SELECT record_no, locator, source_evaluation, intelligence_assessment, handling_code, raw
+             FROM source_records ORDER BY record_no",
+        )
+        .fetch_all(pool)
+        .await
+        .expect("records");
+        let text = |s: &str| Some(s.to_owned());
+        assert_eq!(
+            records,
+            vec![
+                (
+                    1,
+                    "/r[1]".into(),
+                    text("2"),
+                    text("B"),
+                    text("P"),
+                    r#"{"a":"x"}"#.into()
+                ),
+                (2, "/r[2]".into(), None, None, None, "{}".into()),
+            ]
+        );
+        let gradings: Vec<Option<String>> =
+            sqlx::query_scalar("SELECT grading FROM analyst_provenance ORDER BY record_no")
+                .fetch_all(pool)
+                .await
+                .expect("provenance view");
+        assert_eq!(gradings, vec![text("2/B/P"), None]);
+        let insert = |no: i64, grade: [&'static str; 3]| {
+            sqlx::query(
+                "INSERT INTO source_records VALUES (1, $1, 1, 'x', NULLIF($2, ''), NULLIF($3, ''), NULLIF($4, ''), '{}')",
+            )
+            .bind(no)
+            .bind(grade[0])
+            .bind(grade[1])
+            .bind(grade[2])
+            .execute(pool)
+        };
+        insert(3, ["3", "E", "C"]).await.expect("a valid grading");
+        insert(4, ["1", "", ""]).await.expect("a partial grading");
+        for (no, bad) in [
+            (5, ["4", "A", "P"]),
+            (6, ["1", "F", "P"]),
+            (7, ["1", "A", "X"]),
+        ] {
+            let error = insert(no, bad).await.expect_err("an invalid grading");
+            assert!(
+                error.to_string().contains("CHECK constraint failed"),
+                "{error}"
+            );
+        }
+        warehouse.close().await;
+    }
+
     /// The catalog (what pipelines map, what the mapping fills) and the
     /// migrated schema name the same columns with the same types.
     #[tokio::test]
