@@ -633,6 +633,11 @@ fn generate(path: &Path, rows: usize) -> Result<u64> {
 
 /// Runs a child to completion; its wall time and peak RSS (from `wait4`).
 fn measure(command: &mut Command) -> Result<Measured> {
+    // The previous step's dirty pages are written back first: otherwise the
+    // kernel flushes them during this step (600 MB after the keyed SQL) and
+    // one tool's writes land in the next one's time.
+    // SAFETY: sync takes no arguments and cannot fail.
+    unsafe { libc::sync() };
     let start = Instant::now();
     let child = command.stdin(Stdio::null()).spawn()?;
     let pid = libc::pid_t::try_from(child.id())?;
