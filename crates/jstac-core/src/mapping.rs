@@ -300,6 +300,10 @@ pub struct EntityRows {
     /// Mapped column names, in the order of each row's `values`.
     pub columns: Vec<&'static str>,
     pub rows: Vec<EntityRow>,
+    /// (key, record) of rows dropped for a later adjacent row with the same
+    /// key (a crime named on each of its rows): their values are superseded,
+    /// but their records asserted the entity all the same (provenance).
+    pub superseded: Vec<(Key, usize)>,
 }
 
 /// A stable key: 128 bits of SHA-256 (see [`entity_key`]). Stored and
@@ -413,7 +417,12 @@ impl MappedBatch {
             .iter()
             .flat_map(|e| &e.rows)
             .map(|row| std::mem::size_of::<EntityRow>() + 16 + values(&row.values))
-            .sum();
+            .sum::<usize>()
+            + self
+                .entities
+                .iter()
+                .map(|e| e.superseded.len() * std::mem::size_of::<(Key, usize)>())
+                .sum::<usize>();
         let links: usize = self
             .links
             .iter()
@@ -672,6 +681,7 @@ impl Mapping {
                         .chain(e.extras.iter().map(Extra::column))
                         .collect(),
                     rows: Vec::new(),
+                    superseded: Vec::new(),
                 })
                 .collect(),
             link_columns: self
@@ -748,7 +758,7 @@ impl Mapping {
         // An extract names a crime on each of its rows: of adjacent rows with
         // one key only the last is kept, as the upsert would keep it.
         for entity in &mut out.entities {
-            keep_last_of_runs(&mut entity.rows);
+            keep_last_of_runs(&mut entity.rows, &mut entity.superseded);
         }
     }
 
@@ -1257,13 +1267,19 @@ fn extras(table: &'static TableDef, rules: &[ColumnRule], columns: &[ColumnMap])
 }
 
 /// Drops every row whose key is the same as the next row's.
-fn keep_last_of_runs(rows: &mut Vec<EntityRow>) {
+fn keep_last_of_runs(rows: &mut Vec<EntityRow>, superseded: &mut Vec<(Key, usize)>) {
     if rows.windows(2).all(|pair| pair[0].key != pair[1].key) {
         return;
     }
     let keep: Vec<bool> = (0..rows.len())
         .map(|i| rows.get(i + 1).is_none_or(|next| next.key != rows[i].key))
         .collect();
+    superseded.extend(
+        rows.iter()
+            .zip(&keep)
+            .filter(|(_, keep)| !**keep)
+            .map(|(row, _)| (row.key, row.record)),
+    );
     let mut keep = keep.into_iter();
     rows.retain(|_| keep.next().unwrap_or(true));
 }

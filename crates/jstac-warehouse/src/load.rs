@@ -202,12 +202,21 @@ pub(crate) struct LoadContext<'a> {
 }
 
 /// One chunk's rows, sorted and deduplicated, ready for either backend.
+///
+/// Rows are written in rounds (`0..rounds`), each round rule by rule. A
+/// row's round is its rank, by record number, among the rows that several
+/// rules of one table wrote for its key: so of two rules asserting one
+/// entity, the later record's upsert runs last (and wins) whatever the
+/// rules' order and wherever chunks end. A table written by one rule has
+/// every row in round 0, and most chunks have one round.
 pub(crate) struct Chunk<'a> {
     /// Per entity rule (in mapping order): its rows in key order, of rows
-    /// sharing a key only the last; each with its batch (for the locator).
+    /// sharing a key only the last.
     pub entities: Vec<EntityChunk<'a>>,
     /// Link rows in (key, rule) order, last wins per (key, rule).
-    pub links: Vec<(&'a LinkRow, &'a MappedBatch)>,
+    pub links: Vec<Placed<'a, LinkRow>>,
+    /// How many rounds the rows take (at least 1).
+    pub rounds: usize,
     /// Mapped link columns per link rule.
     pub link_columns: &'a [Vec<&'static str>],
     /// What each record said of each entity and link, in key order.
@@ -218,7 +227,57 @@ pub(crate) struct Chunk<'a> {
 pub(crate) struct EntityChunk<'a> {
     pub table: &'static jstac_core::TableDef,
     pub columns: &'a [&'static str],
-    pub rows: Vec<(&'a EntityRow, &'a MappedBatch)>,
+    pub rows: Vec<Placed<'a, EntityRow>>,
+}
+
+/// A row with its batch (for the locator), its record's number in the file
+/// and its round (see [`Chunk`]).
+pub(crate) struct Placed<'a, T> {
+    pub row: &'a T,
+    pub batch: &'a MappedBatch,
+    pub record_no: i64,
+    pub round: usize,
+}
+
+impl<'a, T> Placed<'a, T> {
+    fn new(row: &'a T, batch: &'a MappedBatch, record_no: i64) -> Self {
+        Placed {
+            row,
+            batch,
+            record_no,
+            round: 0,
+        }
+    }
+}
+
+/// The rows of `rows` in round `round`.
+pub(crate) fn in_round<'r, 'a, T>(
+    rows: &'r [Placed<'a, T>],
+    round: usize,
+) -> impl Iterator<Item = &'r Placed<'a, T>> {
+    rows.iter().filter(move |placed| placed.round == round)
+}
+
+/// Ranks, by record number, the rows that share a group (a table) and a
+/// key; returns the number of rounds. Only called where several rules
+/// write one table.
+fn rank(mut rows: Vec<(&'static str, Key, i64, &mut usize)>) -> usize {
+    // Stable: a record naming the entity through two rules keeps rule order.
+    rows.sort_by_key(|(group, key, record_no, _)| (*group, *key, *record_no));
+    let mut rounds = 1;
+    let mut previous = None;
+    let mut rank = 0;
+    for (group, key, _, round) in rows {
+        rank = if previous == Some((group, key)) {
+            rank + 1
+        } else {
+            0
+        };
+        previous = Some((group, key));
+        *round = rank;
+        rounds = rounds.max(rank + 1);
+    }
+    rounds
 }
 
 /// One record's assertion of one entity or link.
@@ -232,35 +291,69 @@ impl<'a> Chunk<'a> {
     fn new(batches: &'a [(i64, MappedBatch)]) -> Option<Chunk<'a>> {
         let (_, first) = batches.first()?;
         // Every batch of a file comes from one mapping: same tables, columns.
-        let entities = first
+        let mut entities: Vec<EntityChunk<'a>> = first
             .entities
             .iter()
             .enumerate()
             .map(|(index, e)| EntityChunk {
                 table: e.table,
                 columns: &e.columns,
-                rows: in_key_order(batches.iter().flat_map(|(_, batch)| {
-                    batch.entities[index]
-                        .rows
-                        .iter()
-                        .map(move |row| (row.key, (row, batch)))
+                rows: in_key_order(batches.iter().flat_map(|(base, batch)| {
+                    batch.entities[index].rows.iter().map(move |row| {
+                        let record_no = base + row.record as i64;
+                        (row.key, Placed::new(row, batch, record_no))
+                    })
                 })),
             })
             .collect();
-        let links = in_key_order(batches.iter().flat_map(|(_, batch)| {
-            batch
-                .links
-                .iter()
-                .map(move |link| ((link.key, link.rule), (link, batch)))
+        let mut links = in_key_order(batches.iter().flat_map(|(base, batch)| {
+            batch.links.iter().map(move |link| {
+                let record_no = base + link.record as i64;
+                ((link.key, link.rule), Placed::new(link, batch, record_no))
+            })
         }));
+        // Only tables several rules write are ranked (most have one rule).
+        let shared = |table: &str| {
+            first
+                .entities
+                .iter()
+                .filter(|e| e.table.name == table)
+                .count()
+                > 1
+        };
+        let mut rounds = rank(
+            entities
+                .iter_mut()
+                .filter(|e| shared(e.table.name))
+                .flat_map(|e| {
+                    let table = e.table.name;
+                    e.rows
+                        .iter_mut()
+                        .map(move |p| (table, p.row.key, p.record_no, &mut p.round))
+                })
+                .collect(),
+        );
+        if first.link_columns.len() > 1 {
+            rounds = rounds.max(rank(
+                links
+                    .iter_mut()
+                    .map(|p| ("links", p.row.key, p.record_no, &mut p.round))
+                    .collect(),
+            ));
+        }
         let mut assertions: Vec<Assertion> = Vec::new();
         for (base, batch) in batches {
             for e in &batch.entities {
-                assertions.extend(e.rows.iter().map(|row| Assertion {
-                    key: row.key,
-                    record_no: base + row.record as i64,
-                    table: e.table.name,
-                }));
+                // Rows the mapper merged into a later one asserted it too.
+                let rows = e.rows.iter().map(|row| (row.key, row.record));
+                assertions.extend(
+                    rows.chain(e.superseded.iter().copied())
+                        .map(|(key, record)| Assertion {
+                            key,
+                            record_no: base + record as i64,
+                            table: e.table.name,
+                        }),
+                );
             }
             assertions.extend(batch.links.iter().map(|link| Assertion {
                 key: link.key,
@@ -274,6 +367,7 @@ impl<'a> Chunk<'a> {
         Some(Chunk {
             entities,
             links,
+            rounds,
             link_columns: &first.link_columns,
             assertions,
             batches,
@@ -434,28 +528,21 @@ fn write_chunk(handle: &Handle<'_>, chunk: &Chunk<'_>, context: &LoadContext<'_>
         file = context.file_id,
     );
     let mut dates = Vec::new();
-    for entity in &chunk.entities {
-        let fixed = [entity.table.key_column, "source_locator"];
-        let sql = upsert_sql(
-            entity.table.name,
-            entity.table.key_column,
-            &constants,
-            &fixed,
-            entity.columns,
-        );
-        let mut statement = handle.prepare(&sql)?;
-        for (row, batch) in &entity.rows {
-            format_dates(&row.values, &mut dates);
-            let key = row.key.hex();
-            let mut bound = statement.row();
-            bound
-                .bind(Param::Ascii(&key))?
-                .bind(Param::Text(&batch.locators[row.record]))?;
-            bind_values(&mut bound, &row.values, &dates)?;
-            bound.run()?;
-        }
-    }
-    let mut statements = chunk
+    let mut entity_statements = chunk
+        .entities
+        .iter()
+        .map(|entity| {
+            let fixed = [entity.table.key_column, "source_locator"];
+            handle.prepare(&upsert_sql(
+                entity.table.name,
+                entity.table.key_column,
+                &constants,
+                &fixed,
+                entity.columns,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut link_statements = chunk
         .link_columns
         .iter()
         .map(|columns| {
@@ -472,19 +559,36 @@ fn write_chunk(handle: &Handle<'_>, chunk: &Chunk<'_>, context: &LoadContext<'_>
             ))
         })
         .collect::<Result<Vec<_>>>()?;
-    for (link, batch) in &chunk.links {
-        format_dates(&link.values, &mut dates);
-        let keys = [link.key.hex(), link.from_key.hex(), link.to_key.hex()];
-        let mut bound = statements[link.rule].row();
-        bound
-            .bind(Param::Ascii(&keys[0]))?
-            .bind(Param::Text(&batch.locators[link.record]))?
-            .bind(Param::Text(link.from_table))?
-            .bind(Param::Ascii(&keys[1]))?
-            .bind(Param::Text(link.to_table))?
-            .bind(Param::Ascii(&keys[2]))?;
-        bind_values(&mut bound, &link.values, &dates)?;
-        bound.run()?;
+    for round in 0..chunk.rounds {
+        for (entity, statement) in chunk.entities.iter().zip(&mut entity_statements) {
+            for &Placed { row, batch, .. } in in_round(&entity.rows, round) {
+                format_dates(&row.values, &mut dates);
+                let key = row.key.hex();
+                let mut bound = statement.row();
+                bound
+                    .bind(Param::Ascii(&key))?
+                    .bind(Param::Text(&batch.locators[row.record]))?;
+                bind_values(&mut bound, &row.values, &dates)?;
+                bound.run()?;
+            }
+        }
+        for &Placed {
+            row: link, batch, ..
+        } in in_round(&chunk.links, round)
+        {
+            format_dates(&link.values, &mut dates);
+            let keys = [link.key.hex(), link.from_key.hex(), link.to_key.hex()];
+            let mut bound = link_statements[link.rule].row();
+            bound
+                .bind(Param::Ascii(&keys[0]))?
+                .bind(Param::Text(&batch.locators[link.record]))?
+                .bind(Param::Text(link.from_table))?
+                .bind(Param::Ascii(&keys[1]))?
+                .bind(Param::Text(link.to_table))?
+                .bind(Param::Ascii(&keys[2]))?;
+            bind_values(&mut bound, &link.values, &dates)?;
+            bound.run()?;
+        }
     }
     let mut records = chunk.records().peekable();
     if records.peek().is_some() {

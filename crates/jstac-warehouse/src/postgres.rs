@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use jstac_core::Value;
 use sqlx::{AssertSqlSafe, Postgres, Transaction};
 
-use crate::load::{Chunk, LoadContext, format_dates};
+use crate::load::{Chunk, LoadContext, Placed, format_dates, in_round};
 use crate::{Result, WarehouseError};
 
 /// Bytes of COPY data sent to the server at a time.
@@ -44,66 +44,77 @@ impl PgLoad {
     ) -> Result<()> {
         let mut dates = Vec::new();
         let mut data = Vec::with_capacity(COPY_BUFFER + 4096);
-        for (index, entity) in chunk.entities.iter().enumerate() {
-            if entity.rows.is_empty() {
-                continue;
-            }
-            let fixed = [entity.table.key_column, "source_locator"];
-            let stage = format!("jstac_stage_entity_{index}");
-            let columns = column_list(fixed.iter().chain(entity.columns));
-            self.stage(&stage, entity.table.name, &columns).await?;
-            let mut copy = Copy::begin(&mut self.tx, &stage, &columns).await?;
-            for (row, batch) in &entity.rows {
-                format_dates(&row.values, &mut dates);
-                data.extend_from_slice(&row.key.hex());
-                field(&mut data, &batch.locators[row.record]);
-                values(&mut data, &row.values, &dates);
-                data.push(b'\n');
-                copy.flush_if_full(&mut data).await?;
-            }
-            copy.finish(&mut data).await?;
-            self.upsert(
-                &stage,
-                entity.table.name,
-                entity.table.key_column,
-                &columns,
-                context,
-            )
-            .await?;
-        }
-        for (rule, link_columns) in chunk.link_columns.iter().enumerate() {
-            if !chunk.links.iter().any(|(link, _)| link.rule == rule) {
-                continue;
-            }
-            let fixed = [
-                "link_key",
-                "source_locator",
-                "from_table",
-                "from_key",
-                "to_table",
-                "to_key",
-            ];
-            let stage = format!("jstac_stage_link_{rule}");
-            let columns = column_list(fixed.iter().chain(link_columns));
-            self.stage(&stage, "links", &columns).await?;
-            let mut copy = Copy::begin(&mut self.tx, &stage, &columns).await?;
-            for (link, batch) in chunk.links.iter().filter(|(link, _)| link.rule == rule) {
-                format_dates(&link.values, &mut dates);
-                data.extend_from_slice(&link.key.hex());
-                field(&mut data, &batch.locators[link.record]);
-                field(&mut data, link.from_table);
-                data.push(b'\t');
-                data.extend_from_slice(&link.from_key.hex());
-                field(&mut data, link.to_table);
-                data.push(b'\t');
-                data.extend_from_slice(&link.to_key.hex());
-                values(&mut data, &link.values, &dates);
-                data.push(b'\n');
-                copy.flush_if_full(&mut data).await?;
-            }
-            copy.finish(&mut data).await?;
-            self.upsert(&stage, "links", "link_key", &columns, context)
+        // Round by round (see `Chunk`), each rule's rows of the round
+        // copied into its staging table and upserted from there.
+        for round in 0..chunk.rounds {
+            for (index, entity) in chunk.entities.iter().enumerate() {
+                let mut rows = in_round(&entity.rows, round).peekable();
+                if rows.peek().is_none() {
+                    continue;
+                }
+                let fixed = [entity.table.key_column, "source_locator"];
+                let stage = format!("jstac_stage_entity_{index}");
+                let columns = column_list(fixed.iter().chain(entity.columns));
+                self.stage(&stage, entity.table.name, &columns).await?;
+                let mut copy = Copy::begin(&mut self.tx, &stage, &columns).await?;
+                for &Placed { row, batch, .. } in rows {
+                    format_dates(&row.values, &mut dates);
+                    data.extend_from_slice(&row.key.hex());
+                    field(&mut data, &batch.locators[row.record]);
+                    values(&mut data, &row.values, &dates);
+                    data.push(b'\n');
+                    copy.flush_if_full(&mut data).await?;
+                }
+                copy.finish(&mut data).await?;
+                self.upsert(
+                    &stage,
+                    entity.table.name,
+                    entity.table.key_column,
+                    &columns,
+                    context,
+                )
                 .await?;
+            }
+            for (rule, link_columns) in chunk.link_columns.iter().enumerate() {
+                let mut rows = in_round(&chunk.links, round)
+                    .filter(|placed| placed.row.rule == rule)
+                    .peekable();
+                if rows.peek().is_none() {
+                    continue;
+                }
+                let fixed = [
+                    "link_key",
+                    "source_locator",
+                    "from_table",
+                    "from_key",
+                    "to_table",
+                    "to_key",
+                ];
+                let stage = format!("jstac_stage_link_{rule}");
+                let columns = column_list(fixed.iter().chain(link_columns));
+                self.stage(&stage, "links", &columns).await?;
+                let mut copy = Copy::begin(&mut self.tx, &stage, &columns).await?;
+                for &Placed {
+                    row: link, batch, ..
+                } in rows
+                {
+                    format_dates(&link.values, &mut dates);
+                    data.extend_from_slice(&link.key.hex());
+                    field(&mut data, &batch.locators[link.record]);
+                    field(&mut data, link.from_table);
+                    data.push(b'\t');
+                    data.extend_from_slice(&link.from_key.hex());
+                    field(&mut data, link.to_table);
+                    data.push(b'\t');
+                    data.extend_from_slice(&link.to_key.hex());
+                    values(&mut data, &link.values, &dates);
+                    data.push(b'\n');
+                    copy.flush_if_full(&mut data).await?;
+                }
+                copy.finish(&mut data).await?;
+                self.upsert(&stage, "links", "link_key", &columns, context)
+                    .await?;
+            }
         }
         let mut records = chunk.records().peekable();
         if records.peek().is_some() {
