@@ -35,6 +35,9 @@
 //! the same file parsed with the `csv` crate directly versus pulled through
 //! the CSV plugin's Arrow C stream.
 //!
+//! `--repeat N` runs every step N times and reports its median time (and
+//! its highest peak memory): one run can catch the machine busy.
+//!
 //! Build first: `cargo build --release --workspace`, then run
 //! `./target/release/jstac-bench` (it finds `jstac` and the plugin beside
 //! itself).
@@ -70,6 +73,10 @@ struct Args {
     /// The psql client used for the PostgreSQL baseline.
     #[arg(long, default_value = "psql")]
     psql: String,
+    /// Runs of each step; the median time is reported (and the highest
+    /// peak memory). The machines here are noisy: 3 or 5 steadies figures.
+    #[arg(long, default_value_t = 1)]
+    repeat: usize,
 }
 
 /// The reference for the warehouse model's own cost: after `.import`, one
@@ -170,6 +177,21 @@ struct Measured {
     peak_rss_kib: i64,
 }
 
+/// Runs `step` (which prepares its own start state, then [`measure`]s)
+/// `times` times: the median time, and the highest peak memory.
+fn median_of(times: usize, mut step: impl FnMut() -> Result<Measured>) -> Result<Measured> {
+    let mut runs = (0..times.max(1))
+        .map(|_| step())
+        .collect::<Result<Vec<_>>>()?;
+    let peak_rss_kib = runs.iter().map(|m| m.peak_rss_kib).max().unwrap_or(0);
+    runs.sort_by_key(|m| m.elapsed);
+    let median = runs.swap_remove(runs.len() / 2);
+    Ok(Measured {
+        elapsed: median.elapsed,
+        peak_rss_kib,
+    })
+}
+
 fn main() -> Result<()> {
     let args = Args::parse();
     let exe_dir = std::env::current_exe()?
@@ -203,10 +225,11 @@ fn main() -> Result<()> {
     };
 
     println!(
-        "jstac-bench: {} | {} | {} cores",
+        "jstac-bench: {} | {} | {} cores | median of {} run(s) per step",
         describe_command(&args.sqlite3, "--version"),
         describe_command(jstac.to_str().unwrap_or("jstac"), "--version"),
-        std::thread::available_parallelism().map_or(1, |n| n.get())
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        args.repeat.max(1)
     );
     let mut table = String::new();
     writeln!(
@@ -222,12 +245,14 @@ fn main() -> Result<()> {
         eprintln!("generated {} ({:.1} MiB)", csv.display(), mib(bytes));
 
         let baseline_db = dir.join(format!("import_{rows}.db"));
-        remove_db(&baseline_db);
-        let baseline = measure(
-            Command::new(&args.sqlite3)
-                .arg(&baseline_db)
-                .arg(format!(".import --csv {} raw", csv.display())),
-        )
+        let baseline = median_of(args.repeat, || {
+            remove_db(&baseline_db);
+            measure(
+                Command::new(&args.sqlite3)
+                    .arg(&baseline_db)
+                    .arg(format!(".import --csv {} raw", csv.display())),
+            )
+        })
         .context("running the sqlite3 baseline")?;
         let imported = sqlite_count(&args.sqlite3, &baseline_db, "raw")?;
         ensure!(
@@ -238,15 +263,17 @@ fn main() -> Result<()> {
         // The same three keyed tables, written by SQLite alone: what the
         // warehouse model costs before any Rust runs.
         let keyed_db = dir.join(format!("keyed_{rows}.db"));
-        remove_db(&keyed_db);
         let keyed_sql = dir.join("keyed.sql");
         std::fs::write(&keyed_sql, KEYED_SQL)?;
-        let keyed = measure(
-            Command::new(&args.sqlite3)
-                .arg(&keyed_db)
-                .arg(format!(".import --csv {} raw", csv.display()))
-                .arg(format!(".read {}", keyed_sql.display())),
-        )
+        let keyed = median_of(args.repeat, || {
+            remove_db(&keyed_db);
+            measure(
+                Command::new(&args.sqlite3)
+                    .arg(&keyed_db)
+                    .arg(format!(".import --csv {} raw", csv.display()))
+                    .arg(format!(".read {}", keyed_sql.display())),
+            )
+        })
         .context("running the sqlite3 keyed reference")?;
         let keyed_persons = sqlite_count(&args.sqlite3, &keyed_db, "persons")?;
         ensure!(
@@ -266,19 +293,21 @@ fn main() -> Result<()> {
         );
         std::fs::write(run_dir.join("police.toml"), pipeline)?;
         let warehouse = run_dir.join("warehouse.db");
-        remove_db(&warehouse);
-        let log = File::create(run_dir.join("run.log"))?;
-        let jstac_run = measure(
-            Command::new(&jstac)
-                .current_dir(&run_dir)
-                .env_remove("JSTAC_LOG")
-                .arg("--warehouse")
-                .arg(format!("sqlite://{}", warehouse.display()))
-                .arg("--plugin-dir")
-                .arg(&exe_dir)
-                .args(["run", "police.toml"])
-                .stdout(log),
-        )
+        let jstac_run = median_of(args.repeat, || {
+            remove_db(&warehouse);
+            let log = File::create(run_dir.join("run.log"))?;
+            measure(
+                Command::new(&jstac)
+                    .current_dir(&run_dir)
+                    .env_remove("JSTAC_LOG")
+                    .arg("--warehouse")
+                    .arg(format!("sqlite://{}", warehouse.display()))
+                    .arg("--plugin-dir")
+                    .arg(&exe_dir)
+                    .args(["run", "police.toml"])
+                    .stdout(log),
+            )
+        })
         .context("running jstac")?;
         let persons = sqlite_count(&args.sqlite3, &warehouse, "persons")?;
         let links = sqlite_count(&args.sqlite3, &warehouse, "links")?;
@@ -288,15 +317,17 @@ fn main() -> Result<()> {
         );
 
         let floor_db = run_dir.join("floor.db");
-        remove_db(&floor_db);
         let floor_sql = run_dir.join("floor.sql");
         std::fs::write(&floor_sql, sqlite_floor_sql(&warehouse))?;
-        let floor = measure(
-            Command::new(&args.sqlite3)
-                .arg(&floor_db)
-                .arg(format!(".read {}", floor_sql.display()))
-                .stdout(Stdio::null()),
-        )
+        let floor = median_of(args.repeat, || {
+            remove_db(&floor_db);
+            measure(
+                Command::new(&args.sqlite3)
+                    .arg(&floor_db)
+                    .arg(format!(".read {}", floor_sql.display()))
+                    .stdout(Stdio::null()),
+            )
+        })
         .context("running the sqlite3 model floor")?;
         for (name, _) in FLOOR_TABLES {
             let (copied, written) = (
@@ -395,40 +426,48 @@ fn postgres_rows(
     let columns: Vec<String> = header.split(',').map(|c| format!("\"{c}\" text")).collect();
     let raw_db = format!("jstac_bench_copy_{rows}");
     let raw_url = fresh(&raw_db)?;
-    psql(
-        &raw_url,
-        &format!("CREATE TABLE raw ({})", columns.join(", ")),
-    )?;
-    let copy = measure(Command::new(&args.psql).args([
-        raw_url.as_str(),
-        "-X",
-        "-q",
-        "-v",
-        "ON_ERROR_STOP=1",
-        "-c",
-        &format!(
-            "\\copy raw FROM '{}' WITH (FORMAT csv, HEADER true)",
-            csv.display()
-        ),
-    ]))
+    let copy = median_of(args.repeat, || {
+        psql(
+            &raw_url,
+            &format!(
+                "DROP TABLE IF EXISTS raw; CREATE TABLE raw ({})",
+                columns.join(", ")
+            ),
+        )?;
+        measure(Command::new(&args.psql).args([
+            raw_url.as_str(),
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            &format!(
+                "\\copy raw FROM '{}' WITH (FORMAT csv, HEADER true)",
+                csv.display()
+            ),
+        ]))
+    })
     .context("running the psql \\copy baseline")?;
     let copied: usize = psql(&raw_url, "SELECT COUNT(*) FROM raw")?.parse()?;
     ensure!(copied == rows, "psql copied {copied} rows, not {rows}");
 
     let run_db = format!("jstac_bench_run_{rows}");
-    let run_url = fresh(&run_db)?;
-    let log = File::create(run_dir.join("run_postgres.log"))?;
-    let jstac_run = measure(
-        Command::new(jstac)
-            .current_dir(run_dir)
-            .env_remove("JSTAC_LOG")
-            .arg("--warehouse")
-            .arg(&run_url)
-            .arg("--plugin-dir")
-            .arg(exe_dir)
-            .args(["run", "police.toml"])
-            .stdout(log),
-    )
+    let mut run_url = String::new();
+    let jstac_run = median_of(args.repeat, || {
+        run_url = fresh(&run_db)?;
+        let log = File::create(run_dir.join("run_postgres.log"))?;
+        measure(
+            Command::new(jstac)
+                .current_dir(run_dir)
+                .env_remove("JSTAC_LOG")
+                .arg("--warehouse")
+                .arg(&run_url)
+                .arg("--plugin-dir")
+                .arg(exe_dir)
+                .args(["run", "police.toml"])
+                .stdout(log),
+        )
+    })
     .context("running jstac on PostgreSQL")?;
     let persons: usize = psql(&run_url, "SELECT COUNT(*) FROM persons")?.parse()?;
     let links: usize = psql(&run_url, "SELECT COUNT(*) FROM links")?.parse()?;
@@ -438,7 +477,7 @@ fn postgres_rows(
     );
     // The model floor: the server copying the run's rows, in key order, into
     // empty tables like them (indexes, constraints), in one transaction.
-    let mut setup = String::from("CREATE SCHEMA floor;");
+    let mut setup = String::from("DROP SCHEMA IF EXISTS floor CASCADE; CREATE SCHEMA floor;");
     let mut copy_rows = String::from("BEGIN;");
     for (name, order) in FLOOR_TABLES {
         setup.push_str(&format!(
@@ -449,16 +488,18 @@ fn postgres_rows(
         ));
     }
     copy_rows.push_str("COMMIT;");
-    psql(&run_url, &setup)?;
-    let floor = measure(Command::new(&args.psql).args([
-        run_url.as_str(),
-        "-X",
-        "-q",
-        "-v",
-        "ON_ERROR_STOP=1",
-        "-c",
-        &copy_rows,
-    ]))
+    let floor = median_of(args.repeat, || {
+        psql(&run_url, &setup)?;
+        measure(Command::new(&args.psql).args([
+            run_url.as_str(),
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            &copy_rows,
+        ]))
+    })
     .context("running the PostgreSQL model floor")?;
     for (name, _) in FLOOR_TABLES {
         let counts = psql(
