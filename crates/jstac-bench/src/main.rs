@@ -11,10 +11,10 @@
 //! 3. `jstac run` of the bundled police pipeline (release build, real CSV
 //!    plugin, mapping, stable keys, upserts, provenance, ledger) into a fresh
 //!    SQLite warehouse;
-//! 4. the model floor: SQLite alone copying the rows that run wrote (source
-//!    records, persons, events, links, assertions), each table in key order,
-//!    into empty tables of the same schema with the same settings, in one
-//!    transaction ([`FLOOR_TABLES`]). No parsing, mapping, hashing, conflict
+//! 4. the model floor: SQLite alone (jstac's own SQLite build) copying the
+//!    rows that run wrote (source records, persons, events, links,
+//!    assertions), each table in key order, into empty tables of the same
+//!    schema with the same settings, in one transaction ([`FLOOR_TABLES`]). No parsing, mapping, hashing, conflict
 //!    or sorting in Rust: what any loader that writes this model must at
 //!    least pay, whatever its code.
 //!
@@ -77,6 +77,10 @@ struct Args {
     /// peak memory). The machines here are noisy: 3 or 5 steadies figures.
     #[arg(long, default_value_t = 1)]
     repeat: usize,
+    /// Internal: run SCRIPT on DB with the SQLite jstac links (the model
+    /// floor's engine), as a child process the bench measures.
+    #[arg(long, hide = true, num_args = 2, value_names = ["DB", "SCRIPT"])]
+    exec_sqlite: Option<Vec<PathBuf>>,
 }
 
 /// The reference for the warehouse model's own cost: after `.import`, one
@@ -139,13 +143,14 @@ const FLOOR_TABLES: [(&str, &str); 5] = [
     ("assertions", "entity_key, file_id, record_no"),
 ];
 
-/// The SQLite model floor's script: jstac's own schema (its migrations) and
-/// settings (page size, WAL, `synchronous=NORMAL`, a 64 MiB cache), then one
+/// The SQLite model floor's script, run by jstac's own SQLite build
+/// ([`exec_sqlite`]): jstac's schema (its migrations) and settings (page
+/// size, WAL, `synchronous=NORMAL`, a 64 MiB cache, memory temp store), then one
 /// transaction copying [`FLOOR_TABLES`] from the warehouse at `from`.
 fn sqlite_floor_sql(from: &Path) -> String {
     let mut sql = format!(
         "PRAGMA page_size={};\nPRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n\
-         PRAGMA cache_size=-65536;\n",
+         PRAGMA cache_size=-65536;\nPRAGMA temp_store=memory;\n",
         jstac_warehouse::SQLITE_PAGE_SIZE
     );
     for migration in [
@@ -171,6 +176,39 @@ fn sqlite_floor_sql(from: &Path) -> String {
     sql
 }
 
+/// Runs a SQL script on a database with the SQLite jstac itself links (the
+/// bundled build, not the `sqlite3` shell's, which may be another version):
+/// the engine of the SQLite model floor.
+fn exec_sqlite(db: &Path, script: &Path) -> Result<()> {
+    use libsqlite3_sys as ffi;
+    use std::ffi::{CStr, CString};
+    let sql = CString::new(std::fs::read_to_string(script)?)?;
+    let path = CString::new(db.to_str().context("the database path is not UTF-8")?)?;
+    let mut handle = std::ptr::null_mut();
+    // SAFETY: both strings are NUL-terminated and outlive the calls; the
+    // handle is closed exactly once, and SQLite's error text is copied
+    // before it is freed.
+    unsafe {
+        if ffi::sqlite3_open(path.as_ptr(), &mut handle) != ffi::SQLITE_OK {
+            let message = CStr::from_ptr(ffi::sqlite3_errmsg(handle))
+                .to_string_lossy()
+                .into_owned();
+            ffi::sqlite3_close(handle);
+            bail!("opening {}: {message}", db.display());
+        }
+        let mut error = std::ptr::null_mut();
+        let rc = ffi::sqlite3_exec(handle, sql.as_ptr(), None, std::ptr::null_mut(), &mut error);
+        let message =
+            (!error.is_null()).then(|| CStr::from_ptr(error).to_string_lossy().into_owned());
+        ffi::sqlite3_free(error.cast());
+        ffi::sqlite3_close(handle);
+        if rc != ffi::SQLITE_OK {
+            bail!("{}: {}", script.display(), message.unwrap_or_default());
+        }
+    }
+    Ok(())
+}
+
 /// One child process's cost.
 struct Measured {
     elapsed: Duration,
@@ -185,15 +223,23 @@ fn median_of(times: usize, mut step: impl FnMut() -> Result<Measured>) -> Result
         .collect::<Result<Vec<_>>>()?;
     let peak_rss_kib = runs.iter().map(|m| m.peak_rss_kib).max().unwrap_or(0);
     runs.sort_by_key(|m| m.elapsed);
-    let median = runs.swap_remove(runs.len() / 2);
+    let middle = runs.len() / 2;
+    let elapsed = if runs.len() % 2 == 0 {
+        (runs[middle - 1].elapsed + runs[middle].elapsed) / 2
+    } else {
+        runs[middle].elapsed
+    };
     Ok(Measured {
-        elapsed: median.elapsed,
+        elapsed,
         peak_rss_kib,
     })
 }
 
 fn main() -> Result<()> {
     let args = Args::parse();
+    if let Some([db, script]) = args.exec_sqlite.as_deref() {
+        return exec_sqlite(db, script);
+    }
     let exe_dir = std::env::current_exe()?
         .parent()
         .context("the bench binary has no directory")?
@@ -322,10 +368,10 @@ fn main() -> Result<()> {
         let floor = median_of(args.repeat, || {
             remove_db(&floor_db);
             measure(
-                Command::new(&args.sqlite3)
+                Command::new(std::env::current_exe()?)
+                    .arg("--exec-sqlite")
                     .arg(&floor_db)
-                    .arg(format!(".read {}", floor_sql.display()))
-                    .stdout(Stdio::null()),
+                    .arg(&floor_sql),
             )
         })
         .context("running the sqlite3 model floor")?;

@@ -665,6 +665,42 @@ mod tests {
             .await
             .expect("version");
         assert_eq!(version, 5);
+        // Rebuilt: no IN list left, its key and NOT NULLs kept.
+        let table: String = sqlx::query_scalar(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'source_records'",
+        )
+        .fetch_one(pool)
+        .await
+        .expect("table sql");
+        assert!(!table.contains(" IN ("), "{table}");
+        for (sql, refused) in [
+            (
+                "INSERT INTO source_records VALUES (1, 1, 1, 'x', NULL, NULL, NULL, '{}')",
+                "UNIQUE constraint failed",
+            ),
+            (
+                "INSERT INTO source_records VALUES (1, 9, 1, 'x', NULL, NULL, NULL, NULL)",
+                "NOT NULL constraint failed",
+            ),
+        ] {
+            let error = sqlx::query(sql).execute(pool).await.expect_err(sql);
+            assert!(error.to_string().contains(refused), "{sql}: {error}");
+        }
+        // The view over it is back, with the columns of a new warehouse's.
+        let view_columns = |pool: SqlitePool| async move {
+            sqlx::query_scalar::<_, String>(
+                "SELECT name FROM pragma_table_info('analyst_provenance') ORDER BY cid",
+            )
+            .fetch_all(&pool)
+            .await
+            .expect("view columns")
+        };
+        let fresh_dir = tempfile::tempdir().expect("temp dir");
+        let (fresh, fresh_pool) = sqlite_warehouse(&fresh_dir).await;
+        let expected = view_columns(fresh_pool).await;
+        assert!(expected.contains(&"grading".to_owned()), "{expected:?}");
+        assert_eq!(view_columns(pool.clone()).await, expected);
+        fresh.close().await;
         type Record = (
             i64,
             String,
