@@ -457,6 +457,19 @@ fn postgres_rows(
         );
         Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
     };
+    // One psql statement as a measured step (the server's work is in its
+    // time, the client's in its memory).
+    let timed_psql = |url: &str, sql: &str| {
+        measure(Command::new(&args.psql).args([
+            url,
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            sql,
+        ]))
+    };
     let fresh = |name: &str| -> Result<String> {
         psql(
             &args.postgres,
@@ -480,18 +493,13 @@ fn postgres_rows(
                 columns.join(", ")
             ),
         )?;
-        measure(Command::new(&args.psql).args([
-            raw_url.as_str(),
-            "-X",
-            "-q",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-c",
+        timed_psql(
+            &raw_url,
             &format!(
                 "\\copy raw FROM '{}' WITH (FORMAT csv, HEADER true)",
                 csv.display()
             ),
-        ]))
+        )
     })
     .context("running the psql \\copy baseline")?;
     let copied: usize = psql(&raw_url, "SELECT COUNT(*) FROM raw")?.parse()?;
@@ -536,15 +544,7 @@ fn postgres_rows(
     copy_rows.push_str("COMMIT;");
     let floor = median_of(args.repeat, || {
         psql(&run_url, &setup)?;
-        measure(Command::new(&args.psql).args([
-            run_url.as_str(),
-            "-X",
-            "-q",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-c",
-            &copy_rows,
-        ]))
+        timed_psql(&run_url, &copy_rows)
     })
     .context("running the PostgreSQL model floor")?;
     for (name, _) in FLOOR_TABLES {
