@@ -1,0 +1,31 @@
+//! A checked pipeline compiled against one file's fields, and the per-record
+//! work: convert, key, and either emit rows or quarantine the record whole.
+//!
+//! One concern per file; each uses only the files listed after it:
+//!
+//! - `stats`: a counted column's totals for a file or a run ([`FieldStats`]).
+//! - `record`: the per-record work ([`Mapping::map_into`]): convert,
+//!   normalise, key, emit rows or quarantine the record.
+//! - `compile`: a pipeline bound to one file's fields ([`Mapping::compile`]).
+//! - `batch`: what mapping a batch yields ([`MappedBatch`]: rows, links,
+//!   quarantine, counts).
+//! - `json`: each record's fields as one JSON object, written directly.
+//! - `key`: stable entity and link keys ([`Key`], [`entity_key`]).
+//! - `input`: read access to a plugin's batch ([`SourceRecords`]).
+
+mod batch;
+mod compile;
+mod input;
+mod json;
+mod key;
+mod record;
+mod stats;
+
+pub use batch::{EntityRow, EntityRows, FieldCounts, LinkRow, MappedBatch, QuarantineEntry};
+pub use compile::{CountedField, Mapping};
+pub use input::{FieldShape, SourceRecords};
+pub use key::{Key, entity_key, link_key};
+pub use stats::FieldStats;
+
+#[cfg(test)]
+mod tests;
