@@ -184,12 +184,8 @@ impl Warehouse {
 /// The advisory lock key of one dataset's loads: 64 bits of SHA-256.
 fn dataset_lock(agency: &str, dataset: &str) -> i64 {
     let key = jstac_core::mapping::entity_key("jstac-load", agency, dataset, []);
-    let hex = key.hex();
     let mut bytes = [0u8; 8];
-    for (i, byte) in bytes.iter_mut().enumerate() {
-        let digit = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
-        *byte = digit(hex[2 * i]) << 4 | digit(hex[2 * i + 1]);
-    }
+    bytes.copy_from_slice(&key.as_bytes()[..8]);
     i64::from_be_bytes(bytes)
 }
 

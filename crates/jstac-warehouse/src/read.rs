@@ -227,7 +227,7 @@ impl JsonRow for SqliteRow {
         Ok(match type_name.as_str() {
             "INTEGER" => Json::from(self.try_get::<i64, _>(index)?),
             "REAL" => Json::from(self.try_get::<f64, _>(index)?),
-            "BLOB" => Json::from(hex(&self.try_get::<Vec<u8>, _>(index)?)),
+            "BLOB" => Json::from(hex::encode(self.try_get::<Vec<u8>, _>(index)?)),
             _ => Json::from(self.try_get::<String, _>(index)?),
         })
     }
@@ -268,7 +268,7 @@ impl JsonRow for PgRow {
             "TIMESTAMP" => Json::from(self.try_get::<NaiveDateTime, _>(index)?.to_string()),
             "TIMESTAMPTZ" => Json::from(self.try_get::<DateTime<Utc>, _>(index)?.to_rfc3339()),
             "JSON" | "JSONB" => self.try_get::<Json, _>(index)?,
-            "BYTEA" => Json::from(hex(&self.try_get::<Vec<u8>, _>(index)?)),
+            "BYTEA" => Json::from(hex::encode(self.try_get::<Vec<u8>, _>(index)?)),
             other => {
                 return Err(WarehouseError::Postgres(format!(
                     "column {:?} has type {other}, which jstac cannot show; cast it to text",
@@ -277,8 +277,4 @@ impl JsonRow for PgRow {
             }
         })
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

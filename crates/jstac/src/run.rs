@@ -477,7 +477,7 @@ fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {
         hasher.update(&buffer[..n]);
     }
     let digest = hasher.finalize();
-    Ok((size, digest.iter().map(|b| format!("{b:02x}")).collect()))
+    Ok((size, hex::encode(digest)))
 }
 
 /// This machine's name, as runs and claim folders record it: `JSTAC_HOST`
