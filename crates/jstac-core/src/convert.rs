@@ -7,7 +7,8 @@
 use chrono::NaiveDate;
 use chrono::format::{Item, Numeric, StrftimeItems};
 use jstac_normalise::date::{
-    DateError, DateSpec, ExcelDateSystem, PartialDate, date as read_date, excel_serial_date,
+    DateError, DateSpec, DateSpecError, ExcelDateSystem, PartialDate, date as read_date,
+    excel_serial_date,
 };
 
 use crate::catalog::ColumnType;
@@ -42,6 +43,87 @@ pub enum Kind {
     Duration,
     /// An error value (`#N/A`): never loaded.
     Error,
+}
+
+/// Why a source value did not convert. The message says what was wrong
+/// and never repeats the value: it becomes a quarantine reason and reaches
+/// logs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConvertError {
+    /// A typed source's error value (`#N/A`); holds the spreadsheet's code
+    /// and cell as the plugin wrote them, never data.
+    #[error("error value {0} in the source")]
+    ErrorValue(String),
+    /// Text with a NUL character, which no warehouse stores.
+    #[error("contains a NUL character")]
+    Nul,
+    /// A date outside the years 1 to 9999, which no warehouse stores.
+    #[error("a date outside the years 1 to 9999")]
+    YearOutOfRange,
+    #[error("not a whole number")]
+    NotAWholeNumber,
+    #[error("not a decimal number")]
+    NotADecimal,
+    #[error("not a boolean (expected yes/no, true/false, y/n, 1/0)")]
+    NotABoolean,
+    /// A typed date or date-time cell whose text is not `YYYY-MM-DD...`.
+    #[error("malformed typed date from the plugin")]
+    MalformedTypedDate,
+    /// A column with no format, and text that is not ISO 8601.
+    #[error("not an ISO 8601 date (YYYY-MM-DD){}; give the column a format", or_serial(*.excel))]
+    NotIsoDate { excel: bool },
+    /// Text that matches none of the column's formats.
+    #[error("does not match date format {formats}{}", or_serial(*.excel))]
+    NoFormatMatches { formats: String, excel: bool },
+    /// Text in a format's shape naming no calendar day (31 February);
+    /// `formats` are the column's, if it has any.
+    #[error("impossible date (no such day){}", for_formats(.formats.as_deref()))]
+    Impossible { formats: Option<String> },
+    /// A year or a month, where the column takes only full dates.
+    #[error("not a full date")]
+    NotAFullDate,
+    /// A numeric cell in a date column that reads no Excel serials.
+    #[error("a number where a date was expected (is the cell formatted as a date?)")]
+    NumberForDate,
+    #[error("not an Excel serial number")]
+    NotAnExcelSerial,
+    /// The date reader's own reason (an Excel serial out of range, ...).
+    #[error(transparent)]
+    Date(#[from] DateError),
+}
+
+fn or_serial(excel: bool) -> &'static str {
+    if excel {
+        " or an Excel serial number"
+    } else {
+        ""
+    }
+}
+
+fn for_formats(formats: Option<&str>) -> String {
+    formats
+        .map(|f| format!(" for format {f}"))
+        .unwrap_or_default()
+}
+
+/// Why a date column's format cannot be used (see [`check_date_format`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DateFormatError {
+    #[error("invalid date format {format:?}")]
+    Invalid { format: String },
+    #[error(
+        "date format {format:?} has a two-digit year (%y); give pivot = YEAR, the first year its two digits can mean (e.g. 1930)"
+    )]
+    TwoDigitYear { format: String },
+    /// A partial date's format with no year.
+    #[error("date format {format:?} does not name a year")]
+    NoYear { format: String },
+    #[error(
+        "date format {format:?} does not name a full date (day, month and year); with partial = true it may name a year or a month"
+    )]
+    NotAFullDate { format: String },
+    #[error(transparent)]
+    Spec(#[from] DateSpecError),
 }
 
 /// How to convert one source value.
@@ -81,14 +163,14 @@ pub struct DateRule {
 
 impl DateRule {
     /// A rule from formats already checked by [`check_date_format`].
-    pub fn new(formats: Vec<String>, options: DateOptions) -> Result<DateRule, String> {
+    pub fn new(formats: Vec<String>, options: DateOptions) -> Result<DateRule, DateSpecError> {
         let iso = ["%Y-%m-%d".to_owned()];
         let used = if formats.is_empty() {
             &iso[..]
         } else {
             &formats
         };
-        let mut spec = DateSpec::new(used).map_err(|e| e.to_string())?;
+        let mut spec = DateSpec::new(used)?;
         if let Some(system) = options.excel {
             spec = spec.with_excel(system);
         }
@@ -106,51 +188,39 @@ impl DateRule {
         self.options
     }
 
-    fn read_text(&self, text: &str) -> Result<Value, String> {
+    fn read_text(&self, text: &str) -> Result<Value, ConvertError> {
         match read_date(text, &self.spec) {
             Ok(PartialDate::Date(date)) => Ok(Value::Date(date)),
             Ok(partial) if self.options.partial => Ok(Value::Text(partial.iso())),
-            Ok(_) => Err("not a full date".to_owned()),
+            Ok(_) => Err(ConvertError::NotAFullDate),
             Err(error) => Err(self.reason(error)),
         }
     }
 
-    fn read_serial(&self, number: &str) -> Result<Value, String> {
+    fn read_serial(&self, number: &str) -> Result<Value, ConvertError> {
         let Some(system) = self.options.excel else {
-            return Err(
-                "a number where a date was expected (is the cell formatted as a date?)".to_owned(),
-            );
+            return Err(ConvertError::NumberForDate);
         };
         let whole = number.split_once('.').map_or(number, |(whole, _)| whole);
-        let serial: i64 = whole
-            .parse()
-            .map_err(|_| "not an Excel serial number".to_owned())?;
-        excel_serial_date(serial, system)
-            .map(Value::Date)
-            .map_err(|e| e.to_string())
+        let serial: i64 = whole.parse().map_err(|_| ConvertError::NotAnExcelSerial)?;
+        Ok(Value::Date(excel_serial_date(serial, system)?))
     }
 
     /// The reason a text did not read, naming the formats, never the value.
-    fn reason(&self, error: DateError) -> String {
-        let serial = if self.options.excel.is_some() {
-            " or an Excel serial number"
-        } else {
-            ""
-        };
+    fn reason(&self, error: DateError) -> ConvertError {
+        let excel = self.options.excel.is_some();
+        let formats = || self.formats.join(" or ");
         match (error, self.formats.is_empty()) {
-            (DateError::NoMatch, true) => {
-                format!("not an ISO 8601 date (YYYY-MM-DD){serial}; give the column a format")
-            }
-            (DateError::Impossible, true) => "impossible date (no such day)".to_owned(),
-            (DateError::NoMatch, false) => format!(
-                "does not match date format {}{serial}",
-                self.formats.join(" or ")
-            ),
-            (DateError::Impossible, false) => format!(
-                "impossible date (no such day) for format {}",
-                self.formats.join(" or ")
-            ),
-            (other, _) => other.to_string(),
+            (DateError::NoMatch, true) => ConvertError::NotIsoDate { excel },
+            (DateError::Impossible, true) => ConvertError::Impossible { formats: None },
+            (DateError::NoMatch, false) => ConvertError::NoFormatMatches {
+                formats: formats(),
+                excel,
+            },
+            (DateError::Impossible, false) => ConvertError::Impossible {
+                formats: Some(formats()),
+            },
+            (other, _) => ConvertError::Date(other),
         }
     }
 }
@@ -167,32 +237,32 @@ impl Conversion {
     }
 
     /// Converts one source text value. `Err` carries the reason, without the value.
-    pub fn apply(&self, raw: Option<&str>) -> Result<Value, String> {
+    pub fn apply(&self, raw: Option<&str>) -> Result<Value, ConvertError> {
         self.apply_typed(raw, Kind::Text)
     }
 
     /// Converts one source value of a known kind. A typed date needs no
     /// format; an error value is always refused.
-    pub fn apply_typed(&self, raw: Option<&str>, kind: Kind) -> Result<Value, String> {
+    pub fn apply_typed(&self, raw: Option<&str>, kind: Kind) -> Result<Value, ConvertError> {
         // What every warehouse stores: no NUL in text (PostgreSQL refuses
         // it), dates in years 1 to 9999 (ISO 8601 text, PostgreSQL `date`).
         let value = self.convert_typed(raw, kind)?;
         match &value {
             Value::Text(text) | Value::Decimal(text) if text.contains('\0') => {
-                Err("contains a NUL character".to_owned())
+                Err(ConvertError::Nul)
             }
             Value::Date(date) if !(1..=9999).contains(&chrono::Datelike::year(date)) => {
-                Err("a date outside the years 1 to 9999".to_owned())
+                Err(ConvertError::YearOutOfRange)
             }
             _ => Ok(value),
         }
     }
 
-    fn convert_typed(&self, raw: Option<&str>, kind: Kind) -> Result<Value, String> {
+    fn convert_typed(&self, raw: Option<&str>, kind: Kind) -> Result<Value, ConvertError> {
         if kind == Kind::Error {
             // The error text is the spreadsheet's code and cell, never data.
             let text = raw.map(str::trim).unwrap_or_default();
-            return Err(format!("error value {text} in the source"));
+            return Err(ConvertError::ErrorValue(text.to_owned()));
         }
         let Some(text) = raw.map(str::trim).filter(|t| !t.is_empty()) else {
             return Ok(Value::Null);
@@ -202,13 +272,13 @@ impl Conversion {
                 let date = text.get(..10).unwrap_or(text);
                 return NaiveDate::parse_from_str(date, "%Y-%m-%d")
                     .map(Value::Date)
-                    .map_err(|_| "malformed typed date from the plugin".to_owned());
+                    .map_err(|_| ConvertError::MalformedTypedDate);
             }
             (Kind::Number, Conversion::Date(rule)) => return rule.read_serial(text),
             (Kind::Number, Conversion::Integer) => {
                 return match text.parse::<f64>() {
                     Ok(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => Ok(Value::Integer(n as i64)),
-                    _ => Err("not a whole number".to_owned()),
+                    _ => Err(ConvertError::NotAWholeNumber),
                 };
             }
             _ => {}
@@ -223,16 +293,16 @@ impl Conversion {
     }
 }
 
-fn parse_integer(text: &str) -> Result<Value, String> {
+fn parse_integer(text: &str) -> Result<Value, ConvertError> {
     let digits = text.replace(',', "");
     digits
         .parse::<i64>()
         .map(Value::Integer)
-        .map_err(|_| "not a whole number".to_owned())
+        .map_err(|_| ConvertError::NotAWholeNumber)
 }
 
 /// Accepts `1234`, `-1234.5`, `1,234.50`, `£1,234.50`; returns canonical text.
-fn parse_decimal(text: &str) -> Result<String, String> {
+fn parse_decimal(text: &str) -> Result<String, ConvertError> {
     let (negative, rest) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text.strip_prefix('+').unwrap_or(text)),
@@ -252,7 +322,7 @@ fn parse_decimal(text: &str) -> Result<String, String> {
         || !valid_grouping
         || (rest.contains('.') && fraction.is_empty())
     {
-        return Err("not a decimal number".to_owned());
+        return Err(ConvertError::NotADecimal);
     }
     let whole_digits = whole_digits.trim_start_matches('0');
     let whole_digits = if whole_digits.is_empty() {
@@ -272,7 +342,7 @@ fn parse_decimal(text: &str) -> Result<String, String> {
     Ok(canonical)
 }
 
-fn parse_boolean(text: &str) -> Result<bool, String> {
+fn parse_boolean(text: &str) -> Result<bool, ConvertError> {
     const TRUE: [&str; 5] = ["true", "yes", "y", "t", "1"];
     const FALSE: [&str; 5] = ["false", "no", "n", "f", "0"];
     if TRUE.iter().any(|t| text.eq_ignore_ascii_case(t)) {
@@ -280,22 +350,25 @@ fn parse_boolean(text: &str) -> Result<bool, String> {
     } else if FALSE.iter().any(|f| text.eq_ignore_ascii_case(f)) {
         Ok(false)
     } else {
-        Err("not a boolean (expected yes/no, true/false, y/n, 1/0)".to_owned())
+        Err(ConvertError::NotABoolean)
     }
 }
 
 /// Checks a strftime-style date format: it names a full date (day, month
 /// and year), or with `options.partial` at least a year; a two-digit year
 /// (`%y`) needs `options.pivot`.
-pub fn check_date_format(format: &str, options: DateOptions) -> Result<(), String> {
+pub fn check_date_format(format: &str, options: DateOptions) -> Result<(), DateFormatError> {
+    let format_owned = || format.to_owned();
     let items: Vec<Item<'_>> = StrftimeItems::new(format).collect();
     if items.iter().any(|item| matches!(item, Item::Error)) {
-        return Err(format!("invalid date format {format:?}"));
+        return Err(DateFormatError::Invalid {
+            format: format_owned(),
+        });
     }
     if has_two_digit_year(format) && options.pivot.is_none() {
-        return Err(format!(
-            "date format {format:?} has a two-digit year (%y); give pivot = YEAR, the first year its two digits can mean (e.g. 1930)"
-        ));
+        return Err(DateFormatError::TwoDigitYear {
+            format: format_owned(),
+        });
     }
     // Probe with a known date: does the format give it back? (The probe's
     // window only has to put "16" in 2016.)
@@ -312,10 +385,12 @@ pub fn check_date_format(format: &str, options: DateOptions) -> Result<(), Strin
     match rule.read_text(&text) {
         Ok(Value::Date(date)) if date == probe => Ok(()),
         Ok(Value::Text(partial)) if options.partial && partial.starts_with("2016") => Ok(()),
-        _ if options.partial => Err(format!("date format {format:?} does not name a year")),
-        _ => Err(format!(
-            "date format {format:?} does not name a full date (day, month and year); with partial = true it may name a year or a month"
-        )),
+        _ if options.partial => Err(DateFormatError::NoYear {
+            format: format_owned(),
+        }),
+        _ => Err(DateFormatError::NotAFullDate {
+            format: format_owned(),
+        }),
     }
 }
 
@@ -330,7 +405,7 @@ mod tests {
 
     fn check(conversion: Conversion, cases: &[(&str, Result<Value, &str>)]) {
         for (input, expected) in cases {
-            let got = conversion.apply(Some(input));
+            let got = conversion.apply(Some(input)).map_err(|e| e.to_string());
             let expected = expected.clone().map_err(str::to_owned);
             assert_eq!(got, expected, "input {input:?}");
         }
@@ -351,9 +426,11 @@ mod tests {
             ],
         );
         let typed = dates(&["%Y-%m-%d"], DateOptions::default());
+        let error = typed.apply_typed(Some("0000-01-01"), Kind::Date);
+        assert_eq!(error, Err(ConvertError::YearOutOfRange));
         assert_eq!(
-            typed.apply_typed(Some("0000-01-01"), Kind::Date),
-            Err("a date outside the years 1 to 9999".to_owned())
+            error.unwrap_err().to_string(),
+            "a date outside the years 1 to 9999"
         );
         assert_eq!(
             typed.apply_typed(Some("2016-03-01"), Kind::Date),
@@ -593,13 +670,72 @@ mod tests {
             ),
         ];
         for (options, formats, input, kind, expected) in cases {
-            let got = dates(formats, *options).apply_typed(Some(input), *kind);
+            let got = dates(formats, *options)
+                .apply_typed(Some(input), *kind)
+                .map_err(|e| e.to_string());
             assert_eq!(
                 got,
                 expected.clone().map_err(str::to_owned),
                 "{input:?} {kind:?} {options:?}"
             );
         }
+    }
+
+    /// Callers can tell reasons apart without reading their text.
+    #[test]
+    fn each_reason_is_its_own_kind() {
+        let uk = dates(&["%d/%m/%Y"], DateOptions::default());
+        let excel = dates(
+            &["%d/%m/%Y"],
+            DateOptions {
+                excel: Some(ExcelDateSystem::Excel1900),
+                ..DateOptions::default()
+            },
+        );
+        let cases: [(Result<Value, ConvertError>, ConvertError); 6] = [
+            (
+                Conversion::Integer.apply(Some("forty")),
+                ConvertError::NotAWholeNumber,
+            ),
+            (
+                Conversion::Decimal.apply_typed(Some("#N/A (B7)"), Kind::Error),
+                ConvertError::ErrorValue("#N/A (B7)".to_owned()),
+            ),
+            (
+                uk.apply(Some("31/02/2016")),
+                ConvertError::Impossible {
+                    formats: Some("%d/%m/%Y".to_owned()),
+                },
+            ),
+            (
+                excel.apply(Some("yesterday")),
+                ConvertError::NoFormatMatches {
+                    formats: "%d/%m/%Y".to_owned(),
+                    excel: true,
+                },
+            ),
+            (
+                excel.apply_typed(Some("60"), Kind::Number),
+                ConvertError::Date(DateError::ExcelPhantomLeapDay),
+            ),
+            (
+                uk.apply_typed(Some("34760"), Kind::Number),
+                ConvertError::NumberForDate,
+            ),
+        ];
+        for (got, expected) in cases {
+            assert_eq!(got, Err(expected));
+        }
+        assert_eq!(
+            check_date_format("%Q", DateOptions::default()),
+            Err(DateFormatError::Invalid {
+                format: "%Q".to_owned()
+            })
+        );
+        assert_eq!(
+            DateRule::new(vec!["%Q".to_owned()], DateOptions::default()).unwrap_err(),
+            DateSpecError::BadFormat(0)
+        );
     }
 
     #[test]
@@ -617,7 +753,8 @@ mod tests {
         assert_eq!(check_date_format("%d-%b-%y", pivot), Ok(()));
         assert_eq!(check_date_format("%Y", partial), Ok(()));
         assert_eq!(check_date_format("%m/%Y", partial), Ok(()));
-        let err = |format: &str, options| check_date_format(format, options).unwrap_err();
+        let err =
+            |format: &str, options| check_date_format(format, options).unwrap_err().to_string();
         assert_eq!(
             err("%m/%Y", none),
             "date format \"%m/%Y\" does not name a full date (day, month and year); with partial = true it may name a year or a month"

@@ -8,9 +8,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use jstac_normalise::country::{CountryError, country};
-use jstac_normalise::ident::{ni_number, passport_number, phone, vehicle_registration};
-use jstac_normalise::name::{NameOrder, PersonName, check_name_part, person_name};
-use jstac_normalise::postcode::postcode;
+use jstac_normalise::ident::{IdentError, ni_number, passport_number, phone, vehicle_registration};
+use jstac_normalise::name::{NameError, NameOrder, PersonName, check_name_part, person_name};
+use jstac_normalise::postcode::{PostcodeError, postcode};
 
 use crate::convert::Value;
 
@@ -114,7 +114,7 @@ impl Normaliser {
 
     /// Normalises one value (trimmed, not empty). `Err` is the reason it is
     /// invalid, without the value.
-    pub fn apply(self, text: &str) -> Result<Normalised, String> {
+    pub fn apply(self, text: &str) -> Result<Normalised, NormaliseError> {
         let text_of = |s: &str| Normalised::Value(Value::Text(s.to_owned()));
         match self {
             Normaliser::Country => match country(text) {
@@ -123,53 +123,82 @@ impl Normaliser {
                 Err(CountryError::Empty | CountryError::Stateless) => {
                     Ok(Normalised::Value(Value::Null))
                 }
-                Err(e) => Err(country_reason(e)),
+                Err(e) => Err(NormaliseError::of_country(e)),
             },
-            Normaliser::Postcode => postcode(text)
-                .map(|p| text_of(p.as_str()))
-                .map_err(|e| e.to_string()),
+            Normaliser::Postcode => Ok(text_of(postcode(text)?.as_str())),
             Normaliser::Phone => phone(text)
                 .map(|p| text_of(p.as_str()))
-                .map_err(|e| format!("phone number {e}")),
+                .map_err(NormaliseError::Phone),
             Normaliser::Nino => ni_number(text)
                 .map(|n| text_of(n.as_str()))
-                .map_err(|e| format!("National Insurance number {e}")),
+                .map_err(NormaliseError::Nino),
             Normaliser::Passport => passport_number(text)
                 .map(|n| text_of(n.as_str()))
-                .map_err(|e| format!("passport number {e}")),
+                .map_err(NormaliseError::Passport),
             Normaliser::Vehicle => vehicle_registration(text)
                 .map(|r| text_of(r.as_str()))
-                .map_err(|e| format!("vehicle registration {e}")),
-            Normaliser::FamilyName | Normaliser::GivenNames => check_name_part(text)
-                .map(|()| text_of(text))
-                .map_err(|e| e.to_string()),
-            Normaliser::FullName(order) => person_name(text, order)
-                .map(Normalised::FullName)
-                .map_err(|e| e.to_string()),
+                .map_err(NormaliseError::Vehicle),
+            Normaliser::FamilyName | Normaliser::GivenNames => {
+                check_name_part(text)?;
+                Ok(text_of(text))
+            }
+            Normaliser::FullName(order) => Ok(Normalised::FullName(person_name(text, order)?)),
         }
     }
 }
 
-/// Why a country did not resolve, naming neither the value nor the
-/// countries it resembles: only the candidates' alpha-3 codes.
-fn country_reason(error: CountryError) -> String {
-    match error {
-        CountryError::Ambiguous(why) => {
-            // The crate's reasons name each candidate with its code: "(COG)".
-            let codes: Vec<&str> = why
-                .split('(')
-                .skip(1)
-                .filter_map(|rest| rest.split_once(')').map(|(code, _)| code))
-                .filter(|code| code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()))
-                .collect();
-            if codes.is_empty() {
-                "not one country (a region or a people)".to_owned()
-            } else {
-                format!("ambiguous country (could be {})", codes.join(" or "))
+/// Why a normaliser found a value invalid. The message never repeats the
+/// value, nor (for countries) the names it resembles.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NormaliseError {
+    /// Names one of several present-day countries: their alpha-3 codes.
+    #[error("ambiguous country (could be {})", .codes.join(" or "))]
+    AmbiguousCountry { codes: Vec<&'static str> },
+    /// Names a region or a people, not one country.
+    #[error("not one country (a region or a people)")]
+    NotOneCountry,
+    #[error("a former state with several successor countries")]
+    HistoricCountry,
+    /// Any other reason a country did not resolve (unknown, several named).
+    #[error(transparent)]
+    Country(CountryError),
+    #[error(transparent)]
+    Postcode(#[from] PostcodeError),
+    #[error("phone number {0}")]
+    Phone(IdentError),
+    #[error("National Insurance number {0}")]
+    Nino(IdentError),
+    #[error("passport number {0}")]
+    Passport(IdentError),
+    #[error("vehicle registration {0}")]
+    Vehicle(IdentError),
+    /// A family, given or full name that is no name.
+    #[error(transparent)]
+    Name(#[from] NameError),
+}
+
+impl NormaliseError {
+    /// Why a country did not resolve, naming neither the value nor the
+    /// countries it resembles: only the candidates' alpha-3 codes.
+    fn of_country(error: CountryError) -> NormaliseError {
+        match error {
+            CountryError::Ambiguous(why) => {
+                // The crate's reasons name each candidate with its code: "(COG)".
+                let codes: Vec<&'static str> = why
+                    .split('(')
+                    .skip(1)
+                    .filter_map(|rest| rest.split_once(')').map(|(code, _)| code))
+                    .filter(|code| code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()))
+                    .collect();
+                if codes.is_empty() {
+                    NormaliseError::NotOneCountry
+                } else {
+                    NormaliseError::AmbiguousCountry { codes }
+                }
             }
+            CountryError::Historic(_) => NormaliseError::HistoricCountry,
+            other => NormaliseError::Country(other),
         }
-        CountryError::Historic(_) => "a former state with several successor countries".to_owned(),
-        other => other.to_string(),
     }
 }
 
@@ -356,7 +385,7 @@ mod tests {
                 Ok(Normalised::Value(Value::Text(text))) => Ok(Some(text)),
                 Ok(Normalised::Value(Value::Null)) => Ok(None),
                 Ok(other) => panic!("{input:?}: {other:?}"),
-                Err(reason) => Err(reason),
+                Err(reason) => Err(reason.to_string()),
             };
             let expected = expected
                 .map(|v| v.map(str::to_owned))

@@ -790,7 +790,7 @@ fn check_column(
                 let mut valid = true;
                 for format in &formats {
                     if let Err(message) = check_date_format(format, options) {
-                        errors.push(SpecError::new(format!("{key}.format"), message));
+                        errors.push(SpecError::new(format!("{key}.format"), message.to_string()));
                         valid = false;
                     }
                 }
@@ -798,7 +798,8 @@ fn check_column(
                     match DateRule::new(formats, options) {
                         Ok(rule) => Some(Conversion::Date(rule)),
                         Err(message) => {
-                            errors.push(SpecError::new(format!("{key}.format"), message));
+                            errors
+                                .push(SpecError::new(format!("{key}.format"), message.to_string()));
                             None
                         }
                     }
@@ -827,7 +828,7 @@ fn check_column(
     if let (Some(ValueSource::Constant(value)), Some(conversion)) = (&source, &conversion)
         && let Err(reason) = conversion.apply(Some(value))
     {
-        errors.push(SpecError::new(format!("{key}.value"), reason));
+        errors.push(SpecError::new(format!("{key}.value"), reason.to_string()));
     }
     // A lookup's values are converted for this column once, here.
     let mut transform = normaliser.map(Transform::Normalise);

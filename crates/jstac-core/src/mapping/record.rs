@@ -9,9 +9,9 @@ use super::compile::{ColumnMap, EntityMap, Extra, GradeMap, Mapping, Source};
 use super::input::{FieldShape, SourceRecords};
 use super::json::raw_record;
 use super::key::{Key, entity_key, link_key};
-use crate::convert::{Kind, Value};
+use crate::convert::{ConvertError, Kind, Value};
 use crate::grading::Grading;
-use crate::normalise::{NamePart, Normalised, OnInvalid, Transform};
+use crate::normalise::{NamePart, NormaliseError, Normalised, OnInvalid, Transform};
 
 impl Mapping {
     /// An empty batch shaped for this mapping.
@@ -381,12 +381,18 @@ impl Mapping {
         let converted = match (&column.transform, text) {
             // Blanks are null, and an error cell is refused, whatever the column does.
             (_, None) => return Ok(Value::Null),
-            (Some(_), Some(_)) if kind == Kind::Error => column.conversion.apply_typed(raw, kind),
-            (None, Some(_)) => column.conversion.apply_typed(raw, kind),
+            (Some(_), Some(_)) if kind == Kind::Error => column
+                .conversion
+                .apply_typed(raw, kind)
+                .map_err(ValueError::from),
+            (None, Some(_)) => column
+                .conversion
+                .apply_typed(raw, kind)
+                .map_err(ValueError::from),
             (Some(Transform::Lookup(lookup)), Some(text)) => lookup
                 .get(text)
                 .cloned()
-                .ok_or_else(|| format!("not in lookup {:?}", lookup.name)),
+                .ok_or(ValueError::NotInLookup(&lookup.name)),
             (Some(Transform::Normalise(normaliser)), Some(text)) => {
                 match normaliser.apply(text) {
                     Ok(Normalised::Value(value)) => {
@@ -402,7 +408,7 @@ impl Mapping {
                         // The column keeps the name as written.
                         Ok(Value::Text(text.to_owned()))
                     }
-                    Err(reason) => Err(reason),
+                    Err(reason) => Err(ValueError::from(reason)),
                 }
             }
         };
@@ -547,6 +553,19 @@ struct At {
 /// An entity row a record yielded: its key, and its element of a repeated
 /// group (`None` for a record's single row).
 type Emitted = (Key, Option<usize>);
+
+/// Why one value of a record did not become its column's value; never
+/// repeats the value.
+#[derive(Debug, thiserror::Error)]
+enum ValueError<'a> {
+    #[error(transparent)]
+    Convert(#[from] ConvertError),
+    /// Not among the keys of the column's lookup (named).
+    #[error("not in lookup {0:?}")]
+    NotInLookup(&'a str),
+    #[error(transparent)]
+    Normalise(#[from] NormaliseError),
+}
 
 /// The error of one record: the field at fault, if any, the reason, and
 /// the counted column whose value it was, if any.
