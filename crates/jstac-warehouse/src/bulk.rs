@@ -22,7 +22,7 @@ use std::ptr::{self, NonNull};
 use libsqlite3_sys as ffi;
 use sqlx::sqlite::LockedSqliteHandle;
 
-use crate::{Result, WarehouseError};
+use crate::error::{Result, WarehouseError};
 
 /// A connection handle borrowed from a locked sqlx connection.
 pub(crate) struct Handle<'lock> {

@@ -13,8 +13,8 @@ use std::fmt::Write as _;
 use jstac_core::Value;
 use sqlx::{AssertSqlSafe, Postgres, Transaction};
 
-use crate::load::{Chunk, LoadContext, Placed, format_dates, in_round};
-use crate::{Result, WarehouseError};
+use crate::chunk::{Chunk, LoadContext, Placed, format_dates, in_round};
+use crate::error::{Result, WarehouseError};
 
 /// Bytes of COPY data sent to the server at a time.
 const COPY_BUFFER: usize = 1 << 20;

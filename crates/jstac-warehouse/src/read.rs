@@ -5,7 +5,8 @@ use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, Column, Row, TypeInfo, ValueRef};
 
-use crate::{Db, Result, Warehouse, WarehouseError};
+use crate::db::{Db, Warehouse, with_pool};
+use crate::error::{Result, WarehouseError};
 
 /// One run, as `jstac runs` shows it.
 #[derive(Debug, Clone, sqlx::FromRow)]

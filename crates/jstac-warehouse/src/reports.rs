@@ -10,7 +10,9 @@
 
 use serde_json::{Value as Json, json};
 
-use crate::{QueryResult, Result, Warehouse};
+use crate::db::Warehouse;
+use crate::error::Result;
+use crate::read::QueryResult;
 
 /// Referrals whose referral date falls in the year `{year}` (up to `{next}`).
 const NRM_YEAR: &str =

@@ -5,8 +5,9 @@
 use serde_json::Value as Json;
 use sqlx::AssertSqlSafe;
 
+use crate::db::{Warehouse, with_pool};
+use crate::error::Result;
 use crate::read::{JsonRow, rows_to_result};
-use crate::{Result, Warehouse};
 
 /// Columns that differ between two runs of the same pipeline on the same files.
 pub const VARYING_COLUMNS: &[&str] = &["first_run_id", "last_run_id", "source_file_id"];
