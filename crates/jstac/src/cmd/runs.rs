@@ -7,11 +7,65 @@ use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
 use jstac_warehouse::{RunFilter, RunRow, Warehouse};
 use serde_json::{Value as Json, json};
 
+use crate::exit::Failure;
 use crate::output::{self, Format};
+use crate::settings::Settings;
+
+#[derive(Debug, clap::Args)]
+pub struct RunsArgs {
+    #[command(subcommand)]
+    command: Option<RunsCommand>,
+    /// Only runs of this pipeline (its name).
+    #[arg(long)]
+    pipeline: Option<String>,
+    /// Only runs with this status.
+    #[arg(long, value_enum)]
+    status: Option<Status>,
+    /// Only runs started since: an RFC 3339 date or datetime
+    /// (2026-11-29, 2026-11-29T08:00:00Z) or a duration back from now
+    /// (30m, 24h, 7d, 2w).
+    #[arg(long)]
+    since: Option<String>,
+    #[arg(long, default_value_t = 20)]
+    limit: i64,
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum RunsCommand {
+    /// One run: its status and counts, the files it loaded (path, SHA-256,
+    /// counts), what each normaliser and lookup did, and its error.
+    Show {
+        run: i64,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+}
+
+pub async fn run(settings: &Settings, args: RunsArgs) -> Result<ExitCode> {
+    let warehouse = Warehouse::open_read_only(&settings.warehouse_url).await?;
+    let code = match args.command {
+        Some(RunsCommand::Show { run, format }) => show(&warehouse, run, format).await?,
+        None => {
+            list(
+                &warehouse,
+                args.pipeline,
+                args.status,
+                args.since.as_deref(),
+                args.limit,
+                args.format,
+            )
+            .await?
+        }
+    };
+    warehouse.close().await;
+    Ok(code)
+}
 
 /// A run's status, as `--status` names it.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum Status {
+enum Status {
     Running,
     Succeeded,
     Failed,
@@ -105,7 +159,7 @@ fn columns(names: &[&str]) -> Vec<String> {
 }
 
 /// `jstac runs [--pipeline P] [--status S] [--since T]`: newest first.
-pub async fn list(
+async fn list(
     warehouse: &Warehouse,
     pipeline: Option<String>,
     status: Option<Status>,
@@ -117,7 +171,7 @@ pub async fn list(
         Ok(since) => since,
         Err(message) => {
             eprintln!("error: {message}");
-            return Ok(ExitCode::from(crate::run::Failure::Config.exit_code()));
+            return Ok(ExitCode::from(Failure::Config.exit_code()));
         }
     };
     let filter = RunFilter {
@@ -138,7 +192,7 @@ pub async fn list(
 /// `jstac runs show ID`: the run, its files (path, SHA-256, counts), what
 /// each counted column did, and its error. A table or CSV prints these as
 /// sections separated by a blank line; JSON prints one object.
-pub async fn show(warehouse: &Warehouse, run_id: i64, format: Format) -> Result<ExitCode> {
+async fn show(warehouse: &Warehouse, run_id: i64, format: Format) -> Result<ExitCode> {
     let Some(run) = warehouse.run(run_id).await? else {
         bail!("no run {run_id} in the warehouse (see `jstac runs`)");
     };
