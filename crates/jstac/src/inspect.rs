@@ -12,7 +12,7 @@ use jstac_inspect::xml::XmlShape;
 use jstac_inspect::{Detected, FieldProfile, FieldReport, SheetInfo};
 use serde_json::{Value as Json, json};
 
-use crate::run::Failure;
+use crate::exit::Failure;
 use crate::settings::Settings;
 
 /// Records per batch while sampling.

@@ -22,8 +22,9 @@ use std::path::{Path, PathBuf};
 use jstac_warehouse::{TableRows, Warehouse};
 use serde_json::{Map, Value as Json};
 
+use crate::exit::Failure;
 use crate::pipelines;
-use crate::run::{self, Context, Failure};
+use crate::run::{self, Context};
 use crate::settings::Settings;
 
 /// Most differences listed for one pipeline; the rest are counted.

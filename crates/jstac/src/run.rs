@@ -16,32 +16,9 @@ use jstac_host::{Plugin, ReadError};
 use jstac_warehouse::{FileStart, FileSummary, RunOutcome, RunStart, Warehouse};
 use sha2::{Digest, Sha256};
 
+use crate::exit::Failure;
 use crate::pipelines::{self, Pipeline, PipelineErrors};
 use crate::settings::Settings;
-
-/// What went wrong, in the classes the exit code reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Failure {
-    /// A file the plugin could not read (or, with `--strict`, records quarantined).
-    Data,
-    /// A pipeline file or setting is wrong.
-    Config,
-    /// A plugin panicked or broke its contract.
-    Plugin,
-    /// The warehouse, a plugin library or the file system failed.
-    Infrastructure,
-}
-
-impl Failure {
-    pub fn exit_code(self) -> u8 {
-        match self {
-            Failure::Data => 65,
-            Failure::Config => 78,
-            Failure::Plugin => 70,
-            Failure::Infrastructure => 69,
-        }
-    }
-}
 
 /// The outcome of one pipeline run, for the summary.
 #[derive(Debug, Default)]

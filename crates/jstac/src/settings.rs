@@ -124,4 +124,18 @@ impl Settings {
         }
         dirs
     }
+
+    /// The pipeline files a command works on: those named, or every one in
+    /// the pipelines directory.
+    pub fn pipeline_files(&self, given: Vec<PathBuf>) -> Result<Vec<PathBuf>> {
+        if !given.is_empty() {
+            return Ok(given);
+        }
+        crate::pipelines::discover(&self.pipelines_dir).with_context(|| {
+            format!(
+                "reading pipelines directory {}",
+                self.pipelines_dir.display()
+            )
+        })
+    }
 }

@@ -64,7 +64,8 @@ use croner::Cron;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::task::JoinSet;
 
-use crate::run::{Failure, host_name, process_alive};
+use crate::exit::Failure;
+use crate::run::{host_name, process_alive};
 use crate::settings::{ScheduleSettings, Settings};
 
 /// One scheduled pipeline and what the daemon knows about it.

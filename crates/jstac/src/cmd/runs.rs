@@ -3,15 +3,69 @@
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
-use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, SecondsFormat, TimeDelta, Utc};
 use jstac_warehouse::{RunFilter, RunRow, Warehouse};
 use serde_json::{Value as Json, json};
 
+use crate::exit::Failure;
 use crate::output::{self, Format};
+use crate::settings::Settings;
+
+#[derive(Debug, clap::Args)]
+pub struct RunsArgs {
+    #[command(subcommand)]
+    command: Option<RunsCommand>,
+    /// Only runs of this pipeline (its name).
+    #[arg(long)]
+    pipeline: Option<String>,
+    /// Only runs with this status.
+    #[arg(long, value_enum)]
+    status: Option<Status>,
+    /// Only runs started since: an RFC 3339 date or datetime
+    /// (2026-11-29, 2026-11-29T08:00:00Z) or a duration back from now
+    /// (30m, 24h, 7d, 2w).
+    #[arg(long)]
+    since: Option<String>,
+    #[arg(long, default_value_t = 20)]
+    limit: i64,
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum RunsCommand {
+    /// One run: its status and counts, the files it loaded (path, SHA-256,
+    /// counts), what each normaliser and lookup did, and its error.
+    Show {
+        run: i64,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+}
+
+pub async fn run(settings: &Settings, args: RunsArgs) -> Result<ExitCode> {
+    let warehouse = Warehouse::open_read_only(&settings.warehouse_url).await?;
+    let code = match args.command {
+        Some(RunsCommand::Show { run, format }) => show(&warehouse, run, format).await?,
+        None => {
+            list(
+                &warehouse,
+                args.pipeline,
+                args.status,
+                args.since.as_deref(),
+                args.limit,
+                args.format,
+            )
+            .await?
+        }
+    };
+    warehouse.close().await;
+    Ok(code)
+}
 
 /// A run's status, as `--status` names it.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum Status {
+enum Status {
     Running,
     Succeeded,
     Failed,
@@ -28,43 +82,32 @@ impl Status {
 }
 
 /// `--since`: an RFC 3339 datetime (`2026-11-29T08:00:00Z`), a date
-/// (`2026-11-29`, midnight UTC), or a duration back from now: a whole
-/// number and `s`, `m`, `h`, `d` or `w` (`24h`, `7d`). Returns the UTC time
-/// in the warehouse's own format, so text order is time order.
-pub fn parse_since(text: &str, now: DateTime<Utc>) -> Result<String, String> {
+/// (`2026-11-29`, midnight UTC), or a duration back from now as the
+/// `humantime` crate reads it (`30m`, `24h`, `7d`, `2w`, `1h 30m`).
+/// Returns the UTC time in the warehouse's own format, so text order is
+/// time order.
+fn parse_since(text: &str, now: DateTime<Utc>) -> Result<String, SinceError> {
     let text = text.trim();
     let at = if let Ok(at) = DateTime::parse_from_rfc3339(text) {
         at.with_timezone(&Utc)
     } else if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        date.and_hms_opt(0, 0, 0)
-            .ok_or_else(|| format!("--since {text:?}: not a date"))?
-            .and_utc()
+        date.and_time(NaiveTime::MIN).and_utc()
     } else {
-        let split = text
-            .find(|c: char| !c.is_ascii_digit())
-            .ok_or_else(|| since_error(text))?;
-        let (number, unit) = text.split_at(split);
-        let n: i64 = number.parse().map_err(|_| since_error(text))?;
-        let duration = match unit {
-            "s" => Duration::try_seconds(n),
-            "m" => Duration::try_minutes(n),
-            "h" => Duration::try_hours(n),
-            "d" => Duration::try_days(n),
-            "w" => Duration::try_weeks(n),
-            _ => None,
-        }
-        .ok_or_else(|| since_error(text))?;
-        now.checked_sub_signed(duration)
-            .ok_or_else(|| since_error(text))?
+        let error = || SinceError(text.to_owned());
+        let back = humantime::parse_duration(text).map_err(|_| error())?;
+        let back = TimeDelta::from_std(back).map_err(|_| error())?;
+        now.checked_sub_signed(back).ok_or_else(error)?
     };
     Ok(at.to_rfc3339_opts(SecondsFormat::Millis, true))
 }
 
-fn since_error(text: &str) -> String {
-    format!(
-        "--since {text:?}: expected an RFC 3339 date or datetime (2026-11-29, 2026-11-29T08:00:00Z) or a duration (30m, 24h, 7d, 2w)"
-    )
-}
+/// `--since` text that is neither a date nor a duration (or a duration
+/// reaching back before any representable time).
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "--since {0:?}: expected an RFC 3339 date or datetime (2026-11-29, 2026-11-29T08:00:00Z) or a duration (30m, 24h, 7d, 2w)"
+)]
+struct SinceError(String);
 
 const RUN_COLUMNS: [&str; 13] = [
     "run",
@@ -105,7 +148,7 @@ fn columns(names: &[&str]) -> Vec<String> {
 }
 
 /// `jstac runs [--pipeline P] [--status S] [--since T]`: newest first.
-pub async fn list(
+async fn list(
     warehouse: &Warehouse,
     pipeline: Option<String>,
     status: Option<Status>,
@@ -115,9 +158,9 @@ pub async fn list(
 ) -> Result<ExitCode> {
     let since = match since.map(|s| parse_since(s, Utc::now())).transpose() {
         Ok(since) => since,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return Ok(ExitCode::from(crate::run::Failure::Config.exit_code()));
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Ok(ExitCode::from(Failure::Config.exit_code()));
         }
     };
     let filter = RunFilter {
@@ -138,7 +181,7 @@ pub async fn list(
 /// `jstac runs show ID`: the run, its files (path, SHA-256, counts), what
 /// each counted column did, and its error. A table or CSV prints these as
 /// sections separated by a blank line; JSON prints one object.
-pub async fn show(warehouse: &Warehouse, run_id: i64, format: Format) -> Result<ExitCode> {
+async fn show(warehouse: &Warehouse, run_id: i64, format: Format) -> Result<ExitCode> {
     let Some(run) = warehouse.run(run_id).await? else {
         bail!("no run {run_id} in the warehouse (see `jstac runs`)");
     };
@@ -270,8 +313,30 @@ mod tests {
             parse_since("30m", now).as_deref(),
             Ok("2026-11-29T11:30:00.000Z")
         );
-        for bad in ["", "yesterday", "7", "7y", "h", "99999999999999999999d"] {
+        assert_eq!(
+            parse_since("2w", now).as_deref(),
+            Ok("2026-11-15T12:00:00.000Z")
+        );
+        assert_eq!(
+            parse_since(" 1h 30m ", now).as_deref(),
+            Ok("2026-11-29T10:30:00.000Z")
+        );
+        for bad in [
+            "",
+            "yesterday",
+            "7",
+            "7x",
+            "h",
+            "-1h",
+            "2026-13-01",
+            "99999999999999999999d",
+            "300000000y",
+        ] {
             assert!(parse_since(bad, now).is_err(), "{bad:?}");
         }
+        assert_eq!(
+            parse_since("7 parsecs", now).map_err(|e| e.to_string()),
+            Err("--since \"7 parsecs\": expected an RFC 3339 date or datetime (2026-11-29, 2026-11-29T08:00:00Z) or a duration (30m, 24h, 7d, 2w)".to_owned())
+        );
     }
 }

@@ -1,0 +1,113 @@
+//! `jstac run`: runs pipelines through the run engine (`crate::run`) and
+//! prints one summary line per pipeline, with what its counted columns did.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use jstac_warehouse::{FileSummary, Warehouse};
+
+use crate::exit::exit;
+use crate::output;
+use crate::run::{Context, host_name, process_alive, run_pipeline, run_pipeline_on};
+use crate::settings::Settings;
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Pipeline files.
+    pipelines: Vec<PathBuf>,
+    /// Run every pipeline in the pipelines directory.
+    #[arg(long, conflicts_with = "pipelines")]
+    all: bool,
+    /// Load files again even if their content was loaded before (rows are upserted, not duplicated).
+    #[arg(long)]
+    force: bool,
+    /// Exit 65 when any record was quarantined, not only when a file was rejected.
+    #[arg(long)]
+    strict: bool,
+    /// Run the one pipeline named on this file instead of its
+    /// `source.path` files (what `jstac schedule` runs per inbox file).
+    #[arg(long, hide = true, conflicts_with = "all")]
+    file: Option<PathBuf>,
+}
+
+pub async fn run(settings: Settings, args: RunArgs) -> Result<ExitCode> {
+    let RunArgs {
+        pipelines,
+        all,
+        force,
+        strict,
+        file,
+    } = args;
+    if pipelines.is_empty() && !all {
+        anyhow::bail!("name the pipeline files to run, or use --all");
+    }
+    if file.is_some() && pipelines.len() != 1 {
+        anyhow::bail!("--file runs one pipeline: name exactly one");
+    }
+    let paths = settings.pipeline_files(pipelines)?;
+    let warehouse = Warehouse::open(&settings.warehouse_url).await?;
+    let interrupted = warehouse
+        .fail_interrupted_runs(&host_name(), process_alive)
+        .await?;
+    if interrupted > 0 {
+        eprintln!("note: marked {interrupted} interrupted run(s) as failed");
+    }
+    let mut ctx = Context::new(settings, warehouse);
+    let mut worst = None;
+    let mut total = FileSummary::default();
+    let mut seconds = 0.0;
+    for path in &paths {
+        let report = match &file {
+            Some(file) => run_pipeline_on(&mut ctx, path, std::slice::from_ref(file), force).await,
+            None => run_pipeline(&mut ctx, path, force).await,
+        };
+        for (_, message) in &report.failures {
+            eprintln!("error: {message}");
+        }
+        let secs = report.elapsed.as_secs_f64();
+        println!(
+            "{}: run {} | files: {} loaded, {} skipped, {} failed | records: {} read, {} loaded, {} quarantined | {:.2} s, {:.0} records/s",
+            report.pipeline,
+            report.run_id.map_or("-".to_owned(), |id| id.to_string()),
+            report.files_loaded,
+            report.files_skipped,
+            report.files_failed,
+            report.records.read,
+            report.records.loaded,
+            report.records.quarantined,
+            secs,
+            if secs > 0.0 {
+                report.records.read as f64 / secs
+            } else {
+                0.0
+            },
+        );
+        for line in output::field_lines(&report.fields) {
+            println!("  {line}");
+        }
+        total.read += report.records.read;
+        total.loaded += report.records.loaded;
+        total.quarantined += report.records.quarantined;
+        seconds += secs;
+        worst = worst.max(report.worst(strict));
+    }
+    if paths.len() > 1 {
+        println!(
+            "total: {} pipelines | records: {} read, {} loaded, {} quarantined | {:.2} s",
+            paths.len(),
+            total.read,
+            total.loaded,
+            total.quarantined,
+            seconds
+        );
+    }
+    ctx.warehouse.close().await;
+    if total.quarantined > 0 {
+        eprintln!(
+            "note: {} record(s) quarantined with their reasons; see `jstac quarantine`",
+            total.quarantined
+        );
+    }
+    Ok(exit(worst))
+}

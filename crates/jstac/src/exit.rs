@@ -1,0 +1,34 @@
+//! Exit codes: the classes of failure a command reports, and the code of
+//! each. A leaf module: the commands and the run engine use it; it uses
+//! none of them.
+
+use std::process::ExitCode;
+
+/// What went wrong, in the classes the exit code reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Failure {
+    /// A file the plugin could not read (or, with `--strict`, records quarantined).
+    Data,
+    /// A pipeline file or setting is wrong.
+    Config,
+    /// A plugin panicked or broke its contract.
+    Plugin,
+    /// The warehouse, a plugin library or the file system failed.
+    Infrastructure,
+}
+
+impl Failure {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Failure::Data => 65,
+            Failure::Config => 78,
+            Failure::Plugin => 70,
+            Failure::Infrastructure => 69,
+        }
+    }
+}
+
+/// The exit code of the worst failure; 0 when there was none.
+pub fn exit(worst: Option<Failure>) -> ExitCode {
+    ExitCode::from(worst.map_or(0, Failure::exit_code))
+}
