@@ -5,6 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Once;
 
+pub use jstac_test_support::{
+    POSTGRES_URL, PostgresDatabase, postgres_admin_url, psql, skip_or_fail, under_ci,
+};
+
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -68,65 +72,6 @@ pub struct Sandbox {
     postgres: Option<PostgresDatabase>,
 }
 
-/// The PostgreSQL server the tests use: `JSTAC_TEST_POSTGRES_URL`, or this
-/// machine's (as `.ci/run` starts it), with a database to connect to first.
-pub fn postgres_admin_url() -> String {
-    std::env::var("JSTAC_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
-}
-
-/// Runs SQL on the test server with `psql` (as the admin URL's user) and
-/// returns its unaligned output; panics, saying why, if the server is not
-/// there.
-pub fn psql(url: &str, sql: &str) -> Output {
-    Command::new("psql")
-        .args([url, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql])
-        .output()
-        .unwrap_or_else(|error| {
-            panic!("PostgreSQL tests need psql and a server ({error}); .ci/run installs and starts them")
-        })
-}
-
-/// A fresh database on the test server, dropped (with its connections) on drop.
-struct PostgresDatabase {
-    admin_url: String,
-    name: String,
-}
-
-impl PostgresDatabase {
-    fn create() -> (PostgresDatabase, String) {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let admin_url = postgres_admin_url();
-        let name = format!(
-            "jstac_it_{}_{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        let output = psql(&admin_url, &format!("CREATE DATABASE {name}"));
-        assert!(
-            output.status.success(),
-            "PostgreSQL tests need a server at {admin_url} (set JSTAC_TEST_POSTGRES_URL, or run .ci/run, \
-             which starts this machine's): {}",
-            stderr(&output)
-        );
-        let url = match admin_url.rsplit_once('/') {
-            Some((server, _)) => format!("{server}/{name}"),
-            None => panic!("JSTAC_TEST_POSTGRES_URL names no database: {admin_url}"),
-        };
-        (PostgresDatabase { admin_url, name }, url)
-    }
-}
-
-impl Drop for PostgresDatabase {
-    fn drop(&mut self) {
-        let _ = psql(
-            &self.admin_url,
-            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-        );
-    }
-}
-
 impl Default for Sandbox {
     fn default() -> Self {
         Self::new()
@@ -151,8 +96,8 @@ impl Sandbox {
     /// server.
     pub fn postgres() -> Sandbox {
         let mut sandbox = Sandbox::new();
-        let (database, url) = PostgresDatabase::create();
-        sandbox.warehouse_url = url;
+        let database = PostgresDatabase::create("jstac_it");
+        sandbox.warehouse_url = database.url().to_owned();
         sandbox.postgres = Some(database);
         sandbox
     }
@@ -216,6 +161,14 @@ impl Sandbox {
         let output = self.jstac(&["query", "--format", "json", sql]);
         assert!(output.status.success(), "query failed: {}", stderr(&output));
         serde_json::from_slice(&output.stdout).expect("query JSON")
+    }
+
+    /// `SELECT COUNT(*) FROM` `from` (a table, or a table and its `WHERE`
+    /// clause), through `jstac query`.
+    pub fn count(&self, from: &str) -> i64 {
+        self.query(&format!("SELECT COUNT(*) AS n FROM {from}"))[0]["n"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("COUNT(*) FROM {from} is not an integer"))
     }
 
     /// Every row of the data tables, as text: to check a failed run changed nothing.

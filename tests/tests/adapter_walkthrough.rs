@@ -117,14 +117,6 @@ fn set_key(pipeline: &str, entity: &str, fields: &[&str]) -> String {
     out.join("\n") + "\n"
 }
 
-fn count(sandbox: &Sandbox, table: &str, dataset: &str) -> i64 {
-    sandbox.query(&format!(
-        "SELECT COUNT(*) AS n FROM {table} WHERE dataset = '{dataset}'"
-    ))[0]["n"]
-        .as_i64()
-        .unwrap()
-}
-
 fn inspect_json(sandbox: &Sandbox, file: &str) -> Json {
     let output = sandbox.jstac(&["inspect", "--format", "json", file]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -195,9 +187,9 @@ fn a_new_csv_extract_from_file_to_loaded_rows() {
         "police",
         Some(("event", &["CaseNo"])),
     );
-    assert_eq!(count(&sandbox, "persons", "acme_cases"), 5);
-    assert_eq!(count(&sandbox, "events", "acme_cases"), 2);
-    assert_eq!(count(&sandbox, "links", "acme_cases"), 5);
+    assert_eq!(sandbox.count("persons WHERE dataset = 'acme_cases'"), 5);
+    assert_eq!(sandbox.count("events WHERE dataset = 'acme_cases'"), 2);
+    assert_eq!(sandbox.count("links WHERE dataset = 'acme_cases'"), 5);
     assert_eq!(
         sandbox
             .query("SELECT given_names, date_of_birth FROM persons WHERE family_name = 'O''NEILL'"),
@@ -320,8 +312,8 @@ fn a_new_xlsx_workbook_from_file_to_loaded_rows() {
         "glaa",
         Some(("person", &["Surname", "Forenames", "Date of Birth"])),
     );
-    assert_eq!(count(&sandbox, "persons", "glaa_referrals"), 3);
-    assert_eq!(count(&sandbox, "events", "glaa_referrals"), 3);
+    assert_eq!(sandbox.count("persons WHERE dataset = 'glaa_referrals'"), 3);
+    assert_eq!(sandbox.count("events WHERE dataset = 'glaa_referrals'"), 3);
     assert_eq!(
         sandbox.query("SELECT reported_on FROM events WHERE reference = 'GR-16-002'"),
         [serde_json::json!({"reported_on": "2016-04-02"})],
@@ -376,9 +368,9 @@ fn a_new_xml_feed_from_file_to_loaded_rows() {
         "nrm",
         Some(("person", &["Person.ref"])),
     );
-    assert_eq!(count(&sandbox, "events", "nrm_referrals"), 2);
-    assert_eq!(count(&sandbox, "persons", "nrm_referrals"), 3);
-    assert_eq!(count(&sandbox, "links", "nrm_referrals"), 3);
+    assert_eq!(sandbox.count("events WHERE dataset = 'nrm_referrals'"), 2);
+    assert_eq!(sandbox.count("persons WHERE dataset = 'nrm_referrals'"), 3);
+    assert_eq!(sandbox.count("links WHERE dataset = 'nrm_referrals'"), 3);
 }
 
 #[test]

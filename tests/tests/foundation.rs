@@ -1,14 +1,8 @@
 //! The foundation, end to end: the real binary, real plugin libraries, a
 //! real SQLite warehouse in a temporary directory.
 
-use jstac_tests::{Sandbox, library, shared_dir, stderr, stdout, workspace_root};
+use jstac_tests::{Sandbox, library, shared_dir, skip_or_fail, stderr, stdout, workspace_root};
 use serde_json::json;
-
-fn count(sandbox: &Sandbox, table: &str) -> i64 {
-    sandbox.query(&format!("SELECT COUNT(*) AS n FROM {table}"))[0]["n"]
-        .as_i64()
-        .expect("count")
-}
 
 #[test]
 fn the_sample_pipeline_loads_once_and_force_duplicates_nothing() {
@@ -23,7 +17,7 @@ fn the_sample_pipeline_loads_once_and_force_duplicates_nothing() {
         "{}",
         stdout(&first)
     );
-    let counts = |s: &Sandbox| (count(s, "persons"), count(s, "events"), count(s, "links"));
+    let counts = |s: &Sandbox| (s.count("persons"), s.count("events"), s.count("links"));
     assert_eq!(counts(&sandbox), (55, 16, 55));
 
     let second = sandbox.jstac(&["run", pipeline]);
@@ -33,7 +27,7 @@ fn the_sample_pipeline_loads_once_and_force_duplicates_nothing() {
         "{}",
         stdout(&second)
     );
-    assert_eq!(count(&sandbox, "source_files"), 1);
+    assert_eq!(sandbox.count("source_files"), 1);
 
     let forced = sandbox.jstac(&["run", "--force", pipeline]);
     assert_eq!(forced.status.code(), Some(0));
@@ -53,11 +47,32 @@ fn the_sample_pipeline_loads_once_and_force_duplicates_nothing() {
         );
         assert!(row["source_locator"].as_str().unwrap().starts_with("line "));
     }
-    // Read = loaded + quarantined, for every run.
-    let runs = sandbox
-        .query("SELECT status, records_read, records_loaded FROM ingest_runs ORDER BY run_id");
+    // Read = loaded + quarantined, for every run and every file.
+    let runs = sandbox.query(
+        "SELECT status, records_read, records_loaded, records_quarantined FROM ingest_runs ORDER BY run_id",
+    );
     assert_eq!(runs.len(), 3);
     assert!(runs.iter().all(|r| r["status"] == "succeeded"));
+    let read = |rows: &[serde_json::Value]| {
+        rows.iter()
+            .map(|row| {
+                let n = |column: &str| row[column].as_i64().expect(column);
+                assert_eq!(
+                    n("records_read"),
+                    n("records_loaded") + n("records_quarantined"),
+                    "read = loaded + quarantined: {row}"
+                );
+                n("records_read")
+            })
+            .collect::<Vec<_>>()
+    };
+    // The second run skipped the file it had loaded: it read nothing.
+    assert_eq!(read(&runs), [55, 0, 55]);
+    let files = sandbox.query(
+        "SELECT records_read, records_loaded, records_quarantined FROM source_files ORDER BY 1",
+    );
+    // `--force` loaded the file again: a second ledger row.
+    assert_eq!(read(&files), [55, 55]);
 }
 
 const PIPELINE: &str = r#"
@@ -219,8 +234,8 @@ fn pipeline_mistakes_are_reported_before_any_data_is_read() {
         "{}",
         stderr(&output)
     );
-    assert_eq!(count(&sandbox, "persons"), 0);
-    assert_eq!(count(&sandbox, "source_files"), 0);
+    assert_eq!(sandbox.count("persons"), 0);
+    assert_eq!(sandbox.count("source_files"), 0);
 
     sandbox.write(
         "p.toml",
@@ -298,7 +313,7 @@ fn misbehaving_plugins_fail_their_run_with_one_line_and_change_no_data() {
     for (crate_name, message) in broken {
         sandbox.install_plugin(crate_name, "broken");
         sandbox.write("bad.toml", pipeline("broken", "none"));
-        let runs_before = count(&sandbox, "ingest_runs");
+        let runs_before = sandbox.count("ingest_runs");
         let output = sandbox.jstac(&["run", "bad.toml"]);
         assert_eq!(
             output.status.code(),
@@ -315,7 +330,7 @@ fn misbehaving_plugins_fail_their_run_with_one_line_and_change_no_data() {
         assert!(errors.contains(message), "{crate_name}: {errors}");
         assert_eq!(sandbox.data_snapshot(), before);
         assert_eq!(
-            count(&sandbox, "ingest_runs"),
+            sandbox.count("ingest_runs"),
             runs_before,
             "nothing recorded for a plugin that never loaded"
         );
@@ -335,7 +350,7 @@ fn query_refuses_writes() {
     let output = sandbox.jstac(&["query", "DELETE FROM persons"]);
     assert_ne!(output.status.code(), Some(0));
     assert!(stderr(&output).contains("readonly"), "{}", stderr(&output));
-    assert_eq!(count(&sandbox, "persons"), 1);
+    assert_eq!(sandbox.count("persons"), 1);
 }
 
 /// Every csv-spectrum file reads, through the real plugin library, as the
@@ -343,10 +358,9 @@ fn query_refuses_writes() {
 #[test]
 fn csv_spectrum_conformance() {
     let Some(shared) = shared_dir() else {
-        eprintln!(
-            "SKIPPED csv_spectrum_conformance: ../shared/conformance is not beside this checkout"
+        return skip_or_fail(
+            "../shared (its csv-spectrum conformance data) is not beside this checkout",
         );
-        return;
     };
     let plugin = jstac_host::Plugin::load(&library("jstac-plugin-csv")).expect("csv plugin loads");
     let csvs = shared.join("conformance/csv-spectrum/csvs");
@@ -421,6 +435,6 @@ fn two_runners_started_together_load_a_file_once() {
         .map(|o| stdout(o).contains("1 loaded, 0 skipped"))
         .collect();
     assert_eq!(loaded.iter().filter(|l| **l).count(), 1, "{loaded:?}");
-    assert_eq!(count(&sandbox, "source_files"), 1);
-    assert_eq!(count(&sandbox, "persons"), 3000);
+    assert_eq!(sandbox.count("source_files"), 1);
+    assert_eq!(sandbox.count("persons"), 3000);
 }

@@ -23,19 +23,11 @@ fn fixture(name: &str) -> Vec<u8> {
     .expect("fixture")
 }
 
-fn count(sandbox: &Sandbox, table: &str, dataset: &str) -> i64 {
-    sandbox.query(&format!(
-        "SELECT COUNT(*) AS n FROM {table} WHERE dataset = '{dataset}'"
-    ))[0]["n"]
-        .as_i64()
-        .expect("count")
-}
-
 fn counts(sandbox: &Sandbox, dataset: &str) -> (i64, i64, i64) {
     (
-        count(sandbox, "persons", dataset),
-        count(sandbox, "events", dataset),
-        count(sandbox, "links", dataset),
+        sandbox.count(&format!("persons WHERE dataset = '{dataset}'")),
+        sandbox.count(&format!("events WHERE dataset = '{dataset}'")),
+        sandbox.count(&format!("links WHERE dataset = '{dataset}'")),
     )
 }
 
@@ -99,9 +91,12 @@ fn border_force_xlsx_loads_once_with_its_failed_lookup_quarantined() {
     // person-document (20 documents; the person met twice shows the same
     // passport both times), and 15 encounter-port links (13 ports).
     assert_eq!(counts(&sandbox, "bf-safeguarding-encounters"), (26, 15, 61));
-    assert_eq!(count(&sandbox, "objects", "bf-safeguarding-encounters"), 19);
     assert_eq!(
-        count(&sandbox, "locations", "bf-safeguarding-encounters"),
+        sandbox.count("objects WHERE dataset = 'bf-safeguarding-encounters'"),
+        19
+    );
+    assert_eq!(
+        sandbox.count("locations WHERE dataset = 'bf-safeguarding-encounters'"),
         13
     );
     assert_eq!(
@@ -141,7 +136,10 @@ fn glaa_ods_sheets_are_bound_by_name_and_share_their_licences() {
     // Links: principal authority to licence and to provider, provider to
     // licence (the licence's period).
     assert_eq!(counts(&sandbox, "glaa-licensing"), (18, 18, 54));
-    assert_eq!(count(&sandbox, "organisations", "glaa-licensing"), 18);
+    assert_eq!(
+        sandbox.count("organisations WHERE dataset = 'glaa-licensing'"),
+        18
+    );
     run_twice(
         &sandbox,
         "glaa_inspections",
@@ -151,7 +149,10 @@ fn glaa_ods_sheets_are_bound_by_name_and_share_their_licences() {
     // 17 inspections join the 18 licences and labour providers they
     // inspected; no new licence, no new provider.
     assert_eq!(counts(&sandbox, "glaa-licensing"), (18, 35, 88));
-    assert_eq!(count(&sandbox, "organisations", "glaa-licensing"), 18);
+    assert_eq!(
+        sandbox.count("organisations WHERE dataset = 'glaa-licensing'"),
+        18
+    );
     assert_eq!(
         sandbox.query(
             "SELECT o.name, l.valid_from, l.valid_to FROM organisations o
@@ -196,7 +197,10 @@ fn hmrc_xls_loads_once_with_its_division_by_zero_quarantined() {
     );
     // Links: worker to case, employer to case, worker to employer.
     assert_eq!(counts(&sandbox, "hmrc-nmw-enforcement"), (23, 9, 55));
-    assert_eq!(count(&sandbox, "organisations", "hmrc-nmw-enforcement"), 9);
+    assert_eq!(
+        sandbox.count("organisations WHERE dataset = 'hmrc-nmw-enforcement'"),
+        9
+    );
     assert_eq!(
         sandbox.query("SELECT locator, field, reason FROM quarantine"),
         [json!({
@@ -299,5 +303,5 @@ fn files_that_are_not_workbooks_are_rejected_and_the_run_goes_on() {
         "{}",
         stdout(&output)
     );
-    assert_eq!(count(&sandbox, "events", "test"), 3);
+    assert_eq!(sandbox.count("events WHERE dataset = 'test'"), 3);
 }

@@ -2,14 +2,8 @@
 //! file and against a real PostgreSQL server (a fresh database each), with
 //! the real binary and plugin libraries.
 
-use jstac_tests::{Sandbox, psql, stderr, stdout, workspace_root};
+use jstac_tests::{Sandbox, psql, skip_or_fail, stderr, stdout, workspace_root};
 use serde_json::Value;
-
-fn count(sandbox: &Sandbox, table: &str) -> i64 {
-    sandbox.query(&format!("SELECT COUNT(*) AS n FROM {table}"))[0]["n"]
-        .as_i64()
-        .expect("count")
-}
 
 fn bundled_pipelines() -> Vec<String> {
     let mut found: Vec<String> = std::fs::read_dir(workspace_root().join("pipelines"))
@@ -63,8 +57,8 @@ fn bundled_pipelines_load_the_same_into_sqlite_and_postgres() {
     for sandbox in &sandboxes {
         let first = sandbox.jstac(&args);
         assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
-        let files = count(sandbox, "source_files");
-        let persons = count(sandbox, "persons");
+        let files = sandbox.count("source_files");
+        let persons = sandbox.count("persons");
         assert!(
             files >= 9 && persons > 100,
             "{files} files, {persons} persons"
@@ -76,8 +70,8 @@ fn bundled_pipelines_load_the_same_into_sqlite_and_postgres() {
             "{}",
             stdout(&second)
         );
-        assert_eq!(count(sandbox, "source_files"), files);
-        assert_eq!(count(sandbox, "persons"), persons);
+        assert_eq!(sandbox.count("source_files"), files);
+        assert_eq!(sandbox.count("persons"), persons);
     }
     let [sqlite, postgres] = &sandboxes;
     for sql in COMPARED {
@@ -229,8 +223,8 @@ fn a_changed_snapshot_updates_adds_and_keeps_history(sandbox: Sandbox) {
     );
     let forced = sandbox.jstac(&["run", "--force", "p.toml"]);
     assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
-    assert_eq!(count(&sandbox, "persons"), 4);
-    assert_eq!(count(&sandbox, "source_records"), 6 + 3);
+    assert_eq!(sandbox.count("persons"), 4);
+    assert_eq!(sandbox.count("source_records"), 6 + 3);
 }
 
 #[test]
@@ -249,7 +243,7 @@ fn query_refuses_writes(sandbox: Sandbox) {
     let pipeline = workspace_root().join("pipelines/police_msa_crimes.toml");
     let run = sandbox.jstac(&["run", pipeline.to_str().unwrap()]);
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
-    let before = count(&sandbox, "persons");
+    let before = sandbox.count("persons");
     for sql in [
         "DELETE FROM persons",
         "UPDATE persons SET family_name = 'X'",
@@ -271,7 +265,7 @@ fn query_refuses_writes(sandbox: Sandbox) {
     // Ending the read-only transaction first does not help.
     let output = sandbox.jstac(&["query", "COMMIT; DELETE FROM persons"]);
     assert_ne!(output.status.code(), Some(0));
-    assert_eq!(count(&sandbox, "persons"), before);
+    assert_eq!(sandbox.count("persons"), before);
 }
 
 #[test]
@@ -302,9 +296,9 @@ fn a_file_of_several_chunks_loads_alike_on_both_backends() {
         sandbox.write("inbox/big.csv", &csv);
         let run = sandbox.jstac(&["run", "p.toml"]);
         assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
-        assert_eq!(count(sandbox, "persons"), 100_000);
-        assert_eq!(count(sandbox, "source_records"), 150_000);
-        assert_eq!(count(sandbox, "assertions"), 150_000);
+        assert_eq!(sandbox.count("persons"), 100_000);
+        assert_eq!(sandbox.count("source_records"), 150_000);
+        assert_eq!(sandbox.count("assertions"), 150_000);
         // N0 is on lines 2 and 100002 (another chunk): the later row wins.
         let n0 = sandbox.query(
             "SELECT family_name, source_locator FROM persons
@@ -426,8 +420,8 @@ fn two_runners_at_once_on_postgres_load_every_file_once() {
         .collect::<std::collections::HashSet<_>>()
         .len() as i64;
     assert_eq!(persons[0]["n"].as_i64(), Some(expected_people));
-    assert_eq!(count(&sandbox, "events"), 2 * 4 * 500);
-    assert_eq!(count(&sandbox, "source_records"), 2 * 4 * 1500);
+    assert_eq!(sandbox.count("events"), 2 * 4 * 500);
+    assert_eq!(sandbox.count("source_records"), 2 * 4 * 1500);
 }
 
 /// A file that fails mid-stream on PostgreSQL leaves nothing but its failed
@@ -453,9 +447,9 @@ fn a_failed_file_leaves_postgres_as_it_was() {
         stderr(&bad)
     );
     assert_ne!(bad.status.code(), Some(0), "{}", stdout(&bad));
-    assert_eq!(count(&sandbox, "persons"), 0);
-    assert_eq!(count(&sandbox, "assertions"), 0);
-    assert_eq!(count(&sandbox, "source_files"), 0);
+    assert_eq!(sandbox.count("persons"), 0);
+    assert_eq!(sandbox.count("assertions"), 0);
+    assert_eq!(sandbox.count("source_files"), 0);
     let runs = sandbox.query("SELECT status FROM ingest_runs");
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0]["status"], "failed");
@@ -526,10 +520,10 @@ const ANALYST_VIEWS: &[&str] = &[
 #[test]
 fn duckdb_attaching_the_sqlite_warehouse_reads_the_analyst_views() {
     let Ok(python) = std::env::var("JSTAC_TEST_DUCKDB_PYTHON") else {
-        eprintln!(
-            "skipped: JSTAC_TEST_DUCKDB_PYTHON is not set (bash .ci/run installs DuckDB and sets it)"
+        return skip_or_fail(
+            "JSTAC_TEST_DUCKDB_PYTHON (a Python with duckdb and its SQLite extension) is not set; \
+             bash .ci/run installs them and sets it",
         );
-        return;
     };
     let sandbox = Sandbox::new();
     let mut args = vec!["run".to_owned()];
@@ -557,7 +551,7 @@ print(json.dumps(counts))
     assert!(output.status.success(), "{}", stderr(&output));
     let counts: Value = serde_json::from_slice(&output.stdout).expect("JSON counts");
     for view in ANALYST_VIEWS {
-        let expected = count(&sandbox, view);
+        let expected = sandbox.count(view);
         assert_eq!(counts[view].as_i64(), Some(expected), "{view} in DuckDB");
     }
     assert!(counts["analyst_persons"].as_i64() > Some(100), "{counts}");
@@ -648,7 +642,7 @@ fn the_later_record_wins_across_rules(sandbox: Sandbox) {
     // crime, which all four rows name (adjacent rows the mapper merges
     // into the last still count as its sources).
     // (Line 6 names N3 twice but asserts it, and its link, once.)
-    assert_eq!(count(&sandbox, "assertions"), 4 * 3 + 3);
+    assert_eq!(sandbox.count("assertions"), 4 * 3 + 3);
     let crime = sandbox.query(
         "SELECT COUNT(*) AS n, MIN(record_no) AS first, MAX(record_no) AS last
          FROM assertions WHERE entity_table = 'events' AND record_no < 4",

@@ -14,18 +14,9 @@ fn pipeline(name: &str) -> String {
         .to_owned()
 }
 
-fn count(sandbox: &Sandbox, sql: &str) -> i64 {
-    sandbox.query(sql)[0]["n"].as_i64().expect("count")
-}
-
 /// Persons, events and links of one agency.
 fn counts(sandbox: &Sandbox, agency: &str) -> (i64, i64, i64) {
-    let of = |table: &str| {
-        count(
-            sandbox,
-            &format!("SELECT COUNT(*) AS n FROM {table} WHERE agency = '{agency}'"),
-        )
-    };
+    let of = |table: &str| sandbox.count(&format!("{table} WHERE agency = '{agency}'"));
     (of("persons"), of("events"), of("links"))
 }
 
@@ -60,21 +51,13 @@ fn the_xml_pipelines_load_their_samples_once() {
     );
     assert_eq!(counts(&sandbox, "nca"), (48, 22, 70));
     assert_eq!(counts(&sandbox, "immigration-enforcement"), (18, 20, 76));
-    let locations = |agency: &str| {
-        count(
-            &sandbox,
-            &format!("SELECT COUNT(*) AS n FROM locations WHERE agency = '{agency}'"),
-        )
-    };
+    let locations = |agency: &str| sandbox.count(&format!("locations WHERE agency = '{agency}'"));
     assert_eq!(
         (locations("nca"), locations("immigration-enforcement")),
         (10, 7)
     );
     assert_eq!(
-        count(
-            &sandbox,
-            "SELECT COUNT(*) AS n FROM objects WHERE agency = 'immigration-enforcement'"
-        ),
+        sandbox.count("objects WHERE agency = 'immigration-enforcement'"),
         21
     );
 
@@ -143,9 +126,8 @@ fn a_report_naming_several_subjects_yields_several_persons_linked_to_one_event()
     );
     // The same subject id in another report is another person.
     assert_eq!(
-        count(
-            &sandbox,
-            "SELECT COUNT(DISTINCT l.to_key) AS n FROM links l WHERE l.agency = 'nca' AND l.to_table = 'events'"
+        sandbox.count(
+            "(SELECT DISTINCT l.to_key FROM links l WHERE l.agency = 'nca' AND l.to_table = 'events') AS d"
         ),
         22
     );
@@ -202,7 +184,7 @@ fn a_truncated_file_loads_nothing_and_names_the_line() {
     assert!(!stderr(&output).contains("HOXHA"), "no values in errors");
     for table in ["persons", "events", "links", "source_files"] {
         assert_eq!(
-            count(&sandbox, &format!("SELECT COUNT(*) AS n FROM {table}")),
+            sandbox.count(&format!("{table}")),
             0,
             "{table}: the whole file rolls back"
         );
@@ -296,5 +278,5 @@ fn an_undeclared_prefix_is_a_pipeline_mistake_not_a_failure_of_each_file() {
         assert!(errors.contains("\"x\""), "{errors}");
         assert!(!errors.contains("b.xml"), "{errors}");
     }
-    assert_eq!(count(&sandbox, "SELECT COUNT(*) AS n FROM ingest_runs"), 0);
+    assert_eq!(sandbox.count("ingest_runs"), 0);
 }

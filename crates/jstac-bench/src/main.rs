@@ -68,7 +68,7 @@ struct Args {
     /// The PostgreSQL server for the PostgreSQL rows, as a URL of a database
     /// to connect to first (the bench creates and drops its own databases
     /// there); `none` skips them.
-    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    #[arg(long, default_value = jstac_test_support::POSTGRES_URL)]
     postgres: String,
     /// The psql client used for the PostgreSQL baseline.
     #[arg(long, default_value = "psql")]

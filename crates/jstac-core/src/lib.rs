@@ -10,6 +10,8 @@
 //! - [`mapping`]: a pipeline compiled against a file's fields, mapping
 //!   batches of source records to rows and quarantine entries.
 
+#![forbid(unsafe_code)]
+
 pub mod catalog;
 pub mod convert;
 pub mod grading;

@@ -17,6 +17,8 @@
 //! the binary reads the sampled records through the plugin, so what is
 //! inspected is what a run will read.
 
+#![forbid(unsafe_code)]
+
 pub mod detect;
 pub mod mask;
 pub mod profile;

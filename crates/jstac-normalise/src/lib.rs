@@ -14,6 +14,7 @@
 //! short stable label for counting outcomes and whose message is a reason
 //! that never repeats the input value (it may be personal data).
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod country;

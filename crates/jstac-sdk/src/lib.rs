@@ -20,6 +20,8 @@
 
 mod batch;
 mod ffi;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use batch::{BatchBuilder, Cell, FieldKind};
 pub use jstac_abi as abi;

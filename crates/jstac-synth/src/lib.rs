@@ -36,6 +36,8 @@
 //! Every name is a combination of common names per naming tradition,
 //! drawn at random: no real person. Nothing here logs or prints a value.
 
+#![forbid(unsafe_code)]
+
 mod data;
 mod write;
 

@@ -107,43 +107,10 @@ mod tests {
         schema
     }
 
-    /// A fresh PostgreSQL database on the test server, dropped by
-    /// [`drop_postgres`]: `JSTAC_TEST_POSTGRES_URL` names the server (default
-    /// this machine's, as `.ci/run` starts it).
-    async fn create_postgres(name: &str) -> (PgPool, String, String) {
-        let admin_url = std::env::var("JSTAC_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
-        let admin = PgPool::connect(&admin_url).await.unwrap_or_else(|error| {
-            panic!(
-                "PostgreSQL tests need a server at {admin_url} ({error}); start it (.ci/run does) \
-                 or set JSTAC_TEST_POSTGRES_URL"
-            )
-        });
-        let database = format!("jstac_unit_{name}_{}", std::process::id());
-        for sql in [
-            format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"),
-            format!("CREATE DATABASE {database}"),
-        ] {
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .execute(&admin)
-                .await
-                .expect("create database");
-        }
-        let url = match admin_url.rsplit_once('/') {
-            Some((server, _)) => format!("{server}/{database}"),
-            None => panic!("JSTAC_TEST_POSTGRES_URL names no database: {admin_url}"),
-        };
-        (admin, url, database)
-    }
-
-    async fn drop_postgres(admin: PgPool, database: &str) {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {database} WITH (FORCE)"
-        )))
-        .execute(&admin)
-        .await
-        .expect("drop database");
-        admin.close().await;
+    /// A fresh PostgreSQL database on the test server (`jstac-test-support`:
+    /// `JSTAC_TEST_POSTGRES_URL` or this machine's), dropped with the value.
+    fn create_postgres(name: &str) -> jstac_test_support::PostgresDatabase {
+        jstac_test_support::PostgresDatabase::create(&format!("jstac_unit_{name}"))
     }
 
     async fn sqlite_warehouse(dir: &tempfile::TempDir) -> (Warehouse, SqlitePool) {
@@ -353,8 +320,10 @@ mod tests {
     async fn postgres_and_sqlite_migrations_make_the_same_schema() {
         let dir = tempfile::tempdir().expect("temp dir");
         let (sqlite, sqlite_pool) = sqlite_warehouse(&dir).await;
-        let (admin, url, database) = create_postgres("schema").await;
-        let postgres = Warehouse::open(&url).await.expect("opens postgres");
+        let database = create_postgres("schema");
+        let postgres = Warehouse::open(database.url())
+            .await
+            .expect("opens postgres");
         let Db::Postgres(pg_pool) = &*postgres.db else {
             unreachable!("a postgres URL")
         };
@@ -400,15 +369,15 @@ mod tests {
         assert_eq!(postgres.backend(), Backend::Postgres);
         sqlite.close().await;
         postgres.close().await;
-        drop_postgres(admin, &database).await;
     }
 
     /// A PostgreSQL warehouse migrated by a newer jstac is refused, naming
     /// both versions, and the password is not shown.
     #[tokio::test]
     async fn a_newer_postgres_schema_is_refused() {
-        let (admin, url, database) = create_postgres("too_new").await;
-        let warehouse = Warehouse::open(&url).await.expect("opens");
+        let database = create_postgres("too_new");
+        let url = database.url();
+        let warehouse = Warehouse::open(url).await.expect("opens");
         let Db::Postgres(pool) = &*warehouse.db else {
             unreachable!("a postgres URL")
         };
@@ -420,13 +389,12 @@ mod tests {
         .await
         .expect("fake a newer migration");
         warehouse.close().await;
-        let error = Warehouse::open(&url).await.expect_err("refused");
+        let error = Warehouse::open(url).await.expect_err("refused");
         let message = error.to_string();
         assert!(
             message.contains("schema version 999") && message.contains("upgrade jstac"),
             "{message}"
         );
-        drop_postgres(admin, &database).await;
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! the declared encoding is not fatal: it is handed to the runner as a
 //! rejected record with its line and the reason, and goes to quarantine.
 
+#![forbid(unsafe_code)]
+
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufRead, BufReader};

@@ -64,6 +64,8 @@
 //! panic inside calamine on malformed data end the file with an error
 //! naming it, never a crash.
 
+#![forbid(unsafe_code)]
+
 mod detect;
 mod error;
 mod source;

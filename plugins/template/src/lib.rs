@@ -24,6 +24,8 @@
 //! starting with `comment` are not records. A line too short to reach the
 //! last column's start, or not valid UTF-8, is rejected.
 
+#![forbid(unsafe_code)]
+
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;

@@ -35,6 +35,8 @@
 //! ordinal in the file (1-based, rejected records included) and the line
 //! its start tag is on.
 
+#![forbid(unsafe_code)]
+
 mod input;
 mod options;
 mod reader;
