@@ -184,7 +184,7 @@ fn a_truncated_file_loads_nothing_and_names_the_line() {
     assert!(!stderr(&output).contains("HOXHA"), "no values in errors");
     for table in ["persons", "events", "links", "source_files"] {
         assert_eq!(
-            sandbox.count(&format!("{table}")),
+            sandbox.count(table),
             0,
             "{table}: the whole file rolls back"
         );
