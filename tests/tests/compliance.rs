@@ -9,14 +9,17 @@
 //! library; its options schema is valid JSON Schema, accepts the fixture's
 //! options and refuses an unknown option; a missing file and a garbage
 //! file each give one line naming the file (at open or at the first
-//! batch), never a panic; every record of the fixture has a locator, and
-//! every rejected record a reason and its raw text. Panics are contained
-//! by the SDK, not by each plugin: the misbehaving test plugin panics at
-//! open and mid-stream, and both become errors.
+//! batch), never a panic, and as bad data (the file's fault, not the
+//! plugin's); every record of the fixture has a locator, and every
+//! rejected record a reason and its raw text. Panics are contained by the
+//! SDK, not by each plugin: the misbehaving test plugin panics at open and
+//! mid-stream, and both become errors the host knows for panics, from a
+//! 1.3 plugin by its status and from a 1.2 one by the SDK's words. A
+//! stream that breaks the contract is the plugin's fault too.
 
 use std::path::{Path, PathBuf};
 
-use jstac_host::{Plugin, ReadError};
+use jstac_host::{ContractViolation, Plugin, ReadError};
 use jstac_tests::{build, library, target_dir, workspace_root};
 use serde_json::{Value as Json, json};
 
@@ -36,12 +39,12 @@ fn plugin_name(library: &Path) -> String {
 /// One record as the host sees it: locator, reject reason, raw text.
 type Seen = (String, Option<String>, Option<String>);
 
-/// Opens and reads a whole file; the error, if any, as the runner would show it.
-fn read_all(plugin: &Plugin, file: &Path, options: &Json) -> Result<Vec<Seen>, String> {
-    let mut stream = plugin.open(file, options, 7).map_err(|e| e.to_string())?;
+/// Opens and reads a whole file; the error, if any, as the host gives it.
+fn read_all(plugin: &Plugin, file: &Path, options: &Json) -> Result<Vec<Seen>, ReadError> {
+    let mut stream = plugin.open(file, options, 7)?;
     let mut records = Vec::new();
     while let Some(batch) = stream.next_batch() {
-        let batch = batch.map_err(|e: ReadError| e.to_string())?;
+        let batch = batch?;
         for row in 0..batch.len() {
             records.push((
                 batch.locator(row).to_owned(),
@@ -126,7 +129,11 @@ fn check_plugin(library: &Path, scratch: &Path) -> Vec<String> {
                 "{what} read as {} record(s) without an error",
                 records.len()
             )),
-            Err(message) => {
+            Err(error) => {
+                if !matches!(error, ReadError::Data { .. }) {
+                    fail(format!("{what}: not reported as bad data: {error:?}"));
+                }
+                let message = error.to_string();
                 if message.lines().count() != 1 {
                     fail(format!("{what}: error is not one line: {message:?}"));
                 }
@@ -139,7 +146,7 @@ fn check_plugin(library: &Path, scratch: &Path) -> Vec<String> {
 
     // The fixture: every record located, every rejected one explained.
     match read_all(&plugin, &file, &options) {
-        Err(message) => fail(format!("cannot read its fixture: {message}")),
+        Err(error) => fail(format!("cannot read its fixture: {error}")),
         Ok(records) => {
             let expected = fixture["records"].as_u64().expect("records") as usize;
             if records.len() != expected {
@@ -188,19 +195,94 @@ fn every_plugin_keeps_the_contract() {
     );
 }
 
-#[test]
-fn panics_in_a_plugin_become_errors_and_the_host_carries_on() {
-    let plugin = Plugin::load(&library("jstac-testplugin-misbehave")).expect("loads");
+/// Panics at open and mid-stream are [`ReadError::Panicked`], a plugin's
+/// own error is [`ReadError::Data`], and the plugin stays usable.
+fn check_panics_and_errors(crate_name: &str) {
+    let plugin = Plugin::load(&library(crate_name)).expect("loads");
     let scratch = tempfile::tempdir().unwrap();
     let file = scratch.path().join("refs.txt");
     std::fs::write(&file, "R1\nR2\nR3\n").unwrap();
     for mode in ["panic_at_open", "panic_mid_stream"] {
         let error = read_all(&plugin, &file, &json!({ "mode": mode })).expect_err(mode);
+        assert!(
+            matches!(error, ReadError::Panicked { .. }),
+            "{crate_name} {mode}: {error:?}"
+        );
+        let error = error.to_string();
         assert!(error.contains("plugin panicked"), "{mode}: {error}");
         assert!(error.contains("refs.txt"), "{mode}: {error}");
         assert_eq!(error.lines().count(), 1, "{mode}: {error}");
     }
+    let error = read_all(&plugin, &file, &json!({ "mode": "error_mid_stream" }))
+        .expect_err("error_mid_stream");
+    assert!(
+        matches!(error, ReadError::Data { .. }),
+        "{crate_name}: {error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("line 3: deliberate error mid-stream"),
+        "{error}"
+    );
     // Still usable after both panics.
     let records = read_all(&plugin, &file, &json!({ "mode": "none" })).expect("reads");
     assert_eq!(records.len(), 3);
+}
+
+#[test]
+fn panics_in_a_plugin_become_errors_and_the_host_carries_on() {
+    check_panics_and_errors("jstac-testplugin-misbehave");
+}
+
+/// A plugin built for ABI 1.2 has no `last_stream_status` (the test
+/// plugin's aborts the process if called): it loads, its 1.2 option check
+/// runs, and its panics are still told from its errors.
+#[test]
+fn a_plugin_built_for_abi_1_2_still_loads_and_its_panics_are_panics() {
+    let plugin = Plugin::load(&library("jstac-testplugin-misbehave-abi-1-2")).expect("loads");
+    assert_eq!(plugin.info().name, "misbehave");
+    assert!(plugin.check_options(&json!({ "mode": "none" })).is_empty());
+    let refused = plugin.check_options(&json!({ "mode": "none", "extra": 1 }));
+    assert!(!refused.is_empty(), "{refused:?}");
+    check_panics_and_errors("jstac-testplugin-misbehave-abi-1-2");
+}
+
+#[test]
+fn a_stream_that_breaks_the_contract_is_the_plugins_fault() {
+    let plugin = Plugin::load(&library("jstac-testplugin-bad-stream")).expect("loads");
+    let scratch = tempfile::tempdir().unwrap();
+    let file = scratch.path().join("refs.txt");
+    std::fs::write(&file, "R1\n").unwrap();
+
+    let error = read_all(&plugin, &file, &json!({ "mode": "no_reserved_columns" }))
+        .expect_err("no reserved columns");
+    assert!(
+        matches!(
+            error,
+            ReadError::Contract {
+                violation: ContractViolation::MissingReservedColumns,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+
+    let error =
+        read_all(&plugin, &file, &json!({ "mode": "invalid_utf8" })).expect_err("invalid UTF-8");
+    assert!(
+        matches!(
+            error,
+            ReadError::Contract {
+                violation: ContractViolation::MalformedColumn { index: 0, .. },
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("refs.txt") && message.contains("plugin sent a malformed column 0"),
+        "{message}"
+    );
 }

@@ -259,27 +259,50 @@ fn misbehaving_plugins_fail_their_run_with_one_line_and_change_no_data() {
     let before = sandbox.data_snapshot();
 
     sandbox.install_plugin("jstac-testplugin-misbehave", "misbehave");
+    sandbox.install_plugin("jstac-testplugin-bad-stream", "badstream");
     sandbox.write("data/refs.txt", "R1\nR2\nR3\nR4\n");
     let pipeline = |plugin: &str, mode: &str| {
         format!(
             "agency = \"police\"\ndataset = \"bad\"\nplugin = \"{plugin}\"\n[source]\npath = \"data/refs.txt\"\noptions = {{ mode = \"{mode}\" }}\n[entities.p]\ntable = \"persons\"\nkey = [\"Ref\"]\ncolumns.family_name = \"Ref\"\n"
         )
     };
+    // A panic or a broken contract is the plugin's fault (70), an error the
+    // plugin reports the file's (65); the exit code follows what failed,
+    // whatever the message says.
     let cases = [
         (
+            "misbehave",
             "panic_at_open",
             70,
-            "plugin panicked at tests/plugins/misbehave/src/lib.rs",
+            "plugin panicked at tests/plugins/misbehave/src/plugin.rs",
         ),
-        ("panic_mid_stream", 70, "deliberate panic mid-stream"),
         (
+            "misbehave",
+            "panic_mid_stream",
+            70,
+            "deliberate panic mid-stream",
+        ),
+        (
+            "misbehave",
             "error_mid_stream",
             65,
             "line 3: deliberate error mid-stream",
         ),
+        (
+            "badstream",
+            "invalid_utf8",
+            70,
+            "plugin sent a malformed column 0",
+        ),
+        (
+            "badstream",
+            "no_reserved_columns",
+            70,
+            "plugin stream lacks the reserved columns",
+        ),
     ];
-    for (mode, code, message) in cases {
-        sandbox.write("bad.toml", pipeline("misbehave", mode));
+    for (plugin, mode, code, message) in cases {
+        sandbox.write("bad.toml", pipeline(plugin, mode));
         let output = sandbox.jstac(&["run", "bad.toml"]);
         assert_eq!(
             output.status.code(),
@@ -298,6 +321,30 @@ fn misbehaving_plugins_fail_their_run_with_one_line_and_change_no_data() {
             sandbox.query("SELECT status, error FROM ingest_runs ORDER BY run_id DESC LIMIT 1");
         assert_eq!(run[0]["status"], "failed", "{mode}");
         assert!(run[0]["error"].as_str().unwrap().contains(message));
+    }
+
+    // The same plugin built for ABI 1.2, without 1.3's panic status: it
+    // still loads, and its panics are still the plugin's fault.
+    sandbox.install_plugin("jstac-testplugin-misbehave-abi-1-2", "misbehave");
+    for (mode, code) in [
+        ("panic_at_open", 70),
+        ("panic_mid_stream", 70),
+        ("error_mid_stream", 65),
+    ] {
+        sandbox.write("bad.toml", pipeline("misbehave", mode));
+        let output = sandbox.jstac(&["run", "bad.toml"]);
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "ABI 1.2 {mode}: {}",
+            stderr(&output)
+        );
+        assert_eq!(stderr(&output).lines().count(), 1, "{}", stderr(&output));
+        assert_eq!(
+            sandbox.data_snapshot(),
+            before,
+            "ABI 1.2 {mode} left data behind"
+        );
     }
 
     let broken = [

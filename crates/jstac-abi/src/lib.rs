@@ -23,7 +23,7 @@ pub const MAGIC: [u8; 8] = *b"JSTACPLG";
 /// Bumped on any incompatible change; the host refuses other majors.
 pub const ABI_MAJOR: u32 = 1;
 /// Bumped when fields are appended; the host accepts any minor >= the one it needs.
-pub const ABI_MINOR: u32 = 2;
+pub const ABI_MINOR: u32 = 3;
 
 /// Reserved column: where the record came from in its file (`line 12`,
 /// `Encounters!C7`, `/Feed/Report[3]`). Never null.
@@ -176,8 +176,15 @@ pub struct OpenRequest {
 
 /// Return codes of the plugin's functions.
 pub type Status = i32;
+/// The call succeeded.
 pub const STATUS_OK: Status = 0;
+/// The plugin could not do what was asked (a file it cannot read, options
+/// it refuses) and said why.
 pub const STATUS_ERROR: Status = 1;
+/// (ABI 1.3) The plugin's own code panicked; the SDK caught the panic and
+/// wrote its message where an error's goes. A host built before 1.3 sees
+/// any status but [`STATUS_OK`] as an error, so it still reads the message.
+pub const STATUS_PANICKED: Status = 2;
 
 /// The exported entry: a `static` of this type named by [`ENTRY_SYMBOL`].
 #[repr(C)]
@@ -188,8 +195,9 @@ pub struct PluginDescriptor {
     /// "options_schema": {...}}`. Null if the plugin failed to describe itself.
     pub describe: unsafe extern "C" fn() -> *const c_char,
     /// Opens `request.path` and writes a record stream to `out_stream`.
-    /// On error returns [`STATUS_ERROR`] and writes a message to `out_error`
-    /// (to be released by the host through its `release` callback).
+    /// On error returns [`STATUS_ERROR`] (or, 1.3, [`STATUS_PANICKED`]) and
+    /// writes a message to `out_error` (to be released by the host through
+    /// its `release` callback).
     pub open: unsafe extern "C" fn(
         request: *const OpenRequest,
         out_stream: *mut FFI_ArrowArrayStream,
@@ -202,16 +210,67 @@ pub struct PluginDescriptor {
     /// pointer into the options (`""` for the whole table).
     pub check_options:
         unsafe extern "C" fn(options_json: ByteSlice, out_error: *mut OwnedString) -> Status,
+    /// (ABI 1.3) Why the last `get_next` of one of this plugin's record
+    /// streams, called on the calling thread, ended as it did:
+    /// [`STATUS_OK`] if it succeeded (a batch or the end of the stream),
+    /// [`STATUS_ERROR`] if the plugin reported an error, or
+    /// [`STATUS_PANICKED`] if its code panicked. The Arrow C Stream's
+    /// `get_next` returns only an `errno` code and `get_last_error` only
+    /// text, so the host asks here, on the same thread, right after a
+    /// `get_next` whose batch it could not use. Like `errno`, the value is
+    /// per thread; it is never an error itself.
+    pub last_stream_status: unsafe extern "C" fn() -> Status,
 }
 
 /// Size of a 1.0/1.1 descriptor, which ends after `open`: the host accepts
 /// those and does not read the fields appended since.
 pub const DESCRIPTOR_SIZE_1_0: usize = std::mem::offset_of!(PluginDescriptor, check_options);
+/// Size of a 1.2 descriptor, which ends after `check_options`.
+pub const DESCRIPTOR_SIZE_1_2: usize = std::mem::offset_of!(PluginDescriptor, last_stream_status);
 
 impl std::fmt::Debug for PluginDescriptor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PluginDescriptor")
             .field("handshake", &self.handshake)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::{offset_of, size_of};
+
+    /// Minor versions only append: each version's fields sit where they did,
+    /// and each older descriptor size ends where the next field begins, so
+    /// `struct_size` tells the host exactly which fields a plugin has.
+    #[test]
+    fn fields_are_only_appended() {
+        let pointer = size_of::<usize>();
+        assert_eq!(offset_of!(PluginDescriptor, handshake), 0);
+        assert_eq!(
+            offset_of!(PluginDescriptor, describe),
+            size_of::<Handshake>()
+        );
+        assert_eq!(
+            offset_of!(PluginDescriptor, open),
+            size_of::<Handshake>() + pointer
+        );
+        assert_eq!(DESCRIPTOR_SIZE_1_0, size_of::<Handshake>() + 2 * pointer);
+        assert_eq!(DESCRIPTOR_SIZE_1_2, DESCRIPTOR_SIZE_1_0 + pointer);
+        assert_eq!(size_of::<PluginDescriptor>(), DESCRIPTOR_SIZE_1_2 + pointer);
+        assert_eq!(
+            Handshake::CURRENT.struct_size,
+            size_of::<PluginDescriptor>() as u64
+        );
+        assert_eq!((ABI_MAJOR, ABI_MINOR), (1, 3));
+    }
+
+    #[test]
+    fn statuses_are_distinct_and_ok_is_zero() {
+        assert_eq!(STATUS_OK, 0);
+        assert_ne!(STATUS_ERROR, STATUS_OK);
+        assert_ne!(STATUS_PANICKED, STATUS_OK);
+        assert_ne!(STATUS_PANICKED, STATUS_ERROR);
     }
 }

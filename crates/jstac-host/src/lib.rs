@@ -3,7 +3,9 @@
 //! [`Plugin::load`] opens a dynamic library with `RTLD_NOW` (a missing symbol
 //! fails at load time, not mid-run), checks the descriptor's handshake before
 //! calling any plugin code, and never unloads the library. [`Plugin::open`]
-//! turns a file into a [`RecordStream`] of Arrow batches.
+//! turns a file into a [`RecordStream`] of Arrow batches. A file that
+//! cannot be read fails with a [`ReadError`] that says whose fault it is:
+//! the plugin panicked, the plugin broke the contract, or the data is bad.
 
 use std::ffi::CStr;
 use std::path::{Path, PathBuf};
@@ -11,11 +13,11 @@ use std::path::{Path, PathBuf};
 use arrow_array::cast::AsArray;
 use arrow_array::ffi_stream::RecordBatchStreamReader;
 use arrow_array::{Array, ListArray, RecordBatch, RecordBatchReader, StringArray, UInt8Array};
-use arrow_schema::DataType;
+use arrow_schema::{ArrowError, DataType};
 use jstac_abi::{
     ABI_MAJOR, ABI_MINOR, ByteSlice, ENTRY_SYMBOL, FFI_ArrowArrayStream, Handshake, KIND_CHILD,
     LOCATOR_COLUMN, MAGIC, OpenRequest, OwnedString, PluginDescriptor, RAW_COLUMN, REJECT_COLUMN,
-    STATUS_OK, TEXT_CHILD, ValueKind,
+    STATUS_OK, STATUS_PANICKED, Status, TEXT_CHILD, ValueKind,
 };
 use jstac_core::{FieldShape, Kind};
 use serde::Deserialize;
@@ -46,13 +48,53 @@ pub enum LoadError {
     Describe { path: PathBuf, message: String },
 }
 
-/// Why a plugin could not open or read a file. One line, naming the file.
+/// Why a plugin could not open or read a file: whose fault it is, in one
+/// line naming the file.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
+    /// The plugin's code panicked (the SDK caught it): a bug in the plugin.
+    /// A 1.3 plugin says so by its status; for an older one, whose status
+    /// cannot say it, the SDK's own words are the evidence (its message
+    /// starts `plugin panicked`, as every SDK since 1.0 writes it).
     #[error("{path}: {message}")]
-    Open { path: PathBuf, message: String },
+    Panicked { path: PathBuf, message: String },
+    /// The plugin broke the plugin contract: a stream or a batch this
+    /// runner cannot read as the ABI describes it. A bug in the plugin.
+    #[error("{path}: {violation}")]
+    Contract {
+        path: PathBuf,
+        violation: ContractViolation,
+    },
+    /// The plugin could not read the file and said why: missing,
+    /// unreadable, not its format, or a part it cannot parse.
     #[error("{path}: {message}")]
-    Stream { path: PathBuf, message: String },
+    Data { path: PathBuf, message: String },
+}
+
+/// How a plugin's stream broke the plugin contract.
+#[derive(Debug, thiserror::Error)]
+pub enum ContractViolation {
+    #[error("plugin returned an unusable stream: {0}")]
+    UnusableStream(ArrowError),
+    #[error(
+        "plugin stream lacks the reserved columns {:?}",
+        [LOCATOR_COLUMN, REJECT_COLUMN, RAW_COLUMN]
+    )]
+    MissingReservedColumns,
+    #[error(
+        "plugin field {name:?} has type {data_type}; this runner reads Utf8, Struct<kind: UInt8, text: Utf8> and List<Utf8> columns"
+    )]
+    FieldType { name: String, data_type: DataType },
+    #[error("plugin sent a batch of {got} columns; its schema has {expected}")]
+    ColumnCount { got: usize, expected: usize },
+    #[error("plugin sent a malformed column {index}: {error}")]
+    MalformedColumn { index: usize, error: ArrowError },
+    #[error("plugin sent a malformed typed column: {0}")]
+    MalformedTypedColumn(ArrowError),
+    /// (ABI 1.3) The plugin says its `get_next` succeeded, yet its batch
+    /// could not be imported.
+    #[error("plugin sent a batch that cannot be imported: {0}")]
+    Unimportable(String),
 }
 
 /// What a plugin says about itself.
@@ -82,6 +124,8 @@ struct Entries {
     ) -> jstac_abi::Status,
     /// ABI 1.2 and later.
     check_options: Option<unsafe extern "C" fn(ByteSlice, *mut OwnedString) -> jstac_abi::Status>,
+    /// ABI 1.3 and later.
+    last_stream_status: Option<unsafe extern "C" fn() -> jstac_abi::Status>,
 }
 
 impl std::fmt::Debug for Plugin {
@@ -152,21 +196,27 @@ impl Plugin {
         // read only when `struct_size` says the plugin has it. Entry points
         // are read as `Option` (same layout), so a null one is refused here
         // rather than called.
-        let (describe, open, check_options) = unsafe {
+        let (describe, open, check_options, last_stream_status) = unsafe {
             /// Reads the entry point at `field` as `Option<F>`.
             unsafe fn entry<F>(field: *const F) -> Option<F> {
                 // SAFETY: the caller points at a function-pointer field; a
                 // function pointer and `Option` of it share one layout.
                 unsafe { field.cast::<Option<F>>().read() }
             }
-            let has_check = handshake.struct_size
-                >= (std::mem::offset_of!(PluginDescriptor, check_options)
-                    + std::mem::size_of::<usize>()) as u64;
+            // Whether the plugin's descriptor reaches past the field at `offset`.
+            let has = |offset: usize| {
+                handshake.struct_size >= (offset + std::mem::size_of::<usize>()) as u64
+            };
             (
                 entry(std::ptr::addr_of!((*address).describe)),
                 entry(std::ptr::addr_of!((*address).open)),
-                if has_check {
+                if has(std::mem::offset_of!(PluginDescriptor, check_options)) {
                     entry(std::ptr::addr_of!((*address).check_options))
+                } else {
+                    None
+                },
+                if has(std::mem::offset_of!(PluginDescriptor, last_stream_status)) {
+                    entry(std::ptr::addr_of!((*address).last_stream_status))
                 } else {
                     None
                 },
@@ -181,6 +231,7 @@ impl Plugin {
         let entries = Entries {
             open,
             check_options,
+            last_stream_status,
         };
 
         // SAFETY: `describe` takes no arguments; the SDK guards it against panics.
@@ -269,18 +320,38 @@ impl Plugin {
         // writes either the stream or the error.
         let status = unsafe { (self.entries.open)(&request, &mut stream, &mut error) };
         if status != STATUS_OK {
-            return Err(ReadError::Open {
-                path: file.to_owned(),
-                message: take_owned_string(&mut error),
-            });
+            let message = take_owned_string(&mut error);
+            // Only a 1.3 plugin's status can say it panicked.
+            let status = self.entries.last_stream_status.map(|_| status);
+            return Err(classify_reported(file, status, message));
         }
-        let reader = RecordBatchStreamReader::try_new(stream).map_err(|e| ReadError::Open {
+        let reader = RecordBatchStreamReader::try_new(stream).map_err(|e| ReadError::Contract {
             path: file.to_owned(),
-            message: format!("plugin returned an unusable stream: {e}"),
+            violation: ContractViolation::UnusableStream(e),
         })?;
-        RecordStream::new(file, reader)
+        RecordStream::new(file, reader, self.entries.last_stream_status)
     }
 }
+
+/// Classifies a failure the plugin reported itself by its 1.3 `status`. A
+/// plugin older than 1.3 (`None`) cannot say it panicked, so the words its
+/// SDK wrote are the best evidence left.
+fn classify_reported(file: &Path, status: Option<Status>, message: String) -> ReadError {
+    let path = file.to_owned();
+    let panicked = match status {
+        Some(status) => status == STATUS_PANICKED,
+        None => message.starts_with(LEGACY_PANIC_PREFIX),
+    };
+    if panicked {
+        ReadError::Panicked { path, message }
+    } else {
+        ReadError::Data { path, message }
+    }
+}
+
+/// How the SDK has always begun a caught panic's message; evidence of a
+/// panic only for plugins older than ABI 1.3.
+const LEGACY_PANIC_PREFIX: &str = "plugin panicked";
 
 fn check_handshake(path: &Path, handshake: &Handshake) -> Result<(), LoadError> {
     if handshake.magic != MAGIC {
@@ -358,6 +429,8 @@ pub struct RecordStream {
     reader: RecordBatchStreamReader,
     fields: Vec<String>,
     layouts: Vec<Layout>,
+    /// The plugin's `last_stream_status` (ABI 1.3).
+    last_stream_status: Option<unsafe extern "C" fn() -> Status>,
     failed: bool,
 }
 
@@ -392,11 +465,15 @@ impl Layout {
 }
 
 impl RecordStream {
-    fn new(path: &Path, reader: RecordBatchStreamReader) -> Result<Self, ReadError> {
+    fn new(
+        path: &Path,
+        reader: RecordBatchStreamReader,
+        last_stream_status: Option<unsafe extern "C" fn() -> Status>,
+    ) -> Result<Self, ReadError> {
         let schema = reader.schema();
-        let bad = |message: String| ReadError::Open {
+        let broken = |violation: ContractViolation| ReadError::Contract {
             path: path.to_owned(),
-            message,
+            violation,
         };
         let expected_tail = [LOCATOR_COLUMN, REJECT_COLUMN, RAW_COLUMN];
         let n = schema.fields().len();
@@ -406,19 +483,16 @@ impl RecordStream {
                 .map(|f| f.name().as_str())
                 .ne(expected_tail)
         {
-            return Err(bad(format!(
-                "plugin stream lacks the reserved columns {expected_tail:?}"
-            )));
+            return Err(broken(ContractViolation::MissingReservedColumns));
         }
         let mut fields = Vec::with_capacity(n - 3);
         let mut layouts = Vec::with_capacity(n - 3);
         for field in &schema.fields()[..n - 3] {
             let layout = Layout::of(field.data_type()).ok_or_else(|| {
-                bad(format!(
-                    "plugin field {:?} has type {}; this runner reads Utf8, Struct<kind: UInt8, text: Utf8> and List<Utf8> columns",
-                    field.name(),
-                    field.data_type()
-                ))
+                broken(ContractViolation::FieldType {
+                    name: field.name().clone(),
+                    data_type: field.data_type().clone(),
+                })
             })?;
             fields.push(field.name().clone());
             layouts.push(layout);
@@ -428,6 +502,7 @@ impl RecordStream {
             reader,
             fields,
             layouts,
+            last_stream_status,
             failed: false,
         })
     }
@@ -455,27 +530,50 @@ impl RecordStream {
         }
         let outcome = self.reader.next()?;
         Some(match outcome {
-            Ok(batch) => SourceBatch::new(batch, &self.layouts).map_err(|message| {
+            Ok(batch) => SourceBatch::new(batch, &self.layouts).map_err(|violation| {
                 self.failed = true;
-                ReadError::Stream {
+                ReadError::Contract {
                     path: self.path.clone(),
-                    message,
+                    violation,
                 }
             }),
             Err(error) => {
                 self.failed = true;
-                Err(ReadError::Stream {
-                    path: self.path.clone(),
-                    message: strip_arrow_prefix(&error.to_string()),
-                })
+                Err(self.stream_failure(&error))
             }
         })
     }
+
+    /// Whose fault a failed batch is. A 1.3 plugin says how its `get_next`
+    /// ended; asked on this thread, right after the call, as the ABI says.
+    fn stream_failure(&self, error: &ArrowError) -> ReadError {
+        let message = strip_arrow_prefix(&error.to_string());
+        let Some(last_stream_status) = self.last_stream_status else {
+            return classify_reported(&self.path, None, message);
+        };
+        // SAFETY: a 1.3 entry point read from the descriptor at load; it
+        // takes nothing and reads a thread-local of the plugin (the SDK's
+        // cannot panic).
+        let status = unsafe { last_stream_status() };
+        if status == STATUS_OK {
+            // The plugin handed over a batch; Arrow could not import it.
+            return ReadError::Contract {
+                path: self.path.clone(),
+                violation: ContractViolation::Unimportable(message),
+            };
+        }
+        classify_reported(&self.path, Some(status), message)
+    }
 }
 
-/// Arrow wraps a plugin's message in its own words; users want the plugin's.
+/// Arrow wraps a plugin's message in its own words (`C Data interface
+/// error: Cannot get next batch from input stream. Error code: 22. Producer
+/// error: External error: …`); users want the plugin's.
 fn strip_arrow_prefix(message: &str) -> String {
     let mut text = message;
+    if let Some((_, producer)) = text.split_once("Producer error: ") {
+        text = producer;
+    }
     for prefix in ["C Data interface error: ", "External error: "] {
         while let Some(rest) = text.strip_prefix(prefix) {
             text = rest;
@@ -505,14 +603,13 @@ enum Column {
 }
 
 impl SourceBatch {
-    fn new(batch: RecordBatch, layouts: &[Layout]) -> Result<Self, String> {
+    fn new(batch: RecordBatch, layouts: &[Layout]) -> Result<Self, ContractViolation> {
         let n_fields = layouts.len();
         if batch.num_columns() != n_fields + 3 {
-            return Err(format!(
-                "plugin sent a batch of {} columns; its schema has {}",
-                batch.num_columns(),
-                n_fields + 3
-            ));
+            return Err(ContractViolation::ColumnCount {
+                got: batch.num_columns(),
+                expected: n_fields + 3,
+            });
         }
         // Arrow imports a C stream without validating it; a plugin not built
         // with the SDK could send bad offsets or invalid UTF-8. Check every
@@ -521,7 +618,7 @@ impl SourceBatch {
             column
                 .to_data()
                 .validate_full()
-                .map_err(|e| format!("plugin sent a malformed column {index}: {e}"))?;
+                .map_err(|error| ContractViolation::MalformedColumn { index, error })?;
         }
         let text = |index: usize| batch.column(index).as_string::<i32>().clone();
         let mut values = Vec::with_capacity(n_fields);
@@ -541,7 +638,7 @@ impl SourceBatch {
                                 own.values().clone(),
                                 merged,
                             )
-                            .map_err(|e| format!("plugin sent a malformed typed column: {e}"))?
+                            .map_err(ContractViolation::MalformedTypedColumn)?
                         }
                         None => typed.column(1).as_string::<i32>().clone(),
                     };
@@ -664,5 +761,68 @@ impl jstac_core::SourceRecords for SourceBatch {
     }
     fn raw(&self, row: usize) -> Option<&str> {
         SourceBatch::raw(self, row)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jstac_abi::STATUS_ERROR;
+
+    fn kind(error: &ReadError) -> &'static str {
+        match error {
+            ReadError::Panicked { .. } => "panicked",
+            ReadError::Contract { .. } => "contract",
+            ReadError::Data { .. } => "data",
+        }
+    }
+
+    #[test]
+    fn a_1_3_plugin_is_classified_by_its_status_never_by_its_words() {
+        let file = Path::new("refs.txt");
+        let panicked = classify_reported(file, Some(STATUS_PANICKED), "oops".into());
+        assert_eq!(kind(&panicked), "panicked");
+        assert_eq!(panicked.to_string(), "refs.txt: oops");
+        let said = "plugin panicked at nothing: only words".to_owned();
+        assert_eq!(
+            kind(&classify_reported(file, Some(STATUS_ERROR), said)),
+            "data"
+        );
+    }
+
+    #[test]
+    fn an_older_plugin_is_classified_by_what_its_sdk_wrote() {
+        let file = Path::new("refs.txt");
+        let panic = "plugin panicked at src/lib.rs:40: boom".to_owned();
+        assert_eq!(kind(&classify_reported(file, None, panic)), "panicked");
+        let error = "line 3: a ragged row".to_owned();
+        assert_eq!(kind(&classify_reported(file, None, error)), "data");
+    }
+
+    #[test]
+    fn the_plugins_own_words_are_kept_without_arrows() {
+        let arrow = "C Data interface error: Cannot get next batch from input stream. \
+                     Error code: 22. Producer error: External error: plugin panicked at \
+                     src/lib.rs:81: deliberate panic";
+        assert_eq!(
+            strip_arrow_prefix(arrow),
+            "plugin panicked at src/lib.rs:81: deliberate panic"
+        );
+        assert_eq!(
+            strip_arrow_prefix("External error: line 3: bad"),
+            "line 3: bad"
+        );
+    }
+
+    #[test]
+    fn a_contract_violation_names_the_file_and_the_fault() {
+        let error = ReadError::Contract {
+            path: PathBuf::from("refs.txt"),
+            violation: ContractViolation::MissingReservedColumns,
+        };
+        assert_eq!(
+            error.to_string(),
+            "refs.txt: plugin stream lacks the reserved columns [\"_jstac_locator\", \"_jstac_reject\", \"_jstac_raw\"]"
+        );
     }
 }

@@ -1,9 +1,11 @@
 //! The unsafe half of the SDK: what [`crate::export_plugin!`] expands to calls
 //! into here. Every entry point runs the plugin's code under
-//! `catch_unwind`, so a panic becomes an error of the run.
+//! `catch_unwind`, so a panic becomes an error of the run, and reports it
+//! as a panic (ABI 1.3): [`STATUS_PANICKED`] from `open`, and
+//! [`last_stream_status`] after a stream's failed batch.
 
 use std::any::Any;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ffi::{CString, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
@@ -12,7 +14,8 @@ use std::sync::{Once, OnceLock};
 use arrow_array::{RecordBatch, RecordBatchReader};
 use arrow_schema::{ArrowError, SchemaRef};
 use jstac_abi::{
-    ByteSlice, FFI_ArrowArrayStream, OpenRequest, OwnedString, STATUS_ERROR, STATUS_OK, Status,
+    ByteSlice, FFI_ArrowArrayStream, OpenRequest, OwnedString, STATUS_ERROR, STATUS_OK,
+    STATUS_PANICKED, Status,
 };
 
 use crate::{BatchBuilder, FieldKind, Plugin, PluginError, RecordReader};
@@ -55,12 +58,56 @@ macro_rules! export_plugin {
             describe: __jstac_describe,
             open: __jstac_open,
             check_options: __jstac_check_options,
+            last_stream_status: $crate::last_stream_status,
         };
     };
 }
 
 thread_local! {
     static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// How the last `get_next` of a stream on this thread ended (ABI 1.3).
+    static LAST_STREAM_STATUS: Cell<Status> = const { Cell::new(STATUS_OK) };
+}
+
+/// A panic of plugin code, caught: `plugin panicked at FILE:LINE: MESSAGE`.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Panic(String);
+
+/// Why an entry point failed; its text is what the host shows, its
+/// [`status`](EntryError::status) what the host classifies by.
+#[derive(Debug, thiserror::Error)]
+enum EntryError {
+    #[error(transparent)]
+    Panicked(#[from] Panic),
+    #[error("invalid options: {0}")]
+    Options(serde_json::Error),
+    #[error(transparent)]
+    Plugin(#[from] PluginError),
+}
+
+impl EntryError {
+    fn status(&self) -> Status {
+        match self {
+            EntryError::Panicked(_) => STATUS_PANICKED,
+            EntryError::Options(_) | EntryError::Plugin(_) => STATUS_ERROR,
+        }
+    }
+}
+
+/// The descriptor's `last_stream_status` (ABI 1.3): how the last `get_next`
+/// of a stream on the calling thread ended.
+#[doc(hidden)]
+pub extern "C" fn last_stream_status() -> Status {
+    // `try_with` fails only while the thread is being torn down, when no
+    // stream can be read on it any more.
+    LAST_STREAM_STATUS
+        .try_with(Cell::get)
+        .unwrap_or(STATUS_ERROR)
+}
+
+fn set_last_stream_status(status: Status) {
+    let _ = LAST_STREAM_STATUS.try_with(|last| last.set(status));
 }
 
 /// Replaces the default panic hook of this plugin's copy of `std` with one
@@ -92,13 +139,15 @@ fn payload_text(payload: &(dyn Any + Send)) -> &str {
     }
 }
 
-/// Runs plugin code, turning a panic into an error message.
-fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+/// Runs plugin code, turning a panic into a [`Panic`].
+fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, Panic> {
     install_panic_hook();
     catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
-        LAST_PANIC
-            .with(|last| last.borrow_mut().take())
-            .unwrap_or_else(|| format!("plugin panicked: {}", payload_text(&*payload)))
+        Panic(
+            LAST_PANIC
+                .with(|last| last.borrow_mut().take())
+                .unwrap_or_else(|| format!("plugin panicked: {}", payload_text(&*payload))),
+        )
     })
 }
 
@@ -130,14 +179,17 @@ pub unsafe fn open<P: Plugin>(
     out_stream: *mut FFI_ArrowArrayStream,
     out_error: *mut OwnedString,
 ) -> Status {
-    let outcome = guarded(|| -> Result<FFI_ArrowArrayStream, String> {
-        // SAFETY: the host keeps the request and its slices alive for this call.
+    let outcome = guarded(|| -> Result<FFI_ArrowArrayStream, EntryError> {
+        // SAFETY: the host passes a valid request and keeps it alive for this call.
         let request = unsafe { &*request };
+        // SAFETY: the host keeps the path bytes alive for this call, and
+        // `path_from_bytes` copies them.
         let path = path_from_bytes(unsafe { request.path.as_bytes() });
+        // SAFETY: as for the path; the options are parsed before the call ends.
+        let options_json = unsafe { request.options_json.as_bytes() };
         let options: P::Options =
-            serde_json::from_slice(unsafe { request.options_json.as_bytes() })
-                .map_err(|e| format!("invalid options: {e}"))?;
-        let reader = P::open(&path, options).map_err(|e| e.to_string())?;
+            serde_json::from_slice(options_json).map_err(EntryError::Options)?;
+        let reader = P::open(&path, options)?;
         let kinds: Vec<FieldKind> = (0..reader.fields().len())
             .map(|i| reader.field_kind(i))
             .collect();
@@ -151,17 +203,17 @@ pub unsafe fn open<P: Plugin>(
         };
         Ok(FFI_ArrowArrayStream::new(Box::new(stream)))
     });
-    match outcome.and_then(|opened| opened) {
+    match outcome.unwrap_or_else(|panic| Err(panic.into())) {
         Ok(stream) => {
             // SAFETY: the host passes a writable stream slot; the empty value
             // there owns nothing, so overwriting it leaks nothing.
             unsafe { std::ptr::write(out_stream, stream) };
             STATUS_OK
         }
-        Err(message) => {
+        Err(error) => {
             // SAFETY: as above, for the error slot.
-            unsafe { std::ptr::write(out_error, owned_string(message)) };
-            STATUS_ERROR
+            unsafe { std::ptr::write(out_error, owned_string(error.to_string())) };
+            error.status()
         }
     }
 }
@@ -181,7 +233,7 @@ pub unsafe fn check_options<P: Plugin>(
             Err(e) => vec![(String::new(), format!("invalid options: {e}"))],
         }
     })
-    .unwrap_or_else(|message| vec![(String::new(), message)]);
+    .unwrap_or_else(|panic| vec![(String::new(), panic.to_string())]);
     if problems.is_empty() {
         return STATUS_OK;
     }
@@ -274,22 +326,28 @@ impl<R: RecordReader> Iterator for GuardedStream<R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
+            set_last_stream_status(STATUS_OK);
             return None;
         }
         let outcome = match guarded(|| self.next_batch()) {
             Ok(Ok(batch)) => Ok(batch),
-            Ok(Err(error)) => Err(error.to_string()),
-            Err(panic) => Err(panic),
+            Ok(Err(error)) => Err(EntryError::from(error)),
+            Err(panic) => Err(EntryError::from(panic)),
         };
+        set_last_stream_status(
+            outcome
+                .as_ref()
+                .map_or_else(EntryError::status, |_| STATUS_OK),
+        );
         match outcome {
             Ok(Some(batch)) => Some(Ok(batch)),
             Ok(None) => {
                 self.done = true;
                 None
             }
-            Err(message) => {
+            Err(error) => {
                 self.done = true;
-                Some(Err(ArrowError::ExternalError(message.into())))
+                Some(Err(ArrowError::ExternalError(Box::new(error))))
             }
         }
     }
@@ -298,5 +356,98 @@ impl<R: RecordReader> Iterator for GuardedStream<R> {
 impl<R: RecordReader> RecordBatchReader for GuardedStream<R> {
     fn schema(&self) -> SchemaRef {
         self.schema.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader of one field that yields `good` records, then does as `end` says.
+    struct Scripted {
+        fields: Vec<String>,
+        good: usize,
+        end: &'static str,
+    }
+
+    impl RecordReader for Scripted {
+        fn fields(&self) -> &[String] {
+            &self.fields
+        }
+
+        fn read_batch(&mut self, batch: &mut BatchBuilder) -> Result<bool, PluginError> {
+            if self.good > 0 {
+                self.good -= 1;
+                batch.push_record(format_args!("line {}", self.good), [Some("R")]);
+                return Ok(true);
+            }
+            match self.end {
+                "panic" => panic!("scripted panic"),
+                "error" => Err(PluginError::Read {
+                    locator: "line 9".into(),
+                    message: "scripted error".into(),
+                }),
+                _ => Ok(false),
+            }
+        }
+    }
+
+    fn stream(good: usize, end: &'static str) -> GuardedStream<Scripted> {
+        let kinds = [FieldKind::Text];
+        let fields = vec!["Ref".to_owned()];
+        GuardedStream {
+            schema: BatchBuilder::schema(&fields, &kinds),
+            builder: BatchBuilder::new(&kinds, 1),
+            reader: std::mem::ManuallyDrop::new(Scripted { fields, good, end }),
+            done: false,
+        }
+    }
+
+    /// What each `next` gave (`batch`, `end`, or the error's text), each
+    /// with the status `last_stream_status` reported right after it.
+    fn drain(mut stream: GuardedStream<Scripted>) -> Vec<(String, Status)> {
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            let outcome = match stream.next() {
+                Some(Ok(_)) => "batch".to_owned(),
+                Some(Err(error)) => error.to_string(),
+                None => "end".to_owned(),
+            };
+            seen.push((outcome, last_stream_status()));
+        }
+        seen
+    }
+
+    #[test]
+    fn each_batch_reports_how_it_ended() {
+        let ok = |s: &str| (s.to_owned(), STATUS_OK);
+        assert_eq!(
+            drain(stream(1, "end")),
+            [ok("batch"), ok("end"), ok("end"), ok("end")]
+        );
+
+        let errored = drain(stream(1, "error"));
+        assert_eq!(errored[0], ok("batch"));
+        assert_eq!(
+            errored[1],
+            (
+                "External error: line 9: scripted error".to_owned(),
+                STATUS_ERROR
+            )
+        );
+        // The stream ends after an error, and the end is no failure.
+        assert_eq!(errored[2], ok("end"));
+
+        let panicked = drain(stream(0, "panic"));
+        assert_eq!(panicked[0].1, STATUS_PANICKED, "{:?}", panicked[0]);
+        assert!(
+            panicked[0]
+                .0
+                .starts_with("External error: plugin panicked at crates/jstac-sdk/src/ffi.rs:"),
+            "{:?}",
+            panicked[0]
+        );
+        assert!(panicked[0].0.ends_with(": scripted panic"), "{panicked:?}");
+        assert_eq!(panicked[1], ok("end"));
     }
 }

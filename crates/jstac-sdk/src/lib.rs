@@ -16,7 +16,7 @@
 //!
 //! The SDK owns everything unsafe: the descriptor and handshake, the Arrow
 //! stream, and the rule that a panic never crosses `extern "C"` (it becomes
-//! an error of the run).
+//! an error of the run, reported to the host as a panic: ABI 1.3).
 
 mod batch;
 mod ffi;
@@ -31,7 +31,7 @@ pub use jstac_abi as abi;
 pub use jstac_normalise as normalise;
 
 #[doc(hidden)]
-pub use ffi::{check_options, describe, open};
+pub use ffi::{check_options, describe, last_stream_status, open};
 
 use std::path::Path;
 

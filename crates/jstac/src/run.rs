@@ -413,14 +413,14 @@ async fn load_file(
     Ok(FileOutcome::Loaded(summary, fields))
 }
 
+/// The exit class of a file the plugin could not read: a panic or a broken
+/// contract is the plugin's fault, anything else the file's.
 fn classify(error: &ReadError) -> (Failure, String) {
-    let message = error.to_string();
-    let failure = if message.contains("plugin panicked") {
-        Failure::Plugin
-    } else {
-        Failure::Data
+    let failure = match error {
+        ReadError::Panicked { .. } | ReadError::Contract { .. } => Failure::Plugin,
+        ReadError::Data { .. } => Failure::Data,
     };
-    (failure, message)
+    (failure, error.to_string())
 }
 
 fn progress_bar(pipeline: &str, file: &Path) -> ProgressBar {

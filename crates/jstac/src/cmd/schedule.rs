@@ -39,8 +39,8 @@
 //! `0` archive; `69` (infrastructure) or `78` (a pipeline or setting
 //! wrong: not the file's fault) back into the inbox, retried after
 //! `poll_seconds × 2^attempts`, capped at `max_backoff_seconds`; any other
-//! code (`65` bad data, `70` a plugin panicked) or a signal: `failed/` with
-//! the sidecar.
+//! code (`65` bad data, `70` a plugin panicked or broke its contract) or a
+//! signal: `failed/` with the sidecar.
 //!
 //! **Cron** uses the `croner` crate: maintained, parses the standard
 //! 5-field syntax (and seconds, `L`, `#`, `W`), and computes the next

@@ -21,6 +21,10 @@ unsafe extern "C" fn check_options(_: ByteSlice, _: *mut OwnedString) -> Status 
     std::process::abort()
 }
 
+unsafe extern "C" fn last_stream_status() -> Status {
+    std::process::abort()
+}
+
 #[unsafe(no_mangle)]
 pub static JSTAC_PLUGIN_V1: PluginDescriptor = PluginDescriptor {
     handshake: Handshake {
@@ -31,4 +35,5 @@ pub static JSTAC_PLUGIN_V1: PluginDescriptor = PluginDescriptor {
     describe,
     open,
     check_options,
+    last_stream_status,
 };
