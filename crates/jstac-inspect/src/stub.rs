@@ -392,7 +392,8 @@ pub fn render(input: &StubInput<'_>) -> String {
     let _ = writeln!(
         out,
         "# Starting pipeline for {}, written by `jstac inspect` from {} sampled record(s).",
-        input.file_name, input.sampled
+        comment(input.file_name),
+        input.sampled
     );
     out.push_str(
         "# 1. Set agency and dataset. 2. Check each entity's table, key and columns: they are\n\
@@ -404,8 +405,11 @@ pub fn render(input: &StubInput<'_>) -> String {
     );
     let _ = writeln!(
         out,
-        "description = \"TODO: what this extract is (from {})\"",
-        toml_escape_inner(input.file_name)
+        "description = {}",
+        toml_string(&format!(
+            "TODO: what this extract is (from {})",
+            input.file_name
+        ))
     );
     let _ = writeln!(
         out,
@@ -550,7 +554,8 @@ fn snake(name: &str) -> String {
     if out.is_empty() { "group".into() } else { out }
 }
 
-/// `text`, `date %d/%m/%Y`, `integer`; the empty share; any note.
+/// `text`, `date %d/%m/%Y`, `integer`; the empty share; any note: for a
+/// comment.
 fn describe(field: &FieldReport) -> String {
     let mut text = field.inferred.ty.to_owned();
     if let Some(format) = &field.inferred.format {
@@ -566,7 +571,7 @@ fn describe(field: &FieldReport) -> String {
     if let Some(note) = &field.inferred.note {
         let _ = write!(text, "; {note}");
     }
-    text
+    comment(&text)
 }
 
 fn column_rule(field: &FieldReport, required: bool) -> String {
@@ -582,44 +587,60 @@ fn column_rule(field: &FieldReport, required: bool) -> String {
     }
 }
 
-/// A TOML basic string (JSON's escapes are TOML's).
+/// A TOML string as `toml_edit` writes it: every control character
+/// escaped (U+007F too), quotes and backslashes escaped or quoted literally.
 pub fn toml_string(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
+    toml_edit::Value::from(text).to_string()
 }
 
-fn toml_escape_inner(text: &str) -> String {
-    let quoted = toml_string(text);
-    quoted[1..quoted.len() - 1].to_owned()
-}
-
+/// A key as `toml_edit` writes it: bare when it can be, quoted otherwise.
 fn toml_key(key: &str) -> String {
-    if !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
-        key.to_owned()
-    } else {
-        toml_string(key)
-    }
+    toml_edit::Key::new(key).to_string()
+}
+
+/// Text for a comment: a comment ends at a newline and may hold no other
+/// control character but tab, so those are written as escapes.
+fn comment(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let escaped = c.is_control() && c != '\t';
+            let shown: Vec<char> = if escaped {
+                c.escape_unicode().collect()
+            } else {
+                vec![c]
+            };
+            shown
+        })
+        .collect()
 }
 
 fn toml_inline(value: &Json) -> String {
+    toml_value(value).to_string()
+}
+
+/// A JSON value as a TOML value; null (which TOML lacks) as "".
+fn toml_value(value: &Json) -> toml_edit::Value {
     match value {
-        Json::Null => "\"\"".into(),
-        Json::String(s) => toml_string(s),
-        Json::Array(items) => format!(
-            "[{}]",
-            items.iter().map(toml_inline).collect::<Vec<_>>().join(", ")
-        ),
-        Json::Object(map) => format!(
-            "{{ {} }}",
-            map.iter()
-                .map(|(k, v)| format!("{} = {}", toml_key(k), toml_inline(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        other => other.to_string(),
+        Json::Null => "".into(),
+        Json::Bool(b) => (*b).into(),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) => i.into(),
+            None => n.as_f64().unwrap_or_default().into(),
+        },
+        Json::String(s) => s.as_str().into(),
+        Json::Array(items) => items
+            .iter()
+            .map(toml_value)
+            .collect::<toml_edit::Array>()
+            .into(),
+        Json::Object(map) => {
+            let mut table: toml_edit::InlineTable = map
+                .iter()
+                .map(|(k, v)| (toml_edit::Key::new(k.as_str()), toml_value(v)))
+                .collect();
+            table.fmt();
+            table.into()
+        }
     }
 }
 
@@ -761,5 +782,48 @@ mod tests {
         ] {
             assert!(stub.contains(expected), "missing {expected:?} in\n{stub}");
         }
+    }
+
+    #[test]
+    fn a_stub_names_any_field_exactly_and_parses_as_toml() {
+        // DEL (U+007F) is a control character TOML strings must escape.
+        let name = "Ref\u{7f} \"quoted\" back\\slash Żółć\ttab";
+        let fields = vec![
+            field(name, &["R1", "R2"], true),
+            field("Surname", &["A", "B"], false),
+        ];
+        let stub = render(&StubInput {
+            file_name: "odd\u{7f}\nname.csv",
+            plugin: "csv",
+            source_path: "x/*.csv",
+            options: &json!({ "delimiter": "\u{7f}" }),
+            fields: &fields,
+            sampled: 2,
+        });
+        let document: toml_edit::DocumentMut = stub
+            .parse()
+            .unwrap_or_else(|e| panic!("not TOML: {e}\n{stub}"));
+        let entity = document["entities"]
+            .as_table()
+            .and_then(|entities| entities.iter().next())
+            .map(|(_, entity)| entity)
+            .expect("an entity");
+        let key: Vec<&str> = entity["key"]
+            .as_array()
+            .expect("key = [...]")
+            .iter()
+            .filter_map(|field| field.as_str())
+            .collect();
+        assert_eq!(key, [name], "{stub}");
+        assert_eq!(
+            document["source"]["options"]["delimiter"].as_str(),
+            Some("\u{7f}")
+        );
+        assert!(
+            document["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("odd\u{7f}\nname.csv")),
+            "{stub}"
+        );
     }
 }
