@@ -56,7 +56,9 @@ impl PipelineFile {
             match PipelineSpec::deserialize(Deserializer::from(root.clone())) {
                 Ok(spec) => break Some(spec),
                 Err(error) => {
-                    let span = error.span();
+                    // A mistake of the whole document (a key missing at
+                    // the top) has the root's span, or none: no place.
+                    let span = error.span().filter(|span| *span != root.span());
                     let entry = span
                         .as_ref()
                         .and_then(|span| spans.deepest_containing(span));
@@ -68,8 +70,9 @@ impl PipelineFile {
                         ),
                     });
                     // Set the refused part aside and read the rest; a
-                    // mistake no part holds (a key missing at the top)
-                    // ends the reading.
+                    // mistake no part holds ends the reading. (A part set
+                    // aside may cause mistakes of its own in the checks:
+                    // a link to an entity that was refused names it.)
                     match entry {
                         Some(entry) if remove(root.get_mut(), &entry.path) => {}
                         _ => break None,

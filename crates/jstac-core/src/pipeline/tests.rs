@@ -503,3 +503,17 @@ fn every_bundled_pipeline_reads_and_checks() {
     }
     assert!(read >= 8, "{read} pipelines read");
 }
+
+#[test]
+fn a_missing_key_is_reported_with_the_mistakes_before_it() {
+    let text = FILE
+        .replace("agency = \"police\"\n", "")
+        .replace("key = [\"Ref\"]", "key = [\"Ref\"]\nshape = \"round\"");
+    assert_eq!(
+        read(&text),
+        [
+            "10:1: entities.person.shape: unknown field `shape`, expected one of `table`, `key`, `columns`",
+            "missing field `agency`",
+        ]
+    );
+}
