@@ -244,7 +244,7 @@ fn pipeline_mistakes_are_reported_before_any_data_is_read() {
     let output = sandbox.jstac(&["validate", "p.toml"]);
     assert_eq!(output.status.code(), Some(78));
     assert!(
-        stderr(&output).contains("p.toml: entities.person.table: unknown table \"people\""),
+        stderr(&output).contains("p.toml:10:1: entities.person.table: unknown table \"people\""),
         "{}",
         stderr(&output)
     );

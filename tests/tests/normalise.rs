@@ -223,11 +223,11 @@ fn normaliser_and_lookup_mistakes_are_reported_before_any_data_is_read() {
         assert_eq!(output.status.code(), Some(78), "{}", stderr(&output));
         let errors = stderr(&output);
         for expected in [
-            "p.toml: entities.person.columns.nationality.normalise: unknown normaliser \"contry\"; expected one of country, postcode, phone, nino, passport, vehicle, family-name, given-names, full-name",
-            "p.toml: entities.person.columns.full_name.order: unknown order \"surname-first\"; expected one of given-first, family-first, auto",
-            "p.toml: entities.person.columns.date_of_birth.pivot: no format of this column has a two-digit year (%y)",
-            "p.toml: entities.referral.columns.category.lookup: unknown lookup \"exploitaton\"; the pipeline's lookups are exploitation",
-            "p.toml: lookups.exploitation: not used by any column (lookup = \"exploitation\")",
+            "p.toml:15:40: entities.person.columns.nationality.normalise: unknown normaliser \"contry\"; expected one of country, postcode, phone, nino, passport, vehicle, family-name, given-names, full-name",
+            "p.toml:14:56: entities.person.columns.full_name.order: unknown order \"surname-first\"; expected one of given-first, family-first, auto",
+            "p.toml:17:88: entities.person.columns.date_of_birth.pivot: no format of this column has a two-digit year (%y)",
+            "p.toml:26:38: entities.referral.columns.category.lookup: unknown lookup \"exploitaton\"; the pipeline's lookups are exploitation",
+            "p.toml:46:10: lookups.exploitation: not used by any column (lookup = \"exploitation\")",
         ] {
             assert!(errors.contains(expected), "{expected}\nnot in:\n{errors}");
         }

@@ -14,12 +14,12 @@
 //! intelligence = { field = "GradingIntel" }   # the same, as a table
 //! handling = { value = "P" }                  # a constant
 //! ```
+//!
+//! The grading domain only: the table as written is
+//! `pipeline::spec::GradingSpec`, checked with the rest of the pipeline
+//! (`pipeline::check`) into a [`GradingRule`].
 
 use std::fmt;
-
-use serde_json::Value as Json;
-
-use crate::pipeline::SpecError;
 
 /// One part of the 3x5x2 grading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -149,43 +149,6 @@ pub struct GradingRule {
 }
 
 impl GradingRule {
-    /// Checks a `[grading]` table: unknown keys, the shape of each part,
-    /// and constants. Mistakes go to `errors`, each naming its key.
-    pub fn check(spec: Option<&Json>, errors: &mut Vec<SpecError>) -> GradingRule {
-        let mut rule = GradingRule::default();
-        let Some(spec) = spec else {
-            return rule;
-        };
-        let Json::Object(table) = spec else {
-            errors.push(SpecError::new(
-                "grading",
-                "must be a table, e.g. source = \"GradingSource\", intelligence = \"GradingIntel\", handling = { value = \"P\" }",
-            ));
-            return rule;
-        };
-        if table.is_empty() {
-            errors.push(SpecError::new(
-                "grading",
-                "is empty; give source, intelligence and/or handling",
-            ));
-        }
-        let known: Vec<&str> = GradePart::ALL.iter().map(|p| p.key()).collect();
-        for unknown in table.keys().filter(|k| !known.contains(&k.as_str())) {
-            errors.push(SpecError::new(
-                format!("grading.{unknown}"),
-                format!("unknown key; expected one of {}", known.join(", ")),
-            ));
-        }
-        for part in GradePart::ALL {
-            if let Some(spec) = table.get(part.key())
-                && let Some(source) = check_part(part, spec, errors)
-            {
-                rule.parts.push((part, source));
-            }
-        }
-        rule
-    }
-
     /// The source fields the grading reads, with the keys naming them.
     pub fn fields(&self) -> impl Iterator<Item = (String, &str)> {
         self.parts.iter().filter_map(|(part, source)| match source {
@@ -194,63 +157,6 @@ impl GradingRule {
             }
             GradeSource::Constant(_) => None,
         })
-    }
-}
-
-fn check_part(part: GradePart, spec: &Json, errors: &mut Vec<SpecError>) -> Option<GradeSource> {
-    let key = format!("grading.{}", part.key());
-    let needs = "needs a source field (a field name, or { field = \"...\" }) or a constant ({ value = \"...\" })";
-    let (field, value) = match spec {
-        Json::String(field) => (Some(field.clone()), None),
-        Json::Object(table) => {
-            let mut bad = false;
-            for unknown in table.keys().filter(|k| *k != "field" && *k != "value") {
-                errors.push(SpecError::new(
-                    format!("{key}.{unknown}"),
-                    "unknown key; expected one of field, value",
-                ));
-                bad = true;
-            }
-            let mut text = |name: &str| match table.get(name) {
-                None => None,
-                Some(Json::String(s)) => Some(s.clone()),
-                Some(_) => {
-                    errors.push(SpecError::new(format!("{key}.{name}"), "must be a string"));
-                    bad = true;
-                    None
-                }
-            };
-            let (field, value) = (text("field"), text("value"));
-            if bad {
-                return None;
-            }
-            (field, value)
-        }
-        _ => {
-            errors.push(SpecError::new(key, needs));
-            return None;
-        }
-    };
-    match (field, value) {
-        (Some(_), Some(_)) => {
-            errors.push(SpecError::new(key, "give either field or value, not both"));
-            None
-        }
-        (Some(field), None) if !field.trim().is_empty() => Some(GradeSource::Field(field)),
-        (None, Some(value)) => match part.parse(&value) {
-            Some(grade) => Some(GradeSource::Constant(grade)),
-            None => {
-                errors.push(SpecError::new(
-                    format!("{key}.value"),
-                    format!("not a {}; expected {}", part.describe(), part.expected()),
-                ));
-                None
-            }
-        },
-        _ => {
-            errors.push(SpecError::new(key, needs));
-            None
-        }
     }
 }
 
@@ -280,75 +186,5 @@ mod tests {
         assert_eq!(grading.to_string(), "2/B/-");
         grading.set(GradePart::Handling, "P");
         assert_eq!(grading.to_string(), "2/B/P");
-    }
-
-    fn check(spec: Json) -> (GradingRule, Vec<String>) {
-        let mut errors = Vec::new();
-        let rule = GradingRule::check(Some(&spec), &mut errors);
-        (rule, errors.iter().map(ToString::to_string).collect())
-    }
-
-    #[test]
-    fn fields_and_constants_check() {
-        let (rule, errors) = check(serde_json::json!({
-            "source": "GradingSource",
-            "intelligence": { "field": "GradingIntel" },
-            "handling": { "value": "p" }
-        }));
-        assert_eq!(errors, Vec::<String>::new());
-        assert_eq!(
-            rule.parts,
-            [
-                (
-                    GradePart::Source,
-                    GradeSource::Field("GradingSource".into())
-                ),
-                (
-                    GradePart::Intelligence,
-                    GradeSource::Field("GradingIntel".into())
-                ),
-                (GradePart::Handling, GradeSource::Constant("P")),
-            ]
-        );
-        let fields: Vec<_> = rule.fields().collect();
-        assert_eq!(
-            fields,
-            [
-                ("grading.source.field".to_owned(), "GradingSource"),
-                ("grading.intelligence.field".to_owned(), "GradingIntel"),
-            ]
-        );
-    }
-
-    #[test]
-    fn each_grading_mistake_names_its_key() {
-        let (rule, mut errors) = check(serde_json::json!({
-            "source": { "value": "4" },
-            "intelligence": { "field": "I", "value": "A" },
-            "handling": { "feild": "H" },
-            "classification": "Class"
-        }));
-        errors.sort();
-        assert_eq!(
-            errors,
-            [
-                "grading.classification: unknown key; expected one of source, intelligence, handling",
-                "grading.handling.feild: unknown key; expected one of field, value",
-                "grading.intelligence: give either field or value, not both",
-                "grading.source.value: not a source evaluation; expected 1 (reliable), 2 (untested) or 3 (not reliable)",
-            ]
-        );
-        assert!(rule.parts.is_empty());
-        let (_, errors) = check(serde_json::json!({ "handling": { "value": "X" }, "source": 2 }));
-        assert_eq!(
-            errors,
-            [
-                "grading.source: needs a source field (a field name, or { field = \"...\" }) or a constant ({ value = \"...\" })",
-                "grading.handling.value: not a handling code; expected P (lawful sharing permitted) or C (disseminate with conditions)",
-            ]
-        );
-        let (_, errors) = check(serde_json::json!("2/B/P"));
-        assert_eq!(errors.len(), 1, "{errors:?}");
-        assert!(errors[0].starts_with("grading: must be a table"));
     }
 }

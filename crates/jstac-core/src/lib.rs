@@ -2,9 +2,11 @@
 //! warehouse schema. No I/O: the binary reads files, the warehouse writes.
 //!
 //! - [`catalog`]: the warehouse tables and columns a pipeline may target.
-//! - [`pipeline`]: what a pipeline file says, and its static checks.
+//! - [`pipeline`]: what a pipeline file says (typed, read from TOML with
+//!   every mistake located), and its static checks.
 //! - [`convert`]: typed conversions (text, integer, decimal, boolean, date).
-//! - [`grading`]: the 3x5x2 grading of source records (`[grading]`).
+//! - [`grading`]: the 3x5x2 grading of source records (the domain; its
+//!   `[grading]` table is checked with the pipeline).
 //! - [`normalise`]: the normalisers (`jstac-normalise`) and lookups as
 //!   column rules apply them.
 //! - [`mapping`]: a pipeline compiled against a file's fields, mapping
@@ -26,4 +28,4 @@ pub use mapping::{
     CountedField, EntityRows, FieldCounts, FieldShape, FieldStats, Key, LinkRow, MappedBatch,
     Mapping, QuarantineEntry, SourceRecords,
 };
-pub use pipeline::{PipelineSpec, SpecError};
+pub use pipeline::{Located, Location, PipelineFile, PipelineSpec, SpecError};

@@ -11,6 +11,11 @@ use std::fmt::Write as _;
 use jstac_core::catalog::{self, ColumnType, TableDef};
 use serde_json::Value as Json;
 
+mod encode;
+
+pub use encode::toml_string;
+use encode::{comment, write_options};
+
 use crate::FieldReport;
 
 /// What the stub is written from.
@@ -392,7 +397,8 @@ pub fn render(input: &StubInput<'_>) -> String {
     let _ = writeln!(
         out,
         "# Starting pipeline for {}, written by `jstac inspect` from {} sampled record(s).",
-        input.file_name, input.sampled
+        comment(input.file_name),
+        input.sampled
     );
     out.push_str(
         "# 1. Set agency and dataset. 2. Check each entity's table, key and columns: they are\n\
@@ -404,8 +410,11 @@ pub fn render(input: &StubInput<'_>) -> String {
     );
     let _ = writeln!(
         out,
-        "description = \"TODO: what this extract is (from {})\"",
-        toml_escape_inner(input.file_name)
+        "description = {}",
+        toml_string(&format!(
+            "TODO: what this extract is (from {})",
+            input.file_name
+        ))
     );
     let _ = writeln!(
         out,
@@ -550,7 +559,8 @@ fn snake(name: &str) -> String {
     if out.is_empty() { "group".into() } else { out }
 }
 
-/// `text`, `date %d/%m/%Y`, `integer`; the empty share; any note.
+/// `text`, `date %d/%m/%Y`, `integer`; the empty share; any note: for a
+/// comment.
 fn describe(field: &FieldReport) -> String {
     let mut text = field.inferred.ty.to_owned();
     if let Some(format) = &field.inferred.format {
@@ -566,7 +576,7 @@ fn describe(field: &FieldReport) -> String {
     if let Some(note) = &field.inferred.note {
         let _ = write!(text, "; {note}");
     }
-    text
+    comment(&text)
 }
 
 fn column_rule(field: &FieldReport, required: bool) -> String {
@@ -579,90 +589,6 @@ fn column_rule(field: &FieldReport, required: bool) -> String {
         ),
         (None, true) => format!("{{ field = {name}, required = true }}"),
         (None, false) => name,
-    }
-}
-
-/// A TOML basic string (JSON's escapes are TOML's).
-pub fn toml_string(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
-}
-
-fn toml_escape_inner(text: &str) -> String {
-    let quoted = toml_string(text);
-    quoted[1..quoted.len() - 1].to_owned()
-}
-
-fn toml_key(key: &str) -> String {
-    if !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
-        key.to_owned()
-    } else {
-        toml_string(key)
-    }
-}
-
-fn toml_inline(value: &Json) -> String {
-    match value {
-        Json::Null => "\"\"".into(),
-        Json::String(s) => toml_string(s),
-        Json::Array(items) => format!(
-            "[{}]",
-            items.iter().map(toml_inline).collect::<Vec<_>>().join(", ")
-        ),
-        Json::Object(map) => format!(
-            "{{ {} }}",
-            map.iter()
-                .map(|(k, v)| format!("{} = {}", toml_key(k), toml_inline(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        other => other.to_string(),
-    }
-}
-
-/// Small option tables inline (`options = { delimiter = "," }`); larger
-/// or nested ones (XML fields and groups) as `[source.options...]` tables.
-fn write_options(out: &mut String, options: &Json) {
-    let Json::Object(map) = options else {
-        return;
-    };
-    if map.is_empty() {
-        return;
-    }
-    let nested = map
-        .values()
-        .any(|v| matches!(v, Json::Object(o) if o.len() > 3 || o.values().any(Json::is_object)));
-    if !nested {
-        let _ = writeln!(out, "options = {}", toml_inline(options));
-        return;
-    }
-    write_table(out, "source.options", map);
-}
-
-fn write_table(out: &mut String, header: &str, map: &serde_json::Map<String, Json>) {
-    let big =
-        |v: &Json| matches!(v, Json::Object(o) if o.len() > 3 || o.values().any(Json::is_object));
-    // What a table is about first: the record or group path, then namespaces.
-    let rank = |key: &str| match key {
-        "record" | "path" => 0,
-        "namespaces" => 1,
-        _ => 2,
-    };
-    let mut small: Vec<(&String, &Json)> = map.iter().filter(|(_, v)| !big(v)).collect();
-    small.sort_by_key(|(k, _)| rank(k));
-    if !small.is_empty() {
-        let _ = writeln!(out, "\n[{header}]");
-    }
-    for (key, value) in small {
-        let _ = writeln!(out, "{} = {}", toml_key(key), toml_inline(value));
-    }
-    for (key, value) in map.iter().filter(|(_, v)| big(v)) {
-        if let Json::Object(inner) = value {
-            write_table(out, &format!("{header}.{}", toml_key(key)), inner);
-        }
     }
 }
 
@@ -761,5 +687,48 @@ mod tests {
         ] {
             assert!(stub.contains(expected), "missing {expected:?} in\n{stub}");
         }
+    }
+
+    #[test]
+    fn a_stub_names_any_field_exactly_and_parses_as_toml() {
+        // DEL (U+007F) is a control character TOML strings must escape.
+        let name = "Ref\u{7f} \"quoted\" back\\slash Żółć\ttab";
+        let fields = vec![
+            field(name, &["R1", "R2"], true),
+            field("Surname", &["A", "B"], false),
+        ];
+        let stub = render(&StubInput {
+            file_name: "odd\u{7f}\nname.csv",
+            plugin: "csv",
+            source_path: "x/*.csv",
+            options: &json!({ "delimiter": "\u{7f}" }),
+            fields: &fields,
+            sampled: 2,
+        });
+        let document: toml_edit::DocumentMut = stub
+            .parse()
+            .unwrap_or_else(|e| panic!("not TOML: {e}\n{stub}"));
+        let entity = document["entities"]
+            .as_table()
+            .and_then(|entities| entities.iter().next())
+            .map(|(_, entity)| entity)
+            .expect("an entity");
+        let key: Vec<&str> = entity["key"]
+            .as_array()
+            .expect("key = [...]")
+            .iter()
+            .filter_map(|field| field.as_str())
+            .collect();
+        assert_eq!(key, [name], "{stub}");
+        assert_eq!(
+            document["source"]["options"]["delimiter"].as_str(),
+            Some("\u{7f}")
+        );
+        assert!(
+            document["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("odd\u{7f}\nname.csv")),
+            "{stub}"
+        );
     }
 }

@@ -1,8 +1,10 @@
-//! Pipeline files: read with the `config` crate, checked before any data is read.
+//! Pipeline files: read with the `toml` crate (`jstac_core::pipeline::read`),
+//! checked before any data is read; every mistake named by file, line,
+//! column and key.
 
 use std::path::{Path, PathBuf};
 
-use jstac_core::pipeline::CheckedPipeline;
+use jstac_core::pipeline::{CheckedPipeline, Located, PipelineFile};
 use jstac_core::{PipelineSpec, SpecError};
 
 /// A pipeline file that has passed its static checks.
@@ -44,22 +46,50 @@ impl PipelineErrors {
     }
 }
 
-pub fn load(path: &Path) -> Result<Pipeline, PipelineErrors> {
-    let fail = |message: String| PipelineErrors {
+/// The mistakes of a pipeline file's text, each with its line and column
+/// where it has one: `pipelines/x.toml:12:15: entities.person.columns.family_name.normalise: ...`.
+#[derive(Debug)]
+pub struct FileErrors {
+    pub path: PathBuf,
+    pub errors: Vec<Located>,
+}
+
+impl std::fmt::Display for FileErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (index, located) in self.errors.iter().enumerate() {
+            if index > 0 {
+                writeln!(f)?;
+            }
+            match located.location {
+                Some(location) => write!(f, "{}:{location}: ", self.path.display())?,
+                None => write!(f, "{}: ", self.path.display())?,
+            }
+            write!(f, "{}", located.error)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for FileErrors {}
+
+/// Reads and checks the pipeline file at `path`.
+pub fn load(path: &Path) -> Result<Pipeline, FileErrors> {
+    let fail = |message: String| FileErrors {
         path: path.to_owned(),
-        errors: vec![message],
+        errors: vec![Located {
+            location: None,
+            error: SpecError::new("", message),
+        }],
     };
     if !path.is_file() {
         return Err(fail("no such pipeline file".into()));
     }
-    let spec: PipelineSpec = config::Config::builder()
-        .add_source(config::File::from(path).format(config::FileFormat::Toml))
-        .build()
-        .and_then(config::Config::try_deserialize)
-        .map_err(|e| fail(clean_config_error(&e.to_string(), path)))?;
-    let checked = spec
-        .check()
-        .map_err(|errors| PipelineErrors::from_spec(path, errors))?;
+    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    let PipelineFile { spec, checked, .. } =
+        PipelineFile::read(&text).map_err(|errors| FileErrors {
+            path: path.to_owned(),
+            errors,
+        })?;
     let name = spec.name.clone().unwrap_or_else(|| {
         path.file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -71,12 +101,6 @@ pub fn load(path: &Path) -> Result<Pipeline, PipelineErrors> {
         spec,
         checked,
     })
-}
-
-/// `config` appends " in FILE"; the file is already at the start of our line.
-fn clean_config_error(message: &str, path: &Path) -> String {
-    let suffix = format!(" in {}", path.display());
-    message.strip_suffix(&suffix).unwrap_or(message).to_owned()
 }
 
 /// Every `*.toml` in `dir`, sorted.

@@ -1,0 +1,703 @@
+//! The checks that run before any data is read: a [`PipelineSpec`] as
+//! written becomes a [`CheckedPipeline`], or every mistake it has, each
+//! naming its key.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::catalog::{self, ColumnType, Fill, LINKS, TableDef};
+use crate::convert::{Conversion, DateOptions, DateRule, check_date_format, has_two_digit_year};
+use crate::grading::{GradePart, GradeSource, GradingRule};
+use crate::normalise::{Lookup, NamePart, Normaliser, OnInvalid, Transform, lookup_key};
+
+use super::error::SpecError;
+use super::spec::{ColumnSpec, FieldOrValue, GradingSpec, PipelineSpec, RuleSpec};
+
+/// Where a column's value comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueSource {
+    Field(String),
+    Constant(String),
+}
+
+/// One column rule, checked.
+#[derive(Debug, Clone)]
+pub struct ColumnRule {
+    /// `entities.person.columns.family_name`: named in errors.
+    pub key: String,
+    pub column: &'static str,
+    pub source: ValueSource,
+    pub conversion: Conversion,
+    pub required: bool,
+    /// A normaliser or lookup applied to the source value before the
+    /// column type's conversion.
+    pub transform: Option<Transform>,
+    /// What an invalid value does (a normaliser's or date's reject, a
+    /// lookup's miss).
+    pub on_invalid: OnInvalid,
+    /// Whether the mapping counts what this column did with its values
+    /// (normalised, unmatched, quarantined): it has a normaliser, a
+    /// lookup, or is a date read with options.
+    pub counted: bool,
+}
+
+impl ColumnRule {
+    /// The label this column's counts are filed under (`country`,
+    /// `lookup offences`, `date`), when it is counted.
+    pub fn counted_as(&self) -> Option<String> {
+        match (&self.transform, self.counted) {
+            (Some(transform), _) => Some(transform.to_string()),
+            (None, true) => Some("date".to_owned()),
+            (None, false) => None,
+        }
+    }
+
+    /// The part of a person's name this column reads, if it has a name normaliser.
+    pub fn name_part(&self) -> Option<NamePart> {
+        match &self.transform {
+            Some(Transform::Normalise(normaliser)) => normaliser.name_part(),
+            _ => None,
+        }
+    }
+}
+
+/// An entity, checked.
+#[derive(Debug, Clone)]
+pub struct EntityRule {
+    pub name: String,
+    pub table: &'static TableDef,
+    pub key_fields: Vec<String>,
+    pub columns: Vec<ColumnRule>,
+}
+
+/// A link, checked: indices into the entity rules.
+#[derive(Debug, Clone)]
+pub struct LinkRule {
+    pub from: usize,
+    pub to: usize,
+    pub columns: Vec<ColumnRule>,
+}
+
+/// A pipeline whose every key has been checked against the catalog.
+#[derive(Debug, Clone)]
+pub struct CheckedPipeline {
+    pub agency: String,
+    pub dataset: String,
+    pub entities: Vec<EntityRule>,
+    pub links: Vec<LinkRule>,
+    /// Each record's grading, where the pipeline gives one.
+    pub grading: GradingRule,
+}
+
+impl CheckedPipeline {
+    /// Every source field the mapping reads.
+    pub fn source_fields(&self) -> impl Iterator<Item = (String, &str)> {
+        let entity_keys = self.entities.iter().flat_map(|entity| {
+            entity
+                .key_fields
+                .iter()
+                .map(move |field| (format!("entities.{}.key", entity.name), field.as_str()))
+        });
+        let columns = self
+            .entities
+            .iter()
+            .flat_map(|e| e.columns.iter())
+            .chain(self.links.iter().flat_map(|l| l.columns.iter()))
+            .filter_map(|rule| match &rule.source {
+                ValueSource::Field(field) => Some((format!("{}.field", rule.key), field.as_str())),
+                ValueSource::Constant(_) => None,
+            });
+        entity_keys.chain(columns).chain(self.grading.fields())
+    }
+}
+
+const AGENCIES: &[&str] = &[
+    "police",
+    "nca",
+    "border-force",
+    "immigration-enforcement",
+    "hmrc",
+    "glaa",
+    "nrm",
+];
+
+impl PipelineSpec {
+    /// Checks everything that can be checked without the data: agency,
+    /// tables, columns, types, formats, constants and links. Returns every
+    /// problem, not just the first.
+    pub fn check(&self) -> Result<CheckedPipeline, Vec<SpecError>> {
+        let mut errors = Vec::new();
+        if !AGENCIES.contains(&self.agency.as_str()) {
+            errors.push(SpecError::new(
+                "agency",
+                format!(
+                    "unknown agency {:?}; expected one of {}",
+                    self.agency,
+                    AGENCIES.join(", ")
+                ),
+            ));
+        }
+        if self.dataset.trim().is_empty() {
+            errors.push(SpecError::new("dataset", "must not be empty"));
+        } else if self.dataset.chars().any(char::is_control) {
+            errors.push(SpecError::new(
+                "dataset",
+                "must not contain control characters",
+            ));
+        }
+        if self.source.path.trim().is_empty() {
+            errors.push(SpecError::new("source.path", "must not be empty"));
+        }
+        if !self.source.options.is_object() {
+            errors.push(SpecError::new("source.options", "must be a table"));
+        }
+        if self.entities.is_empty() {
+            errors.push(SpecError::new("entities", "the pipeline maps no entities"));
+        }
+
+        let grading = check_grading(self.grading.as_ref(), &mut errors);
+        let lookups = check_lookups(&self.lookups, &mut errors);
+        let mut used_lookups = BTreeSet::new();
+        let mut context = Context {
+            lookups: &lookups,
+            used_lookups: &mut used_lookups,
+            errors: &mut errors,
+        };
+
+        let mut entities = Vec::new();
+        for (name, spec) in &self.entities {
+            let errors = &mut *context.errors;
+            let prefix = format!("entities.{}", toml_key(name));
+            let Some(table) = catalog::table(&spec.table) else {
+                let known: Vec<_> = catalog::TABLES.iter().map(|t| t.name).collect();
+                errors.push(SpecError::new(
+                    format!("{prefix}.table"),
+                    format!(
+                        "unknown table {:?}; expected one of {}",
+                        spec.table,
+                        known.join(", ")
+                    ),
+                ));
+                continue;
+            };
+            if spec.key.is_empty() || spec.key.iter().any(|k| k.trim().is_empty()) {
+                errors.push(SpecError::new(
+                    format!("{prefix}.key"),
+                    "must list one or more source fields that identify the entity",
+                ));
+            }
+            let columns = check_columns(&prefix, table, &spec.columns, &mut context);
+            entities.push(EntityRule {
+                name: name.clone(),
+                table,
+                key_fields: spec.key.clone(),
+                columns,
+            });
+        }
+
+        let mut links = Vec::new();
+        for (index, spec) in self.links.iter().enumerate() {
+            let prefix = format!("links[{index}]");
+            let mut end = |which: &str, name: &str| {
+                let found = entities.iter().position(|e| e.name == name);
+                if found.is_none() && !self.entities.contains_key(name) {
+                    context.errors.push(SpecError::new(
+                        format!("{prefix}.{which}"),
+                        format!("no entity {name:?} in this pipeline"),
+                    ));
+                }
+                found
+            };
+            let (from, to) = (end("from", &spec.from), end("to", &spec.to));
+            let columns = check_columns(&prefix, &LINKS, &spec.columns, &mut context);
+            if let (Some(from), Some(to)) = (from, to) {
+                links.push(LinkRule { from, to, columns });
+            }
+        }
+
+        for name in lookups.keys().filter(|name| !used_lookups.contains(*name)) {
+            errors.push(SpecError::new(
+                format!("lookups.{}", toml_key(name)),
+                format!("not used by any column (lookup = {name:?})"),
+            ));
+        }
+
+        if errors.is_empty() {
+            Ok(CheckedPipeline {
+                agency: self.agency.clone(),
+                dataset: self.dataset.clone(),
+                entities,
+                links,
+                grading,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// What checking column rules needs besides the rules: the pipeline's
+/// lookups, which of them are used, and where mistakes go.
+struct Context<'a> {
+    lookups: &'a BTreeMap<String, Vec<(String, String)>>,
+    used_lookups: &'a mut BTreeSet<String>,
+    errors: &'a mut Vec<SpecError>,
+}
+
+/// `[lookups.NAME]` tables: each a non-empty table of strings whose keys
+/// differ by more than case.
+fn check_lookups(
+    specs: &BTreeMap<String, BTreeMap<String, String>>,
+    errors: &mut Vec<SpecError>,
+) -> BTreeMap<String, Vec<(String, String)>> {
+    let mut lookups = BTreeMap::new();
+    for (name, table) in specs {
+        let prefix = format!("lookups.{}", toml_key(name));
+        if table.is_empty() {
+            errors.push(SpecError::new(prefix, "is empty"));
+            continue;
+        }
+        let mut entries = Vec::with_capacity(table.len());
+        let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+        for (key, value) in table {
+            let entry_key = format!("{prefix}.{}", toml_key(key));
+            let folded = lookup_key(key);
+            if folded.is_empty() {
+                errors.push(SpecError::new(
+                    entry_key,
+                    "an empty source value never reaches a lookup (it is null)",
+                ));
+                continue;
+            }
+            if let Some(other) = seen.insert(folded, key) {
+                errors.push(SpecError::new(
+                    prefix.clone(),
+                    format!(
+                        "source values {other:?} and {key:?} differ only in case or surrounding space (lookups ignore both)"
+                    ),
+                ));
+            }
+            entries.push((key.clone(), value.clone()));
+        }
+        lookups.insert(name.clone(), entries);
+    }
+    lookups
+}
+
+/// A key as TOML writes it: bare when it can be, quoted otherwise.
+pub(crate) fn toml_key(key: &str) -> String {
+    let bare = !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if bare {
+        key.to_owned()
+    } else {
+        format!("{key:?}")
+    }
+}
+
+fn check_columns(
+    prefix: &str,
+    table: &'static TableDef,
+    columns: &BTreeMap<String, ColumnSpec>,
+    context: &mut Context<'_>,
+) -> Vec<ColumnRule> {
+    let mut rules: Vec<ColumnRule> = Vec::new();
+    for (name, spec) in columns {
+        let key = format!("{prefix}.columns.{}", toml_key(name));
+        let Some(column) = table.column(name) else {
+            let message = match table.filled_column(name).map(|f| f.fill) {
+                Some(Fill::OriginalOf(original)) => format!(
+                    "filled by the mapping with the source text of {original}; map {original} instead"
+                ),
+                Some(Fill::NameKey) => "filled by the mapping with the name's match key; give the name columns normalise = \"family-name\", \"given-names\" or \"full-name\"".to_owned(),
+                None => {
+                    let known: Vec<_> = table.columns.iter().map(|c| c.name).collect();
+                    format!(
+                        "table {} has no column {name:?}; it has {}",
+                        table.name,
+                        known.join(", ")
+                    )
+                }
+            };
+            context.errors.push(SpecError::new(key, message));
+            continue;
+        };
+        match check_column(&key, table, column.ty, &spec.table(), context) {
+            Ok(mut rule) => {
+                rule.column = column.name;
+                if let Some(part) = rule.name_part()
+                    && let Some(other) = rules.iter().find(|r| r.name_part() == Some(part))
+                {
+                    let what = match part {
+                        NamePart::Family => "a family name",
+                        NamePart::Given => "given names",
+                        NamePart::Full => "a full name",
+                    };
+                    context.errors.push(SpecError::new(
+                        format!("{key}.normalise"),
+                        format!("the entity already reads {what} ({})", other.key),
+                    ));
+                }
+                rules.push(rule);
+            }
+            Err(mut found) => context.errors.append(&mut found),
+        }
+    }
+    rules
+}
+
+/// Where a value comes from, given `field` and `value` as written: one
+/// of them, not both, and a field not blank. The column rules and the
+/// grading's parts share it.
+fn field_or_value(
+    key: &str,
+    spec: &FieldOrValue,
+    errors: &mut Vec<SpecError>,
+) -> Option<ValueSource> {
+    match (&spec.field, &spec.value) {
+        (Some(field), None) if !field.trim().is_empty() => Some(ValueSource::Field(field.clone())),
+        (None, Some(value)) => Some(ValueSource::Constant(value.clone())),
+        (Some(_), Some(_)) => {
+            errors.push(SpecError::new(key, "give either field or value, not both"));
+            None
+        }
+        _ => {
+            errors.push(SpecError::new(
+                key,
+                "needs a source field (a field name, or field = \"...\") or a constant (value = \"...\")",
+            ));
+            None
+        }
+    }
+}
+
+/// Checks a `[grading]` table: each part's field or constant. Mistakes go
+/// to `errors`, each naming its key.
+fn check_grading(spec: Option<&GradingSpec>, errors: &mut Vec<SpecError>) -> GradingRule {
+    let mut rule = GradingRule::default();
+    let Some(spec) = spec else {
+        return rule;
+    };
+    if *spec == GradingSpec::default() {
+        errors.push(SpecError::new(
+            "grading",
+            "is empty; give source, intelligence and/or handling",
+        ));
+    }
+    for (part, given) in [
+        (GradePart::Source, &spec.source),
+        (GradePart::Intelligence, &spec.intelligence),
+        (GradePart::Handling, &spec.handling),
+    ] {
+        let Some(given) = given else { continue };
+        let key = format!("grading.{}", part.key());
+        match field_or_value(&key, &given.table(), errors) {
+            Some(ValueSource::Field(field)) => rule.parts.push((part, GradeSource::Field(field))),
+            Some(ValueSource::Constant(value)) => match part.parse(&value) {
+                Some(grade) => rule.parts.push((part, GradeSource::Constant(grade))),
+                None => errors.push(SpecError::new(
+                    format!("{key}.value"),
+                    format!("not a {}; expected {}", part.describe(), part.expected()),
+                )),
+            },
+            None => {}
+        }
+    }
+    rule
+}
+
+fn check_column(
+    key: &str,
+    table_def: &'static TableDef,
+    column_type: ColumnType,
+    spec: &RuleSpec,
+    context: &mut Context<'_>,
+) -> Result<ColumnRule, Vec<SpecError>> {
+    let mut errors = Vec::new();
+    let source = field_or_value(
+        key,
+        &FieldOrValue {
+            field: spec.field.clone(),
+            value: spec.value.clone(),
+        },
+        &mut errors,
+    );
+    let ty = match &spec.ty {
+        None => Some(column_type),
+        Some(name) => match ColumnType::from_name(name) {
+            Some(ty) if ty == column_type => Some(ty),
+            Some(ty) => {
+                errors.push(SpecError::new(
+                    format!("{key}.type"),
+                    format!("column is {}, not {}", column_type.name(), ty.name()),
+                ));
+                None
+            }
+            None => {
+                let known: Vec<_> = ColumnType::ALL.iter().map(|t| t.name()).collect();
+                errors.push(SpecError::new(
+                    format!("{key}.type"),
+                    format!(
+                        "unknown type {name:?}; expected one of {}",
+                        known.join(", ")
+                    ),
+                ));
+                None
+            }
+        },
+    };
+    let formats: Vec<String> = spec.format.clone().map(|f| f.0).unwrap_or_default();
+    let required = spec.required;
+
+    // Date options.
+    let excel = spec.excel.map(|system| system.0);
+    let pivot = match spec.pivot {
+        None => None,
+        Some(year) => match i32::try_from(year) {
+            Ok(year) if (1000..=9899).contains(&year) => Some(year),
+            _ => {
+                errors.push(SpecError::new(
+                    format!("{key}.pivot"),
+                    "must be a year such as 1930 (two-digit years then mean 1930 to 2029)",
+                ));
+                None
+            }
+        },
+    };
+    for (name, given) in [
+        ("partial", spec.partial.is_some()),
+        ("excel", excel.is_some()),
+        ("pivot", pivot.is_some()),
+    ] {
+        if let Some(ty) = ty.filter(|ty| given && *ty != ColumnType::Date) {
+            errors.push(SpecError::new(
+                format!("{key}.{name}"),
+                format!("only dates take {name}; this column is {}", ty.name()),
+            ));
+        }
+    }
+    if pivot.is_some()
+        && ty == Some(ColumnType::Date)
+        && !formats.iter().any(|f| has_two_digit_year(f))
+    {
+        errors.push(SpecError::new(
+            format!("{key}.pivot"),
+            "no format of this column has a two-digit year (%y)",
+        ));
+    }
+
+    // Normaliser, lookup and what an invalid value does.
+    let mut normaliser = spec.normalise.as_ref().and_then(|name| {
+        let found = Normaliser::from_name(name);
+        if found.is_none() {
+            errors.push(SpecError::new(
+                format!("{key}.normalise"),
+                format!(
+                    "unknown normaliser {name:?}; expected one of {}",
+                    Normaliser::NAMES.join(", ")
+                ),
+            ));
+        }
+        found
+    });
+    if let Some(order) = &spec.order {
+        match (Normaliser::order_from_name(order), normaliser) {
+            (None, _) => errors.push(SpecError::new(
+                format!("{key}.order"),
+                format!(
+                    "unknown order {order:?}; expected one of {}",
+                    Normaliser::ORDERS.join(", ")
+                ),
+            )),
+            (Some(order), Some(Normaliser::FullName(_))) => {
+                normaliser = Some(Normaliser::FullName(order));
+            }
+            (Some(_), _) => errors.push(SpecError::new(
+                format!("{key}.order"),
+                "only a full name (normalise = \"full-name\") is read in an order",
+            )),
+        }
+    }
+    let lookup_entries = spec.lookup.as_ref().and_then(|name| {
+        let found = context.lookups.get(name);
+        if found.is_some() {
+            context.used_lookups.insert(name.clone());
+        } else if context.lookups.is_empty() {
+            errors.push(SpecError::new(
+                format!("{key}.lookup"),
+                format!("unknown lookup {name:?}; the pipeline has no [lookups] tables"),
+            ));
+        } else {
+            let known: Vec<&str> = context.lookups.keys().map(String::as_str).collect();
+            errors.push(SpecError::new(
+                format!("{key}.lookup"),
+                format!(
+                    "unknown lookup {name:?}; the pipeline's lookups are {}",
+                    known.join(", ")
+                ),
+            ));
+        }
+        found
+    });
+    let on_invalid = match &spec.on_invalid {
+        None => OnInvalid::default(),
+        Some(name) => OnInvalid::from_name(name).unwrap_or_else(|| {
+            errors.push(SpecError::new(
+                format!("{key}.on_invalid"),
+                format!(
+                    "unknown {name:?}; expected one of {}",
+                    OnInvalid::NAMES.join(", ")
+                ),
+            ));
+            OnInvalid::default()
+        }),
+    };
+    let transforms = spec.normalise.is_some() || spec.lookup.is_some();
+    if spec.normalise.is_some() && spec.lookup.is_some() {
+        errors.push(SpecError::new(
+            key,
+            "give either normalise or lookup, not both",
+        ));
+    }
+    if transforms && matches!(source, Some(ValueSource::Constant(_))) {
+        let name = if spec.normalise.is_some() {
+            "normalise"
+        } else {
+            "lookup"
+        };
+        errors.push(SpecError::new(
+            format!("{key}.{name}"),
+            "applies to a source field; a constant is stored as written",
+        ));
+    }
+    if let Some(normaliser) = normaliser {
+        if let Some(ty) = ty.filter(|ty| *ty != ColumnType::Text) {
+            errors.push(SpecError::new(
+                format!("{key}.normalise"),
+                format!(
+                    "normaliser {:?} gives text; this column is {}",
+                    normaliser.name(),
+                    ty.name()
+                ),
+            ));
+        }
+        if normaliser.name_part().is_some() && table_def.name_key().is_none() {
+            errors.push(SpecError::new(
+                format!("{key}.normalise"),
+                format!(
+                    "normaliser {:?} keys a person's name; table {} has no name key",
+                    normaliser.name(),
+                    table_def.name
+                ),
+            ));
+        }
+    }
+    if spec.on_invalid.is_some() {
+        if !transforms && ty.is_some_and(|ty| ty != ColumnType::Date) {
+            errors.push(SpecError::new(
+                format!("{key}.on_invalid"),
+                "only a normaliser, a lookup or a date finds values invalid",
+            ));
+        } else if on_invalid == OnInvalid::Keep
+            && let Some(ty) = ty.filter(|ty| *ty != ColumnType::Text)
+        {
+            errors.push(SpecError::new(
+                format!("{key}.on_invalid"),
+                format!(
+                    "\"keep\" would store unconverted text in a {} column; use \"null\" or \"quarantine\"",
+                    ty.name()
+                ),
+            ));
+        } else if on_invalid == OnInvalid::Null && required {
+            errors.push(SpecError::new(
+                format!("{key}.on_invalid"),
+                "\"null\" contradicts required = true (the record would be quarantined as empty); use \"quarantine\"",
+            ));
+        }
+    }
+
+    let options = DateOptions {
+        partial: spec.partial.unwrap_or(false),
+        excel,
+        pivot,
+    };
+    let conversion = match ty {
+        Some(ColumnType::Date) => {
+            let mut valid = true;
+            for format in &formats {
+                if let Err(message) = check_date_format(format, options) {
+                    errors.push(SpecError::new(format!("{key}.format"), message.to_string()));
+                    valid = false;
+                }
+            }
+            if valid {
+                match DateRule::new(formats, options) {
+                    Ok(rule) => Some(Conversion::Date(rule)),
+                    Err(message) => {
+                        errors.push(SpecError::new(format!("{key}.format"), message.to_string()));
+                        None
+                    }
+                }
+            } else {
+                None
+            }
+        }
+        Some(other) => {
+            if spec.format.is_some() {
+                errors.push(SpecError::new(
+                    format!("{key}.format"),
+                    format!("only dates take a format; this column is {}", other.name()),
+                ));
+            }
+            Some(match other {
+                ColumnType::Text => Conversion::Text,
+                ColumnType::Integer => Conversion::Integer,
+                ColumnType::Decimal => Conversion::Decimal,
+                ColumnType::Boolean => Conversion::Boolean,
+                ColumnType::Date => unreachable!("handled above"),
+            })
+        }
+        None => None,
+    };
+    if let (Some(ValueSource::Constant(value)), Some(conversion)) = (&source, &conversion)
+        && let Err(reason) = conversion.apply(Some(value))
+    {
+        errors.push(SpecError::new(format!("{key}.value"), reason.to_string()));
+    }
+    // A lookup's values are converted for this column once, here.
+    let mut transform = normaliser.map(Transform::Normalise);
+    if let (Some(name), Some(entries), Some(conversion)) =
+        (&spec.lookup, lookup_entries, &conversion)
+    {
+        let mut converted = Vec::with_capacity(entries.len());
+        for (source_value, warehouse_value) in entries {
+            match conversion.apply(Some(warehouse_value)) {
+                Ok(value) => converted.push((source_value.clone(), value)),
+                Err(reason) => errors.push(SpecError::new(
+                    format!("lookups.{}.{}", toml_key(name), toml_key(source_value)),
+                    format!("{reason} (as {key} needs)"),
+                )),
+            }
+        }
+        transform = Some(Transform::Lookup(Lookup::new(name, converted)));
+    }
+    let date_options = spec.partial.is_some()
+        || spec.excel.is_some()
+        || spec.pivot.is_some()
+        || spec.on_invalid.is_some();
+    let counted = transforms || (ty == Some(ColumnType::Date) && date_options);
+    match (source, conversion) {
+        (Some(source), Some(conversion)) if errors.is_empty() => Ok(ColumnRule {
+            key: key.to_owned(),
+            column: "",
+            source,
+            conversion,
+            required,
+            transform,
+            on_invalid,
+            counted,
+        }),
+        _ => Err(errors),
+    }
+}

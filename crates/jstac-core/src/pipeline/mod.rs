@@ -1,0 +1,43 @@
+//! Pipeline files: what they say ([`spec`]), the checks that run before any
+//! data is read ([`check`]), and reading their TOML text with every mistake
+//! located ([`read`]).
+//!
+//! ```toml
+//! agency = "police"
+//! dataset = "wyp-msa-crimes"
+//! plugin = "csv"
+//!
+//! [source]
+//! path = "samples/police/*.csv"     # relative to the pipeline file
+//! options = { delimiter = "," }     # checked against the plugin's schema
+//!
+//! [entities.crime]
+//! table = "events"
+//! key = ["CrimeRef"]                # source fields forming the stable key
+//! columns.reference = "CrimeRef"    # shorthand: a field, typed as the column
+//! columns.event_type = { value = "crime" }
+//! columns.occurred_from = { field = "DateFrom", type = "date", format = "%d/%m/%Y" }
+//!
+//! [[links]]
+//! from = "person"
+//! to = "crime"
+//! columns.role = "Role"
+//! ```
+//!
+//! Files import downwards only: `read` → `check` → `spec`, and every one
+//! of them → `error`.
+
+pub mod check;
+pub mod error;
+pub mod read;
+pub mod spec;
+#[cfg(test)]
+mod tests;
+
+pub use check::{CheckedPipeline, ColumnRule, EntityRule, LinkRule, ValueSource};
+pub use error::{Located, Location, SpecError};
+pub use read::{KeySpans, PipelineFile};
+pub use spec::{
+    ColumnSpec, EntitySpec, ExcelSystem, FieldOr, FieldOrValue, Formats, GradeSpec, GradingSpec,
+    LinkSpec, PipelineSpec, RuleSpec, SourceSpec, WithField,
+};
