@@ -59,3 +59,59 @@ fn a_file_that_is_not_toml_names_the_line_and_column() {
     assert_eq!(errors.lines().count(), 1, "{errors}");
     assert!(errors.starts_with("p.toml:10:9: "), "{errors}");
 }
+
+/// Mistakes found only once a source file or the plugin is seen (a mapped
+/// field the file lacks, an option the plugin refuses) are placed at their
+/// key too.
+#[test]
+fn a_field_the_file_lacks_and_a_refused_option_are_located() {
+    let sandbox = Sandbox::new();
+    sandbox.write("data/a.csv", "Ref,Surname\nN1,HOXHA\n");
+    sandbox.write(
+        "p.toml",
+        r#"agency = "police"
+dataset = "crimes"
+plugin = "csv"
+
+[source]
+path = "data/*.csv"
+
+[entities.person]
+table = "persons"
+key = ["Ref"]
+columns.family_name = "Surnme"
+"#,
+    );
+    let output = sandbox.jstac(&["validate", "p.toml"]);
+    assert_eq!(output.status.code(), Some(78), "{}", stderr(&output));
+    let errors = stderr(&output);
+    assert!(
+        errors.contains(
+            "p.toml:11:9: entities.person.columns.family_name.field: no field \"Surnme\""
+        ),
+        "{errors}"
+    );
+    assert!(errors.contains("Surnme"), "{errors}");
+
+    sandbox.write(
+        "q.toml",
+        r#"agency = "police"
+dataset = "crimes"
+plugin = "csv"
+
+[source]
+path = "data/*.csv"
+options = { delimiter = ";;" }
+
+[entities.person]
+table = "persons"
+key = ["Ref"]
+columns.family_name = "Surname"
+"#,
+    );
+    let output = sandbox.jstac(&["validate", "q.toml"]);
+    assert_eq!(output.status.code(), Some(78), "{}", stderr(&output));
+    let errors = stderr(&output);
+    assert!(errors.contains("q.toml:7:"), "{errors}");
+    assert!(errors.contains("source.options"), "{errors}");
+}

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use jstac_core::pipeline::{CheckedPipeline, Located, PipelineFile};
+use jstac_core::pipeline::{CheckedPipeline, KeySpans, Located, PipelineFile};
 use jstac_core::{PipelineSpec, SpecError};
 
 /// A pipeline file that has passed its static checks.
@@ -14,36 +14,9 @@ pub struct Pipeline {
     pub path: PathBuf,
     pub spec: PipelineSpec,
     pub checked: CheckedPipeline,
-}
-
-/// Problems with one pipeline file, each naming the file and the key.
-#[derive(Debug)]
-pub struct PipelineErrors {
-    pub path: PathBuf,
-    pub errors: Vec<String>,
-}
-
-impl std::fmt::Display for PipelineErrors {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for (index, error) in self.errors.iter().enumerate() {
-            if index > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "{}: {error}", self.path.display())?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for PipelineErrors {}
-
-impl PipelineErrors {
-    pub fn from_spec(path: &Path, errors: Vec<SpecError>) -> Self {
-        PipelineErrors {
-            path: path.to_owned(),
-            errors: errors.iter().map(ToString::to_string).collect(),
-        }
-    }
+    /// Where each key is written, to place mistakes found later (a field
+    /// the file lacks, a plugin option) at their line and column.
+    pub spans: KeySpans,
 }
 
 /// The mistakes of a pipeline file's text, each with its line and column
@@ -85,11 +58,14 @@ pub fn load(path: &Path) -> Result<Pipeline, FileErrors> {
         return Err(fail("no such pipeline file".into()));
     }
     let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
-    let PipelineFile { spec, checked, .. } =
-        PipelineFile::read(&text).map_err(|errors| FileErrors {
-            path: path.to_owned(),
-            errors,
-        })?;
+    let PipelineFile {
+        spec,
+        checked,
+        spans,
+    } = PipelineFile::read(&text).map_err(|errors| FileErrors {
+        path: path.to_owned(),
+        errors,
+    })?;
     let name = spec.name.clone().unwrap_or_else(|| {
         path.file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -100,6 +76,7 @@ pub fn load(path: &Path) -> Result<Pipeline, FileErrors> {
         path: path.to_owned(),
         spec,
         checked,
+        spans,
     })
 }
 
@@ -114,28 +91,47 @@ pub fn discover(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 }
 
 impl Pipeline {
+    /// Mistakes found after the file was read (a mapped field the source
+    /// lacks, a plugin option the plugin refuses), each placed at the line
+    /// and column of its key, and `context` (e.g. `[reading FILE]`)
+    /// appended to each message.
+    pub fn errors(&self, errors: Vec<SpecError>, context: Option<&str>) -> FileErrors {
+        let errors = errors
+            .into_iter()
+            .map(|mut error| {
+                if let Some(context) = context {
+                    error.message.push(' ');
+                    error.message.push_str(context);
+                }
+                self.spans.locate(error)
+            })
+            .collect();
+        FileErrors {
+            path: self.path.clone(),
+            errors,
+        }
+    }
+
     /// The source files: `source.path` as a glob relative to the pipeline
     /// file; or, with a source root (`--source-root`, `source_root`,
     /// `JSTAC_SOURCE_ROOT`), relative to the root with the path's first
     /// folder dropped: `samples/nrm_referrals/*.csv` becomes
     /// `ROOT/nrm_referrals/*.csv` (what `jstac synth --out ROOT` writes). An
     /// absolute `source.path` is used as it is.
-    pub fn source_files(&self, root: Option<&Path>) -> Result<Vec<PathBuf>, PipelineErrors> {
+    pub fn source_files(&self, root: Option<&Path>) -> Result<Vec<PathBuf>, FileErrors> {
         let base = self.path.parent().unwrap_or(Path::new("."));
-        let error = |message: String| PipelineErrors {
-            path: self.path.clone(),
-            errors: vec![message],
-        };
+        let error =
+            |key: &str, message: String| self.errors(vec![SpecError::new(key, message)], None);
         let pattern = match root {
             Some(root) if Path::new(&self.spec.source.path).is_relative() => {
                 if !root.is_dir() {
-                    return Err(error(format!(
-                        "source root {} is not a folder",
-                        root.display()
-                    )));
+                    return Err(error(
+                        "",
+                        format!("source root {} is not a folder", root.display()),
+                    ));
                 }
                 let rest = under_root(&self.spec.source.path).map_err(|reason| {
-                    error(format!("source.path: {reason} (with a source root)"))
+                    error("source.path", format!("{reason} (with a source root)"))
                 })?;
                 // The root is a folder name, not a pattern: `[` or `*` in it
                 // must match themselves.
@@ -151,7 +147,7 @@ impl Pipeline {
                 .into_owned(),
         };
         let paths = glob::glob(&pattern)
-            .map_err(|e| error(format!("source.path: bad glob pattern: {e}")))?;
+            .map_err(|e| error("source.path", format!("bad glob pattern: {e}")))?;
         let mut files: Vec<PathBuf> = paths
             .filter_map(Result::ok)
             .filter(|p| p.is_file())

@@ -11,13 +11,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use jstac_core::{FieldStats, MappedBatch, Mapping};
+use jstac_core::{FieldStats, MappedBatch, Mapping, SpecError};
 use jstac_host::{Plugin, ReadError};
 use jstac_warehouse::{FileStart, FileSummary, RunOutcome, RunStart, Warehouse};
 use sha2::{Digest, Sha256};
 
 use crate::exit::Failure;
-use crate::pipelines::{self, Pipeline, PipelineErrors};
+use crate::pipelines::{self, Pipeline};
 use crate::settings::Settings;
 
 /// The outcome of one pipeline run, for the summary.
@@ -113,33 +113,24 @@ pub fn prepare(
             format!("{}: plugin: {e}", path.display()),
         )
     })?;
-    check_options(path, &pipeline, &plugin)?;
+    check_options(&pipeline, &plugin)?;
     Ok((pipeline, plugin))
 }
 
 /// Checks a pipeline's `source.options` against its plugin's JSON Schema,
 /// naming each problem by its key in the pipeline file.
-pub fn check_options(
-    path: &Path,
-    pipeline: &Pipeline,
-    plugin: &Plugin,
-) -> Result<(), (Failure, String)> {
+pub fn check_options(pipeline: &Pipeline, plugin: &Plugin) -> Result<(), (Failure, String)> {
     let problems = plugin.check_options(&pipeline.spec.source.options);
     if problems.is_empty() {
         return Ok(());
     }
     let errors = problems
         .into_iter()
-        .map(|(at, message)| format!("source.options{}: {message}", at.replace('/', ".")))
+        .map(|(at, message)| {
+            SpecError::new(format!("source.options{}", at.replace('/', ".")), message)
+        })
         .collect();
-    Err((
-        Failure::Config,
-        PipelineErrors {
-            path: path.to_owned(),
-            errors,
-        }
-        .to_string(),
-    ))
+    Err((Failure::Config, pipeline.errors(errors, None).to_string()))
 }
 
 /// Runs the pipeline at `path` on the given files instead of its
@@ -323,10 +314,8 @@ async fn load_file(
         .map_err(|e| classify(&e))?;
     let mapping = Mapping::compile(&pipeline.checked, stream.fields(), &stream.shapes()).map_err(
         |errors| {
-            let mut errors = PipelineErrors::from_spec(&pipeline.path, errors);
-            for error in &mut errors.errors {
-                error.push_str(&format!(" [reading {}]", file.display()));
-            }
+            let context = format!("[reading {}]", file.display());
+            let errors = pipeline.errors(errors, Some(&context));
             (Failure::Config, errors.to_string())
         },
     )?;

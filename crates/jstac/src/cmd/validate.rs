@@ -43,7 +43,7 @@ fn validate(settings: &Settings, path: &Path) -> Result<String, (Failure, String
             format!("{}: plugin: {e}", path.display()),
         )
     })?;
-    check_options(path, &pipeline, &plugin)?;
+    check_options(&pipeline, &plugin)?;
     let files = pipeline
         .source_files(settings.source_root.as_deref())
         .map_err(|e| (Failure::Config, e.to_string()))?;
@@ -53,11 +53,11 @@ fn validate(settings: &Settings, path: &Path) -> Result<String, (Failure, String
             .map_err(|e| (Failure::Data, e.to_string()))?;
         jstac_core::Mapping::compile(&pipeline.checked, stream.fields(), &stream.shapes())
             .map_err(|errors| {
-                let mut errors = pipelines::PipelineErrors::from_spec(path, errors);
-                for error in &mut errors.errors {
-                    error.push_str(&format!(" [reading {}]", file.display()));
-                }
-                (Failure::Config, errors.to_string())
+                let context = format!("[reading {}]", file.display());
+                (
+                    Failure::Config,
+                    pipeline.errors(errors, Some(&context)).to_string(),
+                )
             })?;
     }
     Ok(format!(
