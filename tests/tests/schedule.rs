@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use jstac_tests::Sandbox;
+use jstac_tests::{Sandbox, stderr};
 
 const CSV_PIPELINE: &str = r#"
 agency = "police"
@@ -140,13 +140,28 @@ fn files(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-/// [`Sandbox::count`], or 0 before the first child has created the SQLite
-/// warehouse (the daemon is polled while it starts).
+/// [`Sandbox::count`], or 0 before the first child has created and
+/// migrated the warehouse (the daemon is polled while it starts: the SQLite
+/// file can exist before its tables do).
 fn count_if_created(sandbox: &Sandbox, from: &str) -> i64 {
     if !sandbox.is_postgres() && !sandbox.warehouse().exists() {
         return 0;
     }
-    sandbox.count(from)
+    let output = sandbox.jstac(&[
+        "query",
+        "--format",
+        "json",
+        &format!("SELECT COUNT(*) AS n FROM {from}"),
+    ]);
+    if !output.status.success() {
+        let errors = stderr(&output);
+        let not_yet = errors.contains("no such table")
+            || (errors.contains("relation") && errors.contains("does not exist"));
+        assert!(not_yet, "query failed: {errors}");
+        return 0;
+    }
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).expect("query JSON");
+    rows[0]["n"].as_i64().expect("COUNT(*) is an integer")
 }
 
 /// Drops a file the way a sender should: written as `.part`, then renamed.
