@@ -12,22 +12,6 @@ pub(super) struct Noise {
     spellings: Spellings,
 }
 
-fn strip_diacritics(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            'Đ' => 'D',
-            'đ' => 'd',
-            'Ặ' | 'Á' | 'À' | 'Ä' => 'A',
-            'ặ' | 'á' | 'à' | 'ä' => 'a',
-            'Ś' | 'Š' => 'S',
-            'ś' | 'š' => 's',
-            'É' | 'È' => 'E',
-            'é' | 'è' => 'e',
-            other => other,
-        })
-        .collect()
-}
-
 fn title_case(word: &str) -> String {
     let mut out = String::with_capacity(word.len());
     let mut start = true;
@@ -74,7 +58,8 @@ impl Noise {
     pub fn family(&mut self, p: &Person, upper: bool) -> String {
         let mut family = p.family.clone();
         if !family.is_ascii() && self.chance(500) {
-            family = strip_diacritics(&family);
+            // `ĐẶNG` → `DANG`, `WIŚNIEWSKI` → `WISNIEWSKI`.
+            family = deunicode::deunicode(&family);
         }
         if !upper && self.chance(200) {
             family = title_case(&family);
