@@ -985,7 +985,6 @@ fn declares_namespace(attributes: &[u8]) -> bool {
         .any(|(at, &b)| b == b'x' && attributes[at..].starts_with(b"xmlns"))
 }
 
-
 fn describe_escape_error(error: &quick_xml::Error) -> String {
     match error {
         quick_xml::Error::Escape(quick_xml::escape::EscapeError::UnrecognizedEntity(_, name)) => {
