@@ -2,9 +2,10 @@
 //! from its extension, since agency files arrive misnamed.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 
+use jstac_workbook::{Container, Format};
 use serde::Serialize;
 
 use crate::InspectError;
@@ -81,9 +82,6 @@ impl TextEncoding {
     }
 }
 
-const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
-const OLE2_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
-
 /// Detects the format of the file at `path` from its content.
 pub fn detect(path: &Path) -> Result<Detected, InspectError> {
     let fail = |message: String| InspectError::new(path, message);
@@ -94,11 +92,18 @@ pub fn detect(path: &Path) -> Result<Detected, InspectError> {
     if head.is_empty() {
         return Err(fail("is empty (0 bytes)".into()));
     }
-    if head.starts_with(ZIP_MAGIC) {
-        return zip_kind(path).map(|kind| Detected::Spreadsheet { kind });
-    }
-    if head.starts_with(OLE2_MAGIC) {
-        return Ok(Detected::Spreadsheet { kind: "xls".into() });
+    // The spreadsheet plugin's own identification (jstac-workbook), so the
+    // kind named here is the one the plugin will read.
+    match jstac_workbook::container(&head) {
+        Some(Container::Zip) => {
+            let workbook =
+                jstac_workbook::zip_workbook_at(path).map_err(|e| fail(e.to_string()))?;
+            return Ok(Detected::Spreadsheet {
+                kind: workbook.kind().into(),
+            });
+        }
+        Some(Container::Compound) => return Ok(Detected::Spreadsheet { kind: "xls".into() }),
+        None => {}
     }
     if head.starts_with(b"%PDF") {
         return Err(fail(
@@ -140,51 +145,6 @@ fn utf8_prefix(bytes: &[u8], truncated: bool) -> bool {
         Ok(_) => true,
         Err(e) => truncated && e.error_len().is_none() && bytes.len() - e.valid_up_to() < 4,
     }
-}
-
-/// `xlsx`, `xlsm`, `xlsb` or `ods`, from the zip's parts.
-fn zip_kind(path: &Path) -> Result<String, InspectError> {
-    let fail = |message: String| InspectError::new(path, message);
-    let file = File::open(path).map_err(|e| fail(e.to_string()))?;
-    let mut zip = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| {
-        fail(format!(
-            "is a zip archive that cannot be read (truncated or damaged?): {e}"
-        ))
-    })?;
-    if let Ok(mut mimetype) = zip.by_name("mimetype") {
-        let mut text = String::new();
-        let _ = (&mut mimetype).take(256).read_to_string(&mut text);
-        if text.trim() == "application/vnd.oasis.opendocument.spreadsheet" {
-            return Ok("ods".into());
-        }
-        return Err(fail(format!(
-            "is an OpenDocument file of type {:?}, not a spreadsheet",
-            text.trim()
-        )));
-    }
-    let names: Vec<String> = zip
-        .file_names()
-        .filter_map(Result::ok)
-        .map(|n| n.into_owned())
-        .collect();
-    if !names.iter().any(|n| n.starts_with("xl/")) {
-        return Err(fail(
-            "is a zip archive but not a workbook (no xl/ part); unzip it and inspect what is inside"
-                .into(),
-        ));
-    }
-    if names.iter().any(|n| n == "xl/workbook.bin") {
-        return Ok("xlsb".into());
-    }
-    let mut content_types = String::new();
-    if let Ok(mut part) = zip.by_name("[Content_Types].xml") {
-        let _ = (&mut part).take(1 << 20).read_to_string(&mut content_types);
-    }
-    Ok(if content_types.contains("macroEnabled") {
-        "xlsm".into()
-    } else {
-        "xlsx".into()
-    })
 }
 
 /// The encoding of an XML file, if the bytes start like XML: a UTF-16
@@ -305,51 +265,27 @@ pub struct SheetInfo {
     pub kind: String,
 }
 
-/// The sheets of a workbook, hidden ones included, in workbook order.
-/// Call after the spreadsheet plugin has accepted the file: XLS and ODS
-/// workbooks are read whole here, and the plugin checks their size first.
+/// The sheets of a workbook of `kind` (as [`Detected::Spreadsheet`] names
+/// it), hidden ones included, in workbook order. Call after the
+/// spreadsheet plugin has accepted the file: XLS and ODS workbooks are read
+/// whole here, and the plugin checks their size first.
 pub fn sheets(path: &Path, kind: &str) -> Result<Vec<SheetInfo>, InspectError> {
-    use calamine::{Reader, SheetType, SheetVisible};
-    let fail = |e: &dyn std::fmt::Display| InspectError::new(path, format!("listing sheets: {e}"));
-    let open = || File::open(path).map(BufReader::new).map_err(|e| fail(&e));
-    let metadata: Vec<calamine::Sheet> = match kind {
-        "xls" => calamine::Xls::new(open()?)
-            .map_err(|e| fail(&e))?
-            .sheets_metadata()
-            .to_vec(),
-        "xlsb" => calamine::Xlsb::new(open()?)
-            .map_err(|e| fail(&e))?
-            .sheets_metadata()
-            .to_vec(),
-        "ods" => calamine::Ods::new(open()?)
-            .map_err(|e| fail(&e))?
-            .sheets_metadata()
-            .to_vec(),
-        _ => calamine::Xlsx::new(open()?)
-            .map_err(|e| fail(&e))?
-            .sheets_metadata()
-            .to_vec(),
+    let format = match kind {
+        "xls" => Format::Xls,
+        "xlsb" => Format::Xlsb,
+        "ods" => Format::Ods,
+        _ => Format::Xlsx,
     };
-    Ok(metadata
+    let sheets = jstac_workbook::sheets(path, format)
+        .map_err(|e| InspectError::new(path, format!("listing sheets: {e}")))?;
+    Ok(sheets
         .into_iter()
         .enumerate()
         .map(|(index, sheet)| SheetInfo {
             index,
             name: sheet.name,
-            visibility: match sheet.visible {
-                SheetVisible::Visible => "visible",
-                SheetVisible::Hidden => "hidden",
-                SheetVisible::VeryHidden => "very hidden",
-            }
-            .into(),
-            kind: match sheet.typ {
-                SheetType::WorkSheet => "worksheet",
-                SheetType::DialogSheet => "dialog sheet",
-                SheetType::MacroSheet => "macro sheet",
-                SheetType::ChartSheet => "chart sheet",
-                SheetType::Vba => "vba",
-            }
-            .into(),
+            visibility: sheet.visibility.into(),
+            kind: sheet.kind.into(),
         })
         .collect())
 }
@@ -417,5 +353,14 @@ mod tests {
         assert!(error.contains("UTF-16"), "{error}");
         let error = detect_bytes(b"").unwrap_err().to_string();
         assert!(error.contains("empty"), "{error}");
+    }
+
+    #[test]
+    fn a_zip_is_judged_as_the_spreadsheet_plugin_judges_it() {
+        // An empty zip archive: the plugin's identification says what it is.
+        let mut empty_zip = b"PK\x05\x06".to_vec();
+        empty_zip.resize(22, 0);
+        let error = detect_bytes(&empty_zip).unwrap_err().to_string();
+        assert!(error.contains("zip archive with no workbook"), "{error}");
     }
 }

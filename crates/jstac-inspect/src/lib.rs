@@ -4,7 +4,8 @@
 //! - [`detect`]: the format from the content, never the extension (zip
 //!   parts, OLE2 magic, ODS mimetype, XML prolog, else text), the CSV
 //!   delimiter and the text encoding; spreadsheet sheets with their hidden
-//!   flag.
+//!   flag. Workbooks are identified and their sheets listed by
+//!   `jstac-workbook`, the spreadsheet plugin's own identification.
 //! - [`xml`]: a bounded streaming pass over an XML file: the repeated
 //!   element paths with their counts, and plugin options (record path,
 //!   fields, repeated groups) for the best candidate.

@@ -78,8 +78,8 @@ use jstac_sdk::{BatchBuilder, Cell, FieldKind, Plugin, PluginError, RecordReader
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-pub use detect::Format;
 pub use error::Error;
+pub use jstac_workbook::Format;
 pub use table::{HEADER_SEARCH_ROWS, Record, SheetReader};
 pub use value::Value;
 

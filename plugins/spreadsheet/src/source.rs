@@ -21,10 +21,10 @@ use calamine::{
     Data, DataRef, Dimensions, Ods, Range, Reader, Sheet, SheetType, SheetVisible, Xls, Xlsb, Xlsx,
 };
 
-use crate::detect::Format;
 use crate::error::Error;
 use crate::value::{Value, cell_ref, convert, data_as_ref, sheet_ref};
 use crate::{Limits, SheetChoice};
+use jstac_workbook::Format;
 
 /// Excel's last row and column (0-based): XFD1048576.
 const LAST_ROW: u32 = 1_048_575;

@@ -6,8 +6,9 @@ use std::collections::VecDeque;
 use std::path::Path;
 
 use calamine::Dimensions;
+use jstac_workbook::Format;
 
-use crate::detect::{self, Format};
+use crate::detect;
 use crate::error::Error;
 use crate::source::{self, RawRow, RowStream};
 use crate::value::{Value, cell_ref, column_letters};

@@ -13,6 +13,7 @@ use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::{NamespaceResolver, QName, ResolveResult};
 use quick_xml::reader::Reader;
+use rustc_hash::FxHashMap;
 
 use crate::XmlError;
 use crate::input::{Fault, Tap, TapState, utf8_source};
@@ -838,8 +839,9 @@ struct Names {
     depth: u32,
     /// Depths of the open elements that opened a scope.
     scopes: Vec<u32>,
-    /// Qualified name → its entry.
-    index: std::collections::HashMap<Box<str>, u32, BuildNameHasher>,
+    /// Qualified name → its entry. rustc's FxHash: names are short, and a
+    /// keyed hash is not needed for a cache that is bounded and cleared.
+    index: FxHashMap<Box<str>, u32>,
     /// Per entry, whether it passes each element test (`tests` per entry).
     hits: Vec<bool>,
     /// Per entry, why it cannot be resolved (an undeclared prefix).
@@ -981,56 +983,6 @@ fn declares_namespace(attributes: &[u8]) -> bool {
         .iter()
         .enumerate()
         .any(|(at, &b)| b == b'x' && attributes[at..].starts_with(b"xmlns"))
-}
-
-/// A multiply-rotate hash (as rustc's `FxHasher`) over a name's bytes, a
-/// word at a time: names are short, and a keyed hash is not needed for a
-/// cache that is bounded and cleared.
-#[derive(Default, Clone, Copy)]
-struct BuildNameHasher;
-
-struct NameHasher(u64);
-
-const NAME_HASH_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl NameHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(NAME_HASH_SEED);
-    }
-}
-
-impl std::hash::BuildHasher for BuildNameHasher {
-    type Hasher = NameHasher;
-    fn build_hasher(&self) -> NameHasher {
-        NameHasher(0)
-    }
-}
-
-impl std::hash::Hasher for NameHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut words = bytes.chunks_exact(8);
-        for word in &mut words {
-            let mut array = [0; 8];
-            array.copy_from_slice(word);
-            self.add(u64::from_le_bytes(array));
-        }
-        let rest = words.remainder();
-        if !rest.is_empty() {
-            let mut array = [0; 8];
-            array[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(array));
-        }
-    }
-    #[inline]
-    fn write_u8(&mut self, byte: u8) {
-        self.add(u64::from(byte));
-    }
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 fn describe_escape_error(error: &quick_xml::Error) -> String {
