@@ -219,7 +219,7 @@ fn pipeline_mistakes_are_reported_before_any_data_is_read() {
     sandbox.write("p.toml", &broken);
     let output = sandbox.jstac(&["validate", "p.toml"]);
     assert_eq!(output.status.code(), Some(78), "{}", stderr(&output));
-    assert!(stderr(&output).contains("p.toml: source.options: Additional properties are not allowed ('delimitr' was unexpected)"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("p.toml:7:1: source.options: Additional properties are not allowed ('delimitr' was unexpected)"), "{}", stderr(&output));
 
     sandbox.write(
         "p.toml",
@@ -229,7 +229,7 @@ fn pipeline_mistakes_are_reported_before_any_data_is_read() {
     assert_eq!(output.status.code(), Some(78));
     assert!(
         stderr(&output).contains(
-            "p.toml: entities.person.columns.family_name.field: no field \"Surnme\" in the file"
+            "p.toml:13:9: entities.person.columns.family_name.field: no field \"Surnme\" in the file"
         ),
         "{}",
         stderr(&output)
