@@ -323,6 +323,17 @@ fn misbehaving_plugins_fail_their_run_with_one_line_and_change_no_data() {
         assert!(run[0]["error"].as_str().unwrap().contains(message));
     }
 
+    // `validate` opens each file through the plugin too: a panic there is
+    // the plugin's fault as in a run.
+    sandbox.write("bad.toml", pipeline("misbehave", "panic_at_open"));
+    let output = sandbox.jstac(&["validate", "bad.toml"]);
+    assert_eq!(output.status.code(), Some(70), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("plugin panicked"),
+        "{}",
+        stderr(&output)
+    );
+
     // The same plugin built for ABI 1.2, without 1.3's panic status: it
     // still loads, and its panics are still the plugin's fault.
     sandbox.install_plugin("jstac-testplugin-misbehave-abi-1-2", "misbehave");

@@ -4,6 +4,8 @@
 
 use std::process::ExitCode;
 
+use jstac_host::ReadError;
+
 /// What went wrong, in the classes the exit code reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Failure {
@@ -25,6 +27,21 @@ impl Failure {
             Failure::Plugin => 70,
             Failure::Infrastructure => 69,
         }
+    }
+}
+
+impl Failure {
+    /// The class of a file the plugin could not read, by the error's
+    /// variant (never its text): a panic or a broken contract is the
+    /// plugin's fault, anything else the file's. Every command that reads
+    /// through a plugin (`run`, `validate`, `inspect`, `pipeline test`)
+    /// classifies with this.
+    pub fn of_read(error: &ReadError) -> (Failure, String) {
+        let failure = match error {
+            ReadError::Panicked { .. } | ReadError::Contract { .. } => Failure::Plugin,
+            ReadError::Data { .. } => Failure::Data,
+        };
+        (failure, error.to_string())
     }
 }
 

@@ -103,7 +103,7 @@ pub fn inspect(settings: &Settings, request: &Request) -> Result<Inspection, Fai
     }
     let mut stream = plugin
         .open(file, &options, SAMPLE_BATCH)
-        .map_err(|e| (Failure::Data, e.to_string()))?;
+        .map_err(|e| Failure::of_read(&e))?;
     let shapes = stream.shapes();
     let mut profiles: Vec<FieldProfile> = stream
         .fields()
@@ -116,7 +116,7 @@ pub fn inspect(settings: &Settings, request: &Request) -> Result<Inspection, Fai
     let mut reject_reasons = Vec::new();
     let mut complete = true;
     'batches: while let Some(batch) = stream.next_batch() {
-        let batch = batch.map_err(|e| (Failure::Data, e.to_string()))?;
+        let batch = batch.map_err(|e| Failure::of_read(&e))?;
         for row in 0..batch.len() {
             if sampled as usize >= request.sample {
                 complete = false;

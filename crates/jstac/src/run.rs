@@ -311,7 +311,7 @@ async fn load_file(
 
     let mut stream = plugin
         .open(file, &pipeline.spec.source.options, ctx.settings.batch_size)
-        .map_err(|e| classify(&e))?;
+        .map_err(|e| Failure::of_read(&e))?;
     let mapping = Mapping::compile(&pipeline.checked, stream.fields(), &stream.shapes()).map_err(
         |errors| {
             let context = format!("[reading {}]", file.display());
@@ -381,7 +381,7 @@ async fn load_file(
                 }
             }
             Err(e) => {
-                failure = Some(classify(&e));
+                failure = Some(Failure::of_read(&e));
                 break;
             }
         }
@@ -400,16 +400,6 @@ async fn load_file(
         .await
         .map_err(|e| infra(e.to_string()))?;
     Ok(FileOutcome::Loaded(summary, fields))
-}
-
-/// The exit class of a file the plugin could not read: a panic or a broken
-/// contract is the plugin's fault, anything else the file's.
-fn classify(error: &ReadError) -> (Failure, String) {
-    let failure = match error {
-        ReadError::Panicked { .. } | ReadError::Contract { .. } => Failure::Plugin,
-        ReadError::Data { .. } => Failure::Data,
-    };
-    (failure, error.to_string())
 }
 
 fn progress_bar(pipeline: &str, file: &Path) -> ProgressBar {

@@ -50,7 +50,7 @@ fn validate(settings: &Settings, path: &Path) -> Result<String, (Failure, String
     for file in &files {
         let stream = plugin
             .open(file, &pipeline.spec.source.options, 1)
-            .map_err(|e| (Failure::Data, e.to_string()))?;
+            .map_err(|e| Failure::of_read(&e))?;
         jstac_core::Mapping::compile(&pipeline.checked, stream.fields(), &stream.shapes())
             .map_err(|errors| {
                 let context = format!("[reading {}]", file.display());
