@@ -24,8 +24,8 @@
 //! columns.role = "Role"
 //! ```
 //!
-//! Files import downwards only: `read` → `check` → `spec`, and every one
-//! of them → `error`.
+//! Files import downwards only: `read` → `check` → `spec`; `read` and
+//! `check` → `error`; `spec` is a leaf.
 
 pub mod check;
 pub mod error;

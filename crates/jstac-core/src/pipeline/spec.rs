@@ -1,5 +1,5 @@
 //! What a pipeline file says: typed serde structures, read from TOML (see
-//! `super::toml`) or, in tests and benches, from JSON.
+//! `super::read`) or, in tests and benches, from JSON.
 //!
 //! Shapes only: a key of the wrong type or not known is refused here;
 //! what the values mean (a table, a column, a normaliser, a date format) is
