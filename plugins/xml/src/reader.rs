@@ -15,7 +15,7 @@ use quick_xml::name::{NamespaceResolver, QName, ResolveResult};
 use quick_xml::reader::Reader;
 use rustc_hash::FxHashMap;
 
-use crate::XmlError;
+use crate::error::XmlError;
 use crate::input::{Fault, Tap, TapState, utf8_source};
 use crate::options::{Compiled, FieldDef, FieldShape, NameTest, Node, Slot, XmlOptions};
 
