@@ -8,7 +8,7 @@ use std::path::Path;
 use jstac_workbook::{Container, Format};
 use serde::Serialize;
 
-use crate::InspectError;
+use crate::error::InspectError;
 
 /// How much of a file is read to tell its format and sniff a delimiter.
 pub const HEAD_BYTES: usize = 64 * 1024;

@@ -21,27 +21,13 @@
 #![forbid(unsafe_code)]
 
 pub mod detect;
+mod error;
 pub mod mask;
 pub mod profile;
 pub mod stub;
 pub mod xml;
 
 pub use detect::{Detected, SheetInfo, TextEncoding, detect, sheets};
+pub use error::InspectError;
 pub use mask::mask;
 pub use profile::{FieldProfile, FieldReport, Inferred};
-
-/// Why a file could not be inspected. One line, naming the file.
-#[derive(Debug, thiserror::Error)]
-pub enum InspectError {
-    #[error("{path}: {message}")]
-    Unreadable { path: String, message: String },
-}
-
-impl InspectError {
-    pub(crate) fn new(path: &std::path::Path, message: impl Into<String>) -> Self {
-        InspectError::Unreadable {
-            path: path.display().to_string(),
-            message: message.into(),
-        }
-    }
-}

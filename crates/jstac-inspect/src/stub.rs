@@ -16,7 +16,7 @@ mod encode;
 pub use encode::toml_string;
 use encode::{comment, write_options};
 
-use crate::FieldReport;
+use crate::profile::FieldReport;
 
 /// What the stub is written from.
 #[derive(Debug, Clone)]
@@ -595,7 +595,7 @@ fn column_rule(field: &FieldReport, required: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Inferred;
+    use crate::profile::Inferred;
     use crate::profile::infer;
     use jstac_core::Kind;
     use serde_json::json;

@@ -14,7 +14,7 @@ use quick_xml::reader::NsReader;
 use serde::Serialize;
 use serde_json::{Map, Value as Json, json};
 
-use crate::InspectError;
+use crate::error::InspectError;
 
 /// Most bytes of an XML file read for its shape.
 pub const MAX_XML_BYTES: u64 = 8 * 1024 * 1024;

@@ -8,7 +8,7 @@ use arrow_schema::{ArrowError, DataType, Field, Fields, Schema, SchemaRef};
 use jstac_abi::{KIND_CHILD, LOCATOR_COLUMN, RAW_COLUMN, REJECT_COLUMN, TEXT_CHILD, ValueKind};
 
 /// What a source field holds; declared once per field by
-/// [`RecordReader::field_kind`](crate::RecordReader::field_kind).
+/// [`RecordReader::field_kind`](crate::plugin::RecordReader::field_kind).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FieldKind {
     /// Text as the source wrote it (CSV, XML): an Arrow `Utf8` column.

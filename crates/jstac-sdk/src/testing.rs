@@ -11,7 +11,8 @@
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch};
 
-use crate::{BatchBuilder, FieldKind, PluginError, RecordReader};
+use crate::batch::{BatchBuilder, FieldKind};
+use crate::plugin::{PluginError, RecordReader};
 
 /// One record as the runner receives it: the values of a good record, or
 /// the reason and raw text of a rejected one, with its locator.

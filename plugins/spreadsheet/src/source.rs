@@ -22,8 +22,8 @@ use calamine::{
 };
 
 use crate::error::Error;
+use crate::options::{Limits, SheetChoice};
 use crate::value::{Value, cell_ref, convert, data_as_ref, sheet_ref};
-use crate::{Limits, SheetChoice};
 use jstac_workbook::Format;
 
 /// Excel's last row and column (0-based): XFD1048576.

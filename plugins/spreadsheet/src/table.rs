@@ -10,9 +10,9 @@ use jstac_workbook::Format;
 
 use crate::detect;
 use crate::error::Error;
+use crate::options::{OutsideCells, SpreadsheetOptions};
 use crate::source::{self, RawRow, RowStream};
 use crate::value::{Value, cell_ref, column_letters};
-use crate::{OutsideCells, SpreadsheetOptions};
 
 /// Non-empty rows looked at to find the header row.
 pub const HEADER_SEARCH_ROWS: usize = 50;

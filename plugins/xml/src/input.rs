@@ -7,7 +7,7 @@ use std::io::{self, BufRead, BufReader, Read};
 use encoding_rs::Encoding;
 use quick_xml::encoding::DecodingReader;
 
-use crate::XmlError;
+use crate::error::XmlError;
 
 /// How far into the file the XML declaration is looked for.
 const DECLARATION_WINDOW: usize = 1024;

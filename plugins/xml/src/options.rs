@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::XmlError;
+use crate::error::XmlError;
 
 /// `[source.options]` of a pipeline that reads XML.
 ///

@@ -12,8 +12,8 @@ use std::path::Path;
 
 use jstac_workbook::{Container, Format};
 
-use crate::Limits;
 use crate::error::Error;
+use crate::options::Limits;
 
 /// Detects the format from the first bytes (and, for zip and compound files,
 /// the parts inside), and checks the limits that must hold before calamine

@@ -5,8 +5,8 @@ use std::io::{BufReader, Read, Seek};
 
 use quick_xml::events::{BytesStart, Event};
 
-use crate::Limits;
 use crate::error::Error;
+use crate::options::Limits;
 
 /// Checks an ODS's `content.xml` before calamine loads it. calamine reads
 /// every table of the file at once and expands repeated rows and cells

@@ -5,8 +5,8 @@
 use std::fs::File;
 use std::io::Read;
 
-use crate::Limits;
 use crate::error::Error;
+use crate::options::Limits;
 
 /// BIFF record types the check reads.
 mod biff {

@@ -1,0 +1,426 @@
+//! The state between events: where the open elements are in the record
+//! path and the path trie, and the current record's values as they fill.
+
+use std::fmt;
+
+use quick_xml::XmlVersion;
+use quick_xml::events::BytesStart;
+use quick_xml::name::ResolveResult;
+
+use super::names::Names;
+use crate::input::TapState;
+use crate::options::{Compiled, Node, Slot};
+
+/// What one event did.
+pub(super) enum Step {
+    Continue,
+    RecordEnd,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fill {
+    Unset,
+    Open,
+    Set,
+}
+
+/// One value of the current record, as it is read ([`Slot`] says where it goes).
+#[derive(Debug)]
+pub(super) struct ValueBuf {
+    text: String,
+    fill: Fill,
+}
+
+impl ValueBuf {
+    fn new() -> Self {
+        ValueBuf {
+            text: String::new(),
+            fill: Fill::Unset,
+        }
+    }
+
+    fn reset(&mut self) {
+        self.text.clear();
+        self.fill = Fill::Unset;
+    }
+
+    pub(super) fn get(&self, trim: bool) -> Option<&str> {
+        match self.fill {
+            Fill::Unset => None,
+            Fill::Open | Fill::Set if trim => Some(trim_xml(&self.text)),
+            Fill::Open | Fill::Set => Some(&self.text),
+        }
+    }
+}
+
+fn trim_xml(text: &str) -> &str {
+    text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
+}
+
+#[derive(Debug)]
+pub(super) struct GroupValues {
+    /// Elements of the group in the current record.
+    pub(super) count: usize,
+    /// `fields[f][i]`: field `f` of element `i`.
+    pub(super) fields: Vec<Vec<ValueBuf>>,
+}
+
+/// The state between events.
+pub(super) struct Machine {
+    pub(super) compiled: Compiled,
+    /// Open elements.
+    pub(super) depth: u32,
+    /// Outside a record: how many leading steps of the record path the open
+    /// elements match.
+    matched: u32,
+    pub(super) in_record: bool,
+    record_depth: u32,
+    record_index: u64,
+    record_line: u64,
+    /// Per open element inside the record, where its matched nodes start in `active`.
+    frames: Vec<u32>,
+    active: Vec<u32>,
+    /// Open text captures: the slot and the depth of its element.
+    captures: Vec<(Slot, u32)>,
+    pub(super) singles: Vec<ValueBuf>,
+    pub(super) groups: Vec<GroupValues>,
+    /// Why the current record cannot be read.
+    pub(super) problem: Option<String>,
+}
+
+impl Machine {
+    pub(super) fn new(compiled: Compiled) -> Self {
+        Machine {
+            singles: (0..compiled.n_single).map(|_| ValueBuf::new()).collect(),
+            groups: compiled
+                .group_sizes
+                .iter()
+                .map(|&n| GroupValues {
+                    count: 0,
+                    fields: (0..n).map(|_| Vec::new()).collect(),
+                })
+                .collect(),
+            compiled,
+            depth: 0,
+            matched: 0,
+            in_record: false,
+            record_depth: 0,
+            record_index: 0,
+            record_line: 0,
+            frames: Vec::new(),
+            active: Vec::new(),
+            captures: Vec::new(),
+            problem: None,
+        }
+    }
+
+    pub(super) fn locator(&self) -> Locator<'_> {
+        Locator {
+            path: &self.compiled.record_path,
+            index: self.record_index,
+            line: self.record_line,
+        }
+    }
+
+    pub(super) fn start(
+        &mut self,
+        start: &BytesStart<'_>,
+        names: &mut Names,
+        line: u64,
+    ) -> Result<Step, String> {
+        self.depth += 1;
+        if self.depth > self.compiled.max_depth {
+            return Err(format!(
+                "elements nested deeper than max_depth ({})",
+                self.compiled.max_depth
+            ));
+        }
+        if self.in_record {
+            self.enter(start, names, false)?;
+            return Ok(Step::Continue);
+        }
+        let steps = &self.compiled.record_steps;
+        if self.matched + 1 == self.depth && (self.depth as usize) <= steps.len() {
+            let name = names.element(start.name(), &self.compiled.element_tests)?;
+            // Test `i` is step `i` of the record path.
+            if names.hit(name, self.depth - 1) {
+                self.matched = self.depth;
+                if self.depth as usize == steps.len() {
+                    self.begin_record(line);
+                    self.enter(start, names, true)?;
+                }
+            }
+        }
+        Ok(Step::Continue)
+    }
+
+    fn begin_record(&mut self, line: u64) {
+        self.in_record = true;
+        self.record_depth = self.depth;
+        self.record_index += 1;
+        self.record_line = line;
+        self.problem = None;
+        self.frames.clear();
+        self.active.clear();
+        self.captures.clear();
+        for single in &mut self.singles {
+            single.reset();
+        }
+        for group in &mut self.groups {
+            group.count = 0;
+        }
+    }
+
+    /// An element opens inside the record (or is the record element).
+    fn enter(
+        &mut self,
+        start: &BytesStart<'_>,
+        names: &mut Names,
+        is_record: bool,
+    ) -> Result<(), String> {
+        let frame_start = self.active.len();
+        let nodes = &self.compiled.nodes;
+        if is_record {
+            self.active.push(0);
+        } else {
+            let parent_start = self.frames.last().map_or(0, |&s| s as usize);
+            if parent_start < frame_start {
+                let name = names.element(start.name(), &self.compiled.element_tests)?;
+                let hits = names.hits(name);
+                for index in parent_start..frame_start {
+                    let node = &nodes[self.active[index] as usize];
+                    for &(test, child) in &node.child_tests {
+                        if hits.get(test as usize).copied().unwrap_or(false) {
+                            self.active.push(child);
+                        }
+                    }
+                }
+            }
+        }
+        self.frames.push(frame_start as u32);
+        if frame_start == self.active.len() || self.problem.is_some() {
+            return Ok(());
+        }
+        let mut any_attributes = false;
+        for &id in &self.active[frame_start..] {
+            let node: &Node = &nodes[id as usize];
+            for &group in &node.groups {
+                let values = &mut self.groups[group];
+                values.count += 1;
+                for field in &mut values.fields {
+                    if field.len() < values.count {
+                        field.push(ValueBuf::new());
+                    } else {
+                        field[values.count - 1].reset();
+                    }
+                }
+            }
+            any_attributes |= !node.attributes.is_empty();
+        }
+        for &id in &self.active[frame_start..] {
+            for &slot in &nodes[id as usize].texts {
+                let Some(value) = slot_mut(&mut self.singles, &mut self.groups, slot) else {
+                    continue;
+                };
+                if value.fill == Fill::Unset {
+                    value.fill = Fill::Open;
+                    self.captures.push((slot, self.depth));
+                }
+            }
+        }
+        if any_attributes {
+            for attribute in start.attributes() {
+                let attribute = attribute.map_err(|e| format!("malformed attribute: {e}"))?;
+                if attribute.key.as_namespace_binding().is_some() {
+                    continue;
+                }
+                let (namespace, local) = names.resolver.resolve_attribute(attribute.key);
+                let namespace = match namespace {
+                    ResolveResult::Bound(ns) => Some(ns.0),
+                    ResolveResult::Unbound => None,
+                    ResolveResult::Unknown(prefix) => {
+                        return Err(format!("namespace prefix {prefix:?} is not declared"));
+                    }
+                };
+                for &id in &self.active[frame_start..] {
+                    for (test, slot) in &nodes[id as usize].attributes {
+                        if !test.matches(namespace, local.as_ref()) {
+                            continue;
+                        }
+                        let Some(value) = slot_mut(&mut self.singles, &mut self.groups, *slot)
+                        else {
+                            continue;
+                        };
+                        if value.fill != Fill::Unset {
+                            continue;
+                        }
+                        match attribute.normalized_value(XmlVersion::Implicit1_0) {
+                            Ok(text) => {
+                                if let Some(bad) = text.chars().find(|&c| !is_xml_char(c)) {
+                                    self.problem = Some(format!(
+                                        "attribute {}: a character reference to U+{:04X}, which XML does not allow",
+                                        attribute.key.0,
+                                        u32::from(bad)
+                                    ));
+                                    return Ok(());
+                                }
+                                value.text.push_str(&text);
+                                value.fill = Fill::Set;
+                            }
+                            Err(error) => {
+                                self.problem = Some(format!(
+                                    "attribute {}: {}",
+                                    attribute.key.0,
+                                    describe_escape_error(&error)
+                                ));
+                                return Ok(());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn end(&mut self) -> Step {
+        if self.in_record {
+            while let Some(&(slot, depth)) = self.captures.last() {
+                if depth != self.depth {
+                    break;
+                }
+                self.captures.pop();
+                if let Some(value) = slot_mut(&mut self.singles, &mut self.groups, slot) {
+                    value.fill = Fill::Set;
+                }
+            }
+            if let Some(start) = self.frames.pop() {
+                self.active.truncate(start as usize);
+            }
+            if self.depth == self.record_depth {
+                self.in_record = false;
+                self.depth -= 1;
+                self.matched = self.depth;
+                return Step::RecordEnd;
+            }
+        } else if self.matched == self.depth {
+            self.matched -= 1;
+        }
+        self.depth = self.depth.saturating_sub(1);
+        Step::Continue
+    }
+
+    /// Whether text now goes anywhere.
+    pub(super) fn wants_text(&self) -> bool {
+        self.in_record && !self.captures.is_empty() && self.problem.is_none()
+    }
+
+    pub(super) fn text(&mut self, text: &str) {
+        if !self.wants_text() {
+            return;
+        }
+        for &(slot, _) in &self.captures {
+            if let Some(value) = slot_mut(&mut self.singles, &mut self.groups, slot) {
+                value.text.push_str(text);
+            }
+        }
+    }
+
+    pub(super) fn reference(&mut self, reference: &quick_xml::events::BytesRef<'_>) {
+        if !self.in_record || self.problem.is_some() {
+            return;
+        }
+        let name: &str = reference;
+        let decoded = match reference.resolve_char_ref() {
+            Ok(Some(c)) if is_xml_char(c) => c,
+            Ok(Some(c)) => {
+                self.problem = Some(format!(
+                    "character reference &{name}; is U+{:04X}, which XML does not allow",
+                    u32::from(c)
+                ));
+                return;
+            }
+            Err(_) => {
+                self.problem = Some(format!("malformed character reference &{name};"));
+                return;
+            }
+            Ok(None) => match name {
+                "lt" => '<',
+                "gt" => '>',
+                "amp" => '&',
+                "apos" => '\'',
+                "quot" => '"',
+                _ => {
+                    self.problem = Some(format!(
+                        "entity reference &{name}; is not allowed: only the five predefined entities and character references are read (DTD entities are never expanded)"
+                    ));
+                    return;
+                }
+            },
+        };
+        let mut utf8 = [0; 4];
+        self.text(decoded.encode_utf8(&mut utf8));
+    }
+
+    pub(super) fn check_size(&mut self, tap: &TapState) {
+        if self.problem.is_none() && tap.captured_len() > self.compiled.max_record_bytes {
+            self.problem = Some(format!(
+                "the record is longer than max_record_bytes ({} bytes)",
+                self.compiled.max_record_bytes
+            ));
+            for single in &mut self.singles {
+                single.reset();
+            }
+            for group in &mut self.groups {
+                group.count = 0;
+            }
+            self.captures.clear();
+        }
+    }
+}
+
+/// The value a slot addresses in the current record; `None` for a group
+/// field while the group has no element (never reached by the trie).
+fn slot_mut<'a>(
+    singles: &'a mut [ValueBuf],
+    groups: &'a mut [GroupValues],
+    slot: Slot,
+) -> Option<&'a mut ValueBuf> {
+    match slot {
+        Slot::Single(index) => singles.get_mut(index),
+        Slot::Group { group, field } => {
+            let values = groups.get_mut(group)?;
+            let element = values.count.checked_sub(1)?;
+            values.fields.get_mut(field)?.get_mut(element)
+        }
+    }
+}
+
+fn describe_escape_error(error: &quick_xml::Error) -> String {
+    match error {
+        quick_xml::Error::Escape(quick_xml::escape::EscapeError::UnrecognizedEntity(_, name)) => {
+            format!(
+                "entity reference &{name}; is not allowed: only the five predefined entities and character references are read (DTD entities are never expanded)"
+            )
+        }
+        other => other.to_string(),
+    }
+}
+
+/// XML 1.0 `Char`, less what a Rust `char` cannot be (surrogates).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// `/Feed/Report[3], line 12`.
+pub struct Locator<'a> {
+    path: &'a str,
+    index: u64,
+    line: u64,
+}
+
+impl fmt::Display for Locator<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}[{}], line {}", self.path, self.index, self.line)
+    }
+}
