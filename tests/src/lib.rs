@@ -1,6 +1,8 @@
 //! The test harness: builds the workspace once, then runs the real `jstac`
 //! binary with real plugin libraries in a fresh temporary directory.
 
+#![forbid(unsafe_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Once;

@@ -43,6 +43,9 @@ fn the_workspace_keeps_its_architecture_rules() {
             let in_crate = relative(&dir, &file);
             let text = std::fs::read_to_string(&file).expect("source file");
             problems.extend(check_source(&path, &in_crate, &text, &rules));
+            if in_crate == "src/lib.rs" || in_crate == "src/main.rs" {
+                problems.extend(check_root(&path, &text, &rules));
+            }
             scanned.push(path);
         }
     }
@@ -63,17 +66,36 @@ fn the_workspace_keeps_its_architecture_rules() {
     );
 }
 
-/// The files of `jstac-warehouse` that may hold unsafe code: the SQLite
-/// bulk path, on the raw handle.
-const WAREHOUSE_UNSAFE: &[&str] = &["src/bulk.rs"];
+/// Where unsafe code may be, by crate: the files where the code meets C
+/// (ARCHITECTURE.md, "Rules the build enforces"). A crate not listed may
+/// hold none, and its root says `#![forbid(unsafe_code)]` so the compiler
+/// holds it too; the deliberately broken test plugins may hold any.
+const UNSAFE_ONLY_IN: &[(&str, &[&str])] = &[
+    // The shared `#[repr(C)]` types' accessors.
+    ("crates/jstac-abi", &["src/lib.rs"]),
+    // The exported entry points and the Arrow stream.
+    ("crates/jstac-sdk", &["src/export.rs", "src/ffi.rs"]),
+    // Loading libraries, calling them, the stream's status.
+    ("crates/jstac-host", &["src/plugin.rs", "src/stream.rs"]),
+    // The SQLite bulk path, on the raw handle.
+    ("crates/jstac-warehouse", &["src/bulk.rs"]),
+    // SIGPIPE restored; PR_SET_PDEATHSIG in the scheduler's child.
+    ("crates/jstac", &["src/main.rs", "src/cmd/schedule.rs"]),
+    // jstac's SQLite for the model floor, wait4, sync.
+    ("crates/jstac-bench", &["src/main.rs"]),
+    // wait4 for the bench's peak RSS; the plugin itself forbids unsafe.
+    ("plugins/xml", &["benches/xml_bench.rs"]),
+    // libc::kill of a daemon under test.
+    ("tests", &["tests/schedule.rs"]),
+];
 
 /// What a crate may contain, by its path in the workspace.
 #[derive(Debug, Clone, Copy)]
 struct Rules {
     may_know_sql: bool,
     may_read_environment: bool,
-    /// Files of the crate that may hold unsafe code (`None`: any, where the
-    /// crate does not forbid it).
+    /// Files of the crate that may hold unsafe code (`None`: any, for the
+    /// deliberately broken test plugins).
     unsafe_only_in: Option<&'static [&'static str]>,
 }
 
@@ -87,9 +109,37 @@ impl Rules {
             may_read_environment: path == "crates/jstac"
                 || path == "crates/jstac-bench"
                 || test_code,
-            unsafe_only_in: (path == "crates/jstac-warehouse").then_some(WAREHOUSE_UNSAFE),
+            unsafe_only_in: if path.starts_with("tests/plugins/") {
+                None
+            } else {
+                Some(
+                    UNSAFE_ONLY_IN
+                        .iter()
+                        .find(|(name, _)| *name == path)
+                        .map_or(&[], |(_, files)| *files),
+                )
+            },
         }
     }
+
+    /// Whether the crate's own code (its `src/`) may hold no unsafe code,
+    /// so that its root must forbid it.
+    fn must_forbid_unsafe(&self) -> bool {
+        self.unsafe_only_in
+            .is_some_and(|files| !files.iter().any(|file| file.starts_with("src/")))
+    }
+}
+
+/// A crate root (`src/lib.rs` or `src/main.rs`) that does not say
+/// `#![forbid(unsafe_code)]` where the crate's rules want it.
+fn check_root(path: &str, text: &str, rules: &Rules) -> Option<String> {
+    let forbids = Scan::of(text)
+        .code
+        .lines()
+        .any(|line| line.trim() == "#![forbid(unsafe_code)]");
+    (rules.must_forbid_unsafe() && !forbids).then(|| {
+        format!("{path}: no #![forbid(unsafe_code)]; this crate holds no unsafe code (tidy.rs UNSAFE_ONLY_IN)")
+    })
 }
 
 /// The crates of the workspace: every directory with a `Cargo.toml` under
@@ -603,6 +653,43 @@ mod scanner {
         // Code after a test module is checked again.
         let after = "#[cfg(test)]\nmod tests { fn t() {} }\nfn f() { std::env::var(\"X\"); }";
         assert_eq!(problems(after).len(), 1);
+    }
+
+    #[test]
+    fn a_crate_without_unsafe_code_must_forbid_it_at_its_root() {
+        let core = Rules::for_crate("crates/jstac-core");
+        assert!(core.must_forbid_unsafe());
+        let root = "//! The core.\n\npub mod mapping;\n";
+        assert!(check_root("crates/jstac-core/src/lib.rs", root, &core).is_some());
+        // In a comment or a string it does not count.
+        let commented = "// #![forbid(unsafe_code)]\nconst S: &str = \"#![forbid(unsafe_code)]\";";
+        assert!(check_root("x", commented, &core).is_some());
+        let forbids = "//! The core.\n\n#![forbid(unsafe_code)]\n\npub mod mapping;\n";
+        assert!(check_root("x", forbids, &core).is_none());
+        // Unsafe anywhere in such a crate is reported too.
+        let found = check_source(
+            "crates/jstac-core/src/convert.rs",
+            "src/convert.rs",
+            "fn f(p: *const u8) -> u8 { unsafe { *p } }",
+            &core,
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        // The crates where code meets C need not forbid it; the broken
+        // test plugins may hold it anywhere.
+        for path in ["crates/jstac-sdk", "crates/jstac-host", "crates/jstac"] {
+            assert!(!Rules::for_crate(path).must_forbid_unsafe(), "{path}");
+        }
+        let broken = Rules::for_crate("tests/plugins/misbehave");
+        assert!(!broken.must_forbid_unsafe());
+        assert!(check_source("x", "src/lib.rs", "unsafe fn f() {}", &broken).is_empty());
+        // The xml plugin's bench may call wait4; the plugin may not.
+        let xml = Rules::for_crate("plugins/xml");
+        assert!(xml.must_forbid_unsafe());
+        assert!(check_source("x", "benches/xml_bench.rs", "unsafe fn f() {}", &xml).is_empty());
+        assert_eq!(
+            check_source("x", "src/reader.rs", "unsafe fn f() {}", &xml).len(),
+            1
+        );
     }
 
     #[test]
