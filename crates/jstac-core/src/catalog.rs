@@ -53,6 +53,19 @@ pub enum Fill {
     /// The order-, case- and accent-insensitive match key of the person's
     /// name, built from the columns with a name normaliser.
     NameKey,
+    /// A value table's owner: the owning entity's table name.
+    OwnerTable,
+    /// A value table's owner: the owning entity's key.
+    OwnerKey,
+    /// A date value's precision: `day`, `month`, `year` or `range`.
+    PrecisionOf(&'static str),
+    /// The first day a (partial) date or range of dates can mean.
+    EarliestOf(&'static str),
+    /// The last day a (partial) date or range of dates can mean.
+    LatestOf(&'static str),
+    /// An identifier as compared: upper case, without spaces or
+    /// punctuation (phones and e-mail addresses by their own rules).
+    IdentifierOf(&'static str),
 }
 
 /// A column the mapping fills itself.
@@ -68,6 +81,12 @@ impl FilledDef {
         match self.fill {
             Fill::OriginalOf(column) => format!("the source text of {column}"),
             Fill::NameKey => "the name's match key, from the name normalisers".to_owned(),
+            Fill::OwnerTable => "the owning entity's table".to_owned(),
+            Fill::OwnerKey => "the owning entity's key".to_owned(),
+            Fill::PrecisionOf(column) => format!("the precision of {column} (day, month, year, range)"),
+            Fill::EarliestOf(column) => format!("the first day {column} can mean"),
+            Fill::LatestOf(column) => format!("the last day {column} can mean"),
+            Fill::IdentifierOf(column) => format!("{column} as compared (upper case, no spaces or punctuation)"),
         }
     }
 }
@@ -82,6 +101,9 @@ pub struct TableDef {
     pub columns: &'static [ColumnDef],
     /// Text columns the mapping fills itself (see [`Fill`]).
     pub filled: &'static [FilledDef],
+    /// For a value table (many values of one attribute, each a row): the
+    /// tables whose entities may own its values. Empty for an entity table.
+    pub owners: &'static [&'static str],
 }
 
 impl TableDef {
@@ -98,6 +120,12 @@ impl TableDef {
         self.filled
             .iter()
             .find(|c| matches!(c.fill, Fill::OriginalOf(of) if of == column))
+    }
+
+    /// True for a value table: rows are values of an owning entity, keyed by
+    /// the owner and the value itself.
+    pub fn is_value_table(&self) -> bool {
+        !self.owners.is_empty()
     }
 
     /// The column holding the name's match key, if the table has one.
@@ -133,6 +161,7 @@ pub const PERSONS: TableDef = TableDef {
         filled("nationality_text", Fill::OriginalOf("nationality")),
         filled("name_key", Fill::NameKey),
     ],
+    owners: &[],
 };
 
 /// Events: crimes, encounters, inspections, referrals.
@@ -153,6 +182,7 @@ pub const EVENTS: TableDef = TableDef {
         col("amount_gbp", Decimal),
     ],
     filled: &[filled("category_text", Fill::OriginalOf("category"))],
+    owners: &[],
 };
 
 /// Objects (POLE): passports and other documents, phones, vehicles,
@@ -168,6 +198,7 @@ pub const OBJECTS: TableDef = TableDef {
         col("description", Text),
     ],
     filled: &[],
+    owners: &[],
 };
 
 /// Locations (POLE): addresses, premises, places of work or exploitation,
@@ -186,6 +217,7 @@ pub const LOCATIONS: TableDef = TableDef {
         col("longitude", Decimal),
     ],
     filled: &[filled("country_text", Fill::OriginalOf("country"))],
+    owners: &[],
 };
 
 /// Organisations: employers, labour providers (GLAA licence holders),
@@ -203,6 +235,7 @@ pub const ORGANISATIONS: TableDef = TableDef {
         col("country", Text),
     ],
     filled: &[],
+    owners: &[],
 };
 
 /// National Referral Mechanism referrals: one potential victim referred by
@@ -232,9 +265,117 @@ pub const NRM_REFERRALS: TableDef = TableDef {
             Fill::OriginalOf("exploitation_type"),
         ),
     ],
+    owners: &[],
 };
 
-/// Entity tables, in the order the warehouse writes them.
+/// The columns every value table fills itself: its owner.
+const OWNER: [FilledDef; 2] = [
+    filled("owner_table", Fill::OwnerTable),
+    filled("owner_key", Fill::OwnerKey),
+];
+
+/// Names of a person or organisation: every name a source gives, each with
+/// its kind (`primary`, `alias`, `weak alias`, `birth name`, `maiden
+/// name`, `former name`, `transliteration`, `as written`) and its parts.
+pub const NAMES: TableDef = TableDef {
+    name: "names",
+    key_column: "value_key",
+    columns: &[
+        col("kind", Text),
+        col("full_name", Text),
+        col("title", Text),
+        col("given_names", Text),
+        col("middle_names", Text),
+        col("family_name", Text),
+        col("patronymic", Text),
+        col("script", Text),
+    ],
+    filled: &[OWNER[0], OWNER[1], filled("name_key", Fill::NameKey)],
+    owners: &["persons", "organisations"],
+};
+
+/// Dates of birth of a person: a day, a month or a year (`partial`), or a
+/// range (`range_from`, `range_to`), perhaps approximate; with the first
+/// and last day each can mean, for comparison.
+pub const BIRTH_DATES: TableDef = TableDef {
+    name: "birth_dates",
+    key_column: "value_key",
+    columns: &[
+        col("date_of_birth", Date),
+        col("range_from", Date),
+        col("range_to", Date),
+        col("approximate", Boolean),
+        col("place_of_birth", Text),
+    ],
+    filled: &[
+        OWNER[0],
+        OWNER[1],
+        filled("date_text", Fill::OriginalOf("date_of_birth")),
+        filled("precision", Fill::PrecisionOf("date_of_birth")),
+        filled("earliest", Fill::EarliestOf("date_of_birth")),
+        filled("latest", Fill::LatestOf("date_of_birth")),
+    ],
+    owners: &["persons"],
+};
+
+/// Nationalities and citizenships of a person, as ISO 3166-1 alpha-3.
+pub const NATIONALITIES: TableDef = TableDef {
+    name: "nationalities",
+    key_column: "value_key",
+    columns: &[col("kind", Text), col("country", Text)],
+    filled: &[
+        OWNER[0],
+        OWNER[1],
+        filled("country_text", Fill::OriginalOf("country")),
+    ],
+    owners: &["persons"],
+};
+
+/// Identifiers of a person or organisation: passports, national ID and NI
+/// numbers, driving licences, phones, e-mail addresses, vehicle
+/// registrations, company numbers; with the issuing country and validity.
+pub const IDENTIFIERS: TableDef = TableDef {
+    name: "identifiers",
+    key_column: "value_key",
+    columns: &[
+        col("identifier_type", Text),
+        col("identifier", Text),
+        col("country", Text),
+        col("valid_from", Date),
+        col("valid_to", Date),
+        col("note", Text),
+    ],
+    filled: &[
+        OWNER[0],
+        OWNER[1],
+        filled("identifier_normalised", Fill::IdentifierOf("identifier")),
+        filled("country_text", Fill::OriginalOf("country")),
+    ],
+    owners: &["persons", "organisations"],
+};
+
+/// Addresses of a person or organisation.
+pub const ADDRESSES: TableDef = TableDef {
+    name: "addresses",
+    key_column: "value_key",
+    columns: &[
+        col("kind", Text),
+        col("address", Text),
+        col("street", Text),
+        col("town", Text),
+        col("region", Text),
+        col("postcode", Text),
+        col("country", Text),
+    ],
+    filled: &[
+        OWNER[0],
+        OWNER[1],
+        filled("country_text", Fill::OriginalOf("country")),
+    ],
+    owners: &["persons", "organisations"],
+};
+
+/// Entity and value tables, in the order the warehouse writes them.
 pub const TABLES: &[&TableDef] = &[
     &PERSONS,
     &EVENTS,
@@ -242,6 +383,11 @@ pub const TABLES: &[&TableDef] = &[
     &LOCATIONS,
     &ORGANISATIONS,
     &NRM_REFERRALS,
+    &NAMES,
+    &BIRTH_DATES,
+    &NATIONALITIES,
+    &IDENTIFIERS,
+    &ADDRESSES,
 ];
 
 /// Links between two entities with a role (`victim`, `suspect`, `employed
@@ -257,6 +403,7 @@ pub const LINKS: TableDef = TableDef {
         col("valid_to", Date),
     ],
     filled: &[],
+    owners: &[],
 };
 
 pub fn table(name: &str) -> Option<&'static TableDef> {

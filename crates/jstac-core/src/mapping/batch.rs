@@ -15,6 +15,9 @@ pub struct FieldCounts {
     pub normalised: u64,
     pub unmatched: u64,
     pub quarantined: u64,
+    /// Values the source marks as not known (`n/a`, `unknown`,
+    /// `stateless`): stored as null, never as a value.
+    pub not_known: u64,
 }
 
 impl FieldCounts {
@@ -22,6 +25,7 @@ impl FieldCounts {
         self.normalised += other.normalised;
         self.unmatched += other.unmatched;
         self.quarantined += other.quarantined;
+        self.not_known += other.not_known;
     }
 
     pub fn is_zero(&self) -> bool {
@@ -94,6 +98,9 @@ pub struct MappedBatch {
     pub quarantine: Vec<QuarantineEntry>,
     pub read: u64,
     pub loaded: u64,
+    /// Records no rule of the pipeline applies to (every entity's `when`
+    /// said no): counted, neither loaded nor quarantined.
+    pub skipped: u64,
     /// Per counted column (in the order of [`super::Mapping::counted_fields`]).
     pub field_counts: Vec<FieldCounts>,
 }

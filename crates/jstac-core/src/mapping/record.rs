@@ -44,6 +44,7 @@ impl Mapping {
             quarantine: Vec::new(),
             read: 0,
             loaded: 0,
+            skipped: 0,
             field_counts: vec![FieldCounts::default(); self.counted.len()],
         }
     }
