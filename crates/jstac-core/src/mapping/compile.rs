@@ -4,11 +4,11 @@
 
 use super::input::FieldShape;
 use super::json::raw_keys;
-use crate::catalog::TableDef;
+use crate::catalog::{Fill, TableDef};
 use crate::convert::{Conversion, Value};
 use crate::grading::{GradePart, GradeSource};
 use crate::normalise::{NamePart, OnInvalid, Transform};
-use crate::pipeline::{CheckedPipeline, ColumnRule, SpecError, ValueSource};
+use crate::pipeline::{CheckedPipeline, ColumnRule, Combine, Condition, SpecError, ValueSource};
 
 /// A pipeline's mapping, bound to the field order of one file.
 #[derive(Debug, Clone)]
@@ -47,6 +47,14 @@ pub(super) struct EntityMap {
     /// The list fields it reads: when any, the entity is repeated, one row
     /// per element of its group.
     pub(super) list_fields: Vec<usize>,
+    /// A value table's owner (an index into the mapping's entities).
+    pub(super) owner: Option<usize>,
+    /// The rule applies where the field's value passes.
+    pub(super) when: Option<(usize, Condition)>,
+    /// An incomplete key means no such entity.
+    pub(super) optional: bool,
+    /// Indices into `key_fields` of the parts that may be empty.
+    pub(super) may_be_empty: Vec<usize>,
 }
 
 /// A column the mapping fills itself (see [`crate::catalog::Fill`]).
@@ -60,14 +68,49 @@ pub(super) enum Extra {
     FamilyOfFullName,
     /// The given names read from a full name (the entity maps none).
     GivenOfFullName,
+    /// A value's owner: its table name.
+    OwnerTable(&'static str),
+    /// A value's owner: its key.
+    OwnerKey(&'static str),
+    /// A date value's precision, first and last day: from the columns at
+    /// these indices (the date, the range's start and end).
+    DateBounds {
+        bound: Bound,
+        column: &'static str,
+        date: Option<usize>,
+        from: Option<usize>,
+        to: Option<usize>,
+    },
+    /// The identifier (column index) as compared.
+    Identifier {
+        column: &'static str,
+        of: usize,
+    },
+    /// `approximate` where the pipeline does not map it: whether the date
+    /// field's text says so (`circa 1968`).
+    Approximate { field: usize },
+}
+
+/// Which of a date value's bounds an [`Extra::DateBounds`] fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Bound {
+    Precision,
+    Earliest,
+    Latest,
 }
 
 impl Extra {
     pub(super) fn column(&self) -> &'static str {
         match self {
-            Extra::Original { column, .. } | Extra::NameKey(column) => column,
+            Extra::Original { column, .. }
+            | Extra::NameKey(column)
+            | Extra::OwnerTable(column)
+            | Extra::OwnerKey(column)
+            | Extra::DateBounds { column, .. }
+            | Extra::Identifier { column, .. } => column,
             Extra::FamilyOfFullName => "family_name",
             Extra::GivenOfFullName => "given_names",
+            Extra::Approximate { .. } => "approximate",
         }
     }
 }
@@ -110,13 +153,16 @@ pub(super) struct ColumnMap {
 pub(super) enum Source {
     Field(usize),
     Constant(Value),
+    Combined { fields: Vec<usize>, how: Combine },
 }
 
 impl ColumnMap {
-    pub(super) fn field(&self) -> Option<usize> {
-        match self.source {
-            Source::Field(field) => Some(field),
-            Source::Constant(_) => None,
+    /// The fields it reads.
+    pub(super) fn fields(&self) -> &[usize] {
+        match &self.source {
+            Source::Field(field) => std::slice::from_ref(field),
+            Source::Constant(_) => &[],
+            Source::Combined { fields, .. } => fields,
         }
     }
 }
@@ -167,17 +213,24 @@ impl Mapping {
                         ValueSource::Constant(text) => Source::Constant(
                             rule.conversion.apply(Some(text)).unwrap_or(Value::Null),
                         ),
+                        ValueSource::Combined { fields, how } => Source::Combined {
+                            fields: fields
+                                .iter()
+                                .map(|name| find(format!("{}.field", rule.key), name))
+                                .collect(),
+                            how: how.clone(),
+                        },
                     };
-                    let counted = match (&rule.source, rule.counted_as()) {
-                        (ValueSource::Field(field), Some(normaliser)) => {
+                    let counted = match (rule.source.fields(), rule.counted_as()) {
+                        ([], _) | (_, None) => None,
+                        (fields, Some(normaliser)) => {
                             counted.push(CountedField {
                                 rule: rule.key.clone(),
-                                field: field.clone(),
+                                field: fields.join(" + "),
                                 normaliser,
                             });
                             Some(counted.len() - 1)
                         }
-                        _ => None,
                     };
                     ColumnMap {
                         key: rule.key.clone(),
@@ -206,11 +259,15 @@ impl Mapping {
                 let mut list_fields: Vec<usize> = key_fields
                     .iter()
                     .copied()
-                    .chain(columns.iter().filter_map(ColumnMap::field))
+                    .chain(columns.iter().flat_map(|c| c.fields().iter().copied()))
                     .filter(|&f| shape(f) == FieldShape::List)
                     .collect();
                 list_fields.sort_unstable();
                 list_fields.dedup();
+                let when = entity.when.as_ref().map(|when| {
+                    let field = find(format!("entities.{}.when.field", entity.name), &when.field);
+                    (field, when.clone())
+                });
                 EntityMap {
                     name: entity.name.clone(),
                     table: entity.table,
@@ -218,6 +275,10 @@ impl Mapping {
                     columns,
                     extras,
                     list_fields,
+                    owner: entity.owner,
+                    when,
+                    optional: entity.optional,
+                    may_be_empty: entity.may_be_empty.clone(),
                 }
             })
             .collect();
@@ -266,8 +327,8 @@ impl Mapping {
             let reads_list = link
                 .columns
                 .iter()
-                .filter_map(ColumnMap::field)
-                .any(|f| shape(f) == FieldShape::List);
+                .flat_map(|c| c.fields().iter().copied())
+                .any(|f| f != usize::MAX && shape(f) == FieldShape::List);
             if reads_list && !repeated(link.from) && !repeated(link.to) {
                 errors.push(SpecError {
                     key: format!("links[{index}].columns"),
@@ -284,7 +345,7 @@ impl Mapping {
                 .key_fields
                 .iter()
                 .any(|&f| f != usize::MAX && shape(f) == FieldShape::List);
-            if !entity.list_fields.is_empty() && !keyed_by_element {
+            if !entity.list_fields.is_empty() && !keyed_by_element && entity.owner.is_none() {
                 errors.push(SpecError {
                     key: format!("entities.{}.key", entity.name),
                     message: format!(
@@ -313,7 +374,7 @@ impl Mapping {
             let extra: Vec<usize> = link
                 .columns
                 .iter()
-                .filter_map(ColumnMap::field)
+                .flat_map(|c| c.fields().iter().copied())
                 .filter(|&f| shape(f) == FieldShape::List)
                 .collect();
             let list_fields = &mut entities[end].list_fields;
@@ -361,8 +422,46 @@ fn extras(table: &'static TableDef, rules: &[ColumnRule], columns: &[ColumnMap])
         }
     }
     let parts: Vec<NamePart> = rules.iter().filter_map(ColumnRule::name_part).collect();
-    if let Some(name_key) = table.name_key().filter(|_| !parts.is_empty()) {
+    let value_table = table.is_value_table();
+    if let Some(name_key) = table
+        .name_key()
+        .filter(|_| !parts.is_empty() || value_table)
+    {
         extras.push(Extra::NameKey(name_key.name));
+    }
+    let index_of = |name: &str| columns.iter().position(|c| c.column == name);
+    for filled in table.filled {
+        let column = filled.name;
+        match filled.fill {
+            Fill::OwnerTable => extras.push(Extra::OwnerTable(column)),
+            Fill::OwnerKey => extras.push(Extra::OwnerKey(column)),
+            Fill::PrecisionOf(of) | Fill::EarliestOf(of) | Fill::LatestOf(of) => {
+                let bound = match filled.fill {
+                    Fill::PrecisionOf(_) => Bound::Precision,
+                    Fill::EarliestOf(_) => Bound::Earliest,
+                    _ => Bound::Latest,
+                };
+                extras.push(Extra::DateBounds {
+                    bound,
+                    column,
+                    date: index_of(of),
+                    from: index_of("range_from"),
+                    to: index_of("range_to"),
+                });
+            }
+            Fill::IdentifierOf(of) => {
+                if let Some(of) = index_of(of) {
+                    extras.push(Extra::Identifier { column, of });
+                }
+            }
+            Fill::OriginalOf(_) | Fill::NameKey => {}
+        }
+    }
+    if table.column("approximate").is_some()
+        && index_of("approximate").is_none()
+        && let Some(Source::Field(field)) = index_of("date_of_birth").map(|i| &columns[i].source)
+    {
+        extras.push(Extra::Approximate { field: *field });
     }
     if parts.contains(&NamePart::Full) {
         let maps = |name: &str| rules.iter().any(|r| r.column == name);

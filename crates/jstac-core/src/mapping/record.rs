@@ -2,16 +2,21 @@
 //! converted (normalised, looked up), its entities keyed, its rows and
 //! links emitted, or the record quarantined whole with the reason.
 
+use std::borrow::Cow;
+
 use jstac_normalise::name::{PersonName, match_key_of_parts};
 
 use super::batch::{EntityRow, EntityRows, FieldCounts, LinkRow, MappedBatch, QuarantineEntry};
-use super::compile::{ColumnMap, EntityMap, Extra, GradeMap, Mapping, Source};
+use super::compile::{Bound, ColumnMap, EntityMap, Extra, GradeMap, Mapping, Source};
 use super::input::{FieldShape, SourceRecords};
 use super::json::raw_record;
 use super::key::{Key, entity_key, link_key};
+use chrono::NaiveDate;
+
 use crate::convert::{ConvertError, Kind, Value};
 use crate::grading::Grading;
 use crate::normalise::{NamePart, NormaliseError, Normalised, OnInvalid, Transform};
+use crate::pipeline::{Combine, TemplatePart};
 
 impl Mapping {
     /// An empty batch shaped for this mapping.
@@ -72,10 +77,14 @@ impl Mapping {
             outcomes.clear();
             let mapped = self.grading_of(records, row).and_then(|grading| {
                 self.map_record(records, row, record, out, &mut keys, &mut outcomes)
-                    .map(|()| grading)
+                    .map(|applied| (grading, applied))
             });
             match mapped {
-                Ok(grading) => {
+                Ok((_, false)) => {
+                    // No rule applies to the record: the pipeline's routing.
+                    out.skipped += 1;
+                }
+                Ok((grading, true)) => {
                     out.locators.push(records.locator(row).to_owned());
                     out.gradings.push(grading);
                     out.raws.push(raw_record(
@@ -125,6 +134,8 @@ impl Mapping {
         }
     }
 
+    /// Maps one record's entities, values and links; `false` when no
+    /// entity rule applies to it (every one's `when` said no).
     fn map_record<R: SourceRecords + ?Sized>(
         &self,
         records: &R,
@@ -133,51 +144,56 @@ impl Mapping {
         out: &mut MappedBatch,
         keys: &mut [Vec<Emitted>],
         outcomes: &mut Vec<Outcome>,
-    ) -> Result<(), RecordError> {
-        for (index, entity) in self.entities.iter().enumerate() {
-            keys[index].clear();
-            if entity.list_fields.is_empty() {
-                let at = At { row, element: None };
-                if let Some(key) =
-                    self.map_entity(entity, index, records, at, record, out, outcomes)?
-                {
-                    keys[index].push((key, None));
+    ) -> Result<bool, RecordError> {
+        let mut applied = false;
+        // Entities first, then the values their owners have.
+        for values in [false, true] {
+            for (index, entity) in self.entities.iter().enumerate() {
+                if entity.owner.is_some() != values {
+                    continue;
                 }
-                continue;
-            }
-            let lengths: Vec<usize> = entity
-                .list_fields
-                .iter()
-                .map(|&f| records.list_len(f, row))
-                .collect();
-            let n = lengths.iter().copied().max().unwrap_or(0);
-            if lengths.iter().any(|&len| len != n) {
-                let described: Vec<String> = entity
-                    .list_fields
-                    .iter()
-                    .zip(&lengths)
-                    .map(|(&f, len)| format!("{:?} has {len}", self.fields[f]))
-                    .collect();
-                return Err(RecordError::new(
-                    None,
-                    format!(
-                        "entities.{}: its repeated fields differ in length ({}); are they from one group?",
-                        entity.name,
-                        described.join(", ")
-                    ),
-                ));
-            }
-            for element in 0..n {
-                let at = At {
-                    row,
-                    element: Some(element),
-                };
-                if let Some(key) =
-                    self.map_entity(entity, index, records, at, record, out, outcomes)?
-                {
-                    keys[index].push((key, Some(element)));
+                keys[index].clear();
+                if let Some(owner) = entity.owner {
+                    let owners = keys[owner].clone();
+                    self.map_values(entity, index, &owners, records, row, record, out, outcomes)?;
+                    continue;
+                }
+                if entity.list_fields.is_empty() {
+                    let at = At { row, element: None };
+                    if !self.applies(entity, records, at) {
+                        continue;
+                    }
+                    applied = true;
+                    if let Some(key) =
+                        self.map_entity(entity, index, records, at, record, out, outcomes)?
+                    {
+                        keys[index].push((key, None));
+                    }
+                    continue;
+                }
+                let n = self.group_length(entity, records, row)?;
+                if entity.when.is_none() {
+                    applied = true;
+                }
+                for element in 0..n {
+                    let at = At {
+                        row,
+                        element: Some(element),
+                    };
+                    if !self.applies(entity, records, at) {
+                        continue;
+                    }
+                    applied = true;
+                    if let Some(key) =
+                        self.map_entity(entity, index, records, at, record, out, outcomes)?
+                    {
+                        keys[index].push((key, Some(element)));
+                    }
                 }
             }
+        }
+        if !applied {
+            return Ok(false);
         }
         for (rule, link) in self.links.iter().enumerate() {
             let (from, to) = (&keys[link.from], &keys[link.to]);
@@ -215,7 +231,15 @@ impl Mapping {
                     row,
                     element: from_element.or(*to_element),
                 };
-                let values = self.convert_columns(&link.columns, &[], records, at, outcomes)?;
+                let values = self.convert_columns(
+                    &link.columns,
+                    &[],
+                    records,
+                    at,
+                    outcomes,
+                    None,
+                    &mut Vec::new(),
+                )?;
                 let role = match link.role.map(|i| &values[i]) {
                     Some(Value::Text(role)) => role.as_str(),
                     _ => "",
@@ -232,7 +256,188 @@ impl Mapping {
                 });
             }
         }
+        Ok(true)
+    }
+
+    /// The number of elements of a repeated entity's group in a record:
+    /// its list fields must agree.
+    fn group_length<R: SourceRecords + ?Sized>(
+        &self,
+        entity: &EntityMap,
+        records: &R,
+        row: usize,
+    ) -> Result<usize, RecordError> {
+        let lengths: Vec<usize> = entity
+            .list_fields
+            .iter()
+            .map(|&f| records.list_len(f, row))
+            .collect();
+        let n = lengths.iter().copied().max().unwrap_or(0);
+        if lengths.iter().any(|&len| len != n) {
+            let described: Vec<String> = entity
+                .list_fields
+                .iter()
+                .zip(&lengths)
+                .map(|(&f, len)| format!("{:?} has {len}", self.fields[f]))
+                .collect();
+            return Err(RecordError::new(
+                None,
+                format!(
+                    "entities.{}: its repeated fields differ in length ({}); are they from one group?",
+                    entity.name,
+                    described.join(", ")
+                ),
+            ));
+        }
+        Ok(n)
+    }
+
+    /// Whether the entity's `when` holds at `at` (always, without one).
+    fn applies<R: SourceRecords + ?Sized>(&self, entity: &EntityMap, records: &R, at: At) -> bool {
+        match &entity.when {
+            None => true,
+            Some((field, condition)) => condition.holds(self.get(records, *field, at).0),
+        }
+    }
+
+    /// A value table's rows of one record: for each owner the record
+    /// yielded, its values (one per element of the value's group, when it
+    /// reads one; element by element when the owner is of the same group).
+    #[allow(clippy::too_many_arguments)]
+    fn map_values<R: SourceRecords + ?Sized>(
+        &self,
+        entity: &EntityMap,
+        index: usize,
+        owners: &[Emitted],
+        records: &R,
+        row: usize,
+        record: usize,
+        out: &mut MappedBatch,
+        outcomes: &mut Vec<Outcome>,
+    ) -> Result<(), RecordError> {
+        let Some(first) = owners.first() else {
+            return Ok(());
+        };
+        let owner_table = entity
+            .owner
+            .map_or("", |owner| self.entities[owner].table.name);
+        if entity.list_fields.is_empty() {
+            for &(owner, element) in owners {
+                let at = At { row, element };
+                if self.applies(entity, records, at) {
+                    self.map_value(entity, index, records, at, record, (owner_table, owner), out, outcomes)?;
+                }
+            }
+            return Ok(());
+        }
+        let n = self.group_length(entity, records, row)?;
+        let owner_repeated = first.1.is_some();
+        if owner_repeated {
+            let owner_n = entity
+                .owner
+                .and_then(|owner| self.entities[owner].list_fields.first())
+                .map_or(0, |&f| records.list_len(f, row));
+            if owner_n != n {
+                return Err(RecordError::new(
+                    None,
+                    format!(
+                        "entities.{}: its owner has {owner_n} elements and its values {n}; a repeated owner's values must be of its own group",
+                        entity.name
+                    ),
+                ));
+            }
+        }
+        for element in 0..n {
+            let owner = if owner_repeated {
+                match owners.iter().find(|o| o.1 == Some(element)) {
+                    Some(&(owner, _)) => owner,
+                    None => continue,
+                }
+            } else {
+                first.0
+            };
+            let at = At {
+                row,
+                element: Some(element),
+            };
+            if self.applies(entity, records, at) {
+                self.map_value(entity, index, records, at, record, (owner_table, owner), out, outcomes)?;
+            }
+        }
         Ok(())
+    }
+
+    /// One value (or, where a normaliser finds several in one text, one
+    /// row per value), keyed by its owner and what it says; none when every
+    /// field it reads is empty.
+    #[allow(clippy::too_many_arguments)]
+    fn map_value<R: SourceRecords + ?Sized>(
+        &self,
+        entity: &EntityMap,
+        index: usize,
+        records: &R,
+        at: At,
+        record: usize,
+        owner: (&'static str, Key),
+        out: &mut MappedBatch,
+        outcomes: &mut Vec<Outcome>,
+    ) -> Result<(), RecordError> {
+        let mut more = Vec::new();
+        let values = self.convert_columns(
+            &entity.columns,
+            &entity.extras,
+            records,
+            at,
+            outcomes,
+            Some(owner),
+            &mut more,
+        )?;
+        let has_data = entity
+            .columns
+            .iter()
+            .zip(&values)
+            .any(|(column, value)| !column.fields().is_empty() && *value != Value::Null);
+        if !has_data {
+            return Ok(());
+        }
+        let key = self.value_key(entity, owner, &values);
+        out.entities[index].rows.push(EntityRow {
+            key,
+            record,
+            values: values.clone(),
+        });
+        // Further values one text named (`British/Irish`): a row each.
+        for (column, value) in more {
+            let mut values = values.clone();
+            values[column] = value;
+            let key = self.value_key(entity, owner, &values);
+            out.entities[index].rows.push(EntityRow {
+                key,
+                record,
+                values,
+            });
+        }
+        Ok(())
+    }
+
+    /// A value's key: its table, owner and mapped columns' values.
+    fn value_key(&self, entity: &EntityMap, owner: (&'static str, Key), values: &[Value]) -> Key {
+        let owner_key = hex_text(&owner.1);
+        let parts: Vec<String> = entity
+            .columns
+            .iter()
+            .zip(values)
+            .filter(|(_, value)| **value != Value::Null)
+            .map(|(column, value)| format!("{}={}", column.column, value_text(value)))
+            .collect();
+        entity_key(
+            &self.agency,
+            &self.dataset,
+            entity.table.name,
+            [owner.0, owner_key.as_str()]
+                .into_iter()
+                .chain(parts.iter().map(String::as_str)),
+        )
     }
 
     /// One entity row (of a record, or of one element of its group); `None`
@@ -263,7 +468,16 @@ impl Mapping {
             }
             key_values.push(value.map(str::trim).filter(|v| !v.is_empty()));
         }
+        for &part in &entity.may_be_empty {
+            if key_values[part].is_none() {
+                key_values[part] = Some("");
+            }
+        }
         if let Some(missing) = key_values.iter().position(Option::is_none) {
+            if entity.optional {
+                // The source has no whole key for it here: no such entity.
+                return Ok(None);
+            }
             // An element of a repeated group is there if any of its own
             // (list) fields has a value; a record's entity if any field has.
             let counts = |f: usize| at.element.is_none() || self.shapes[f] == FieldShape::List;
@@ -278,7 +492,7 @@ impl Mapping {
                 || entity
                     .columns
                     .iter()
-                    .any(|c| c.field().is_some_and(has_value));
+                    .any(|c| c.fields().iter().any(|&f| has_value(f)));
             if has_data {
                 let field = &self.fields[entity.key_fields[missing]];
                 return Err(RecordError::new(
@@ -295,8 +509,17 @@ impl Mapping {
             entity.table.name,
             key_values.iter().map(|v| v.unwrap_or_default()),
         );
-        let values =
-            self.convert_columns(&entity.columns, &entity.extras, records, at, outcomes)?;
+        // A column's further values (a second nationality) have no place
+        // in an entity row: its value tables hold them.
+        let values = self.convert_columns(
+            &entity.columns,
+            &entity.extras,
+            records,
+            at,
+            outcomes,
+            None,
+            &mut Vec::new(),
+        )?;
         out.entities[index].rows.push(EntityRow {
             key,
             record,
@@ -322,7 +545,64 @@ impl Mapping {
         }
     }
 
+    /// A source's text at `at`: a field's value, or several fields' made
+    /// into one.
+    fn text_of<'r, R: SourceRecords + ?Sized>(
+        &self,
+        records: &'r R,
+        source: &Source,
+        at: At,
+    ) -> (Option<Cow<'r, str>>, Kind) {
+        match source {
+            Source::Field(field) => {
+                let (value, kind) = self.get(records, *field, at);
+                (value.map(Cow::Borrowed), kind)
+            }
+            Source::Constant(_) => (None, Kind::Text),
+            Source::Combined { fields, how } => {
+                let mut error = false;
+                let mut value = |i: usize| -> Option<&'r str> {
+                    let (text, kind) = self.get(records, fields[i], at);
+                    error |= kind == Kind::Error;
+                    text.map(str::trim).filter(|t| !t.is_empty())
+                };
+                let text = match how {
+                    Combine::Coalesce => (0..fields.len()).find_map(&mut value).map(Cow::Borrowed),
+                    Combine::Join(separator) => {
+                        let parts: Vec<&str> = (0..fields.len()).filter_map(&mut value).collect();
+                        match parts.as_slice() {
+                            [] => None,
+                            [one] => Some(Cow::Borrowed(*one)),
+                            _ => Some(Cow::Owned(parts.join(separator))),
+                        }
+                    }
+                    Combine::Template(parts) => {
+                        let mut text = String::new();
+                        let mut any = false;
+                        for part in parts {
+                            match part {
+                                TemplatePart::Text(literal) => text.push_str(literal),
+                                TemplatePart::Field(i) => {
+                                    if let Some(v) = value(*i) {
+                                        any = true;
+                                        text.push_str(v);
+                                    }
+                                }
+                            }
+                        }
+                        any.then(|| Cow::Owned(text.split_whitespace().collect::<Vec<_>>().join(" ")))
+                    }
+                };
+                (text, if error { Kind::Error } else { Kind::Text })
+            }
+        }
+    }
+
     /// A row's values: its columns', then the columns the mapping fills.
+    /// A value table's row has its owner; where a column's text names
+    /// several values, the second and later go to `more` (column index,
+    /// value).
+    #[allow(clippy::too_many_arguments)]
     fn convert_columns<R: SourceRecords + ?Sized>(
         &self,
         columns: &[ColumnMap],
@@ -330,27 +610,33 @@ impl Mapping {
         records: &R,
         at: At,
         outcomes: &mut Vec<Outcome>,
+        owner: Option<(&'static str, Key)>,
+        more: &mut Vec<(usize, Value)>,
     ) -> Result<Vec<Value>, RecordError> {
         let mut values = Vec::with_capacity(columns.len() + extras.len());
         let mut names = Names::default();
-        for column in columns {
+        for (index, column) in columns.iter().enumerate() {
             let value = match &column.source {
                 Source::Constant(value) => value.clone(),
-                Source::Field(field) => {
-                    let value = self.convert(column, *field, records, at, outcomes, &mut names)?;
+                source => {
+                    let mut further = Vec::new();
+                    let value =
+                        self.convert(column, source, records, at, outcomes, &mut names, &mut further)?;
                     if column.required && value == Value::Null {
                         return Err(RecordError::new(
-                            Some(self.fields[*field].clone()),
+                            Some(self.field_names(column)),
                             format!("{}: required value is empty", column.key),
                         ));
                     }
+                    more.extend(further.into_iter().map(|v| (index, v)));
                     value
                 }
             };
             values.push(value);
         }
+        let mapped = values.len();
         for extra in extras {
-            values.push(match extra {
+            let value = match extra {
                 Extra::Original { field, .. } => {
                     match self.get(records, *field, at).0.map(str::trim) {
                         Some(text) if !text.is_empty() => Value::Text(text.to_owned()),
@@ -360,24 +646,62 @@ impl Mapping {
                 Extra::NameKey(_) => names.key(),
                 Extra::FamilyOfFullName => names.of_full(|name| &name.family),
                 Extra::GivenOfFullName => names.of_full(|name| &name.given),
-            });
+                Extra::OwnerTable(_) => owner.map_or(Value::Null, |o| Value::Text(o.0.to_owned())),
+                Extra::OwnerKey(_) => owner.map_or(Value::Null, |o| Value::Text(hex_text(&o.1))),
+                Extra::DateBounds {
+                    bound,
+                    date,
+                    from,
+                    to,
+                    ..
+                } => {
+                    let at_index = |i: &Option<usize>| i.map_or(&Value::Null, |i| &values[i]);
+                    date_bound(*bound, at_index(date), at_index(from), at_index(to))
+                }
+                Extra::Identifier { of, .. } => match &values[..mapped][*of] {
+                    Value::Text(text) => compared_identifier(text),
+                    _ => Value::Null,
+                },
+                Extra::Approximate { field } => {
+                    match self.get(records, *field, at).0.map(str::trim) {
+                        Some(text) if !text.is_empty() => {
+                            Value::Boolean(approximate_marker(text).is_some())
+                        }
+                        _ => Value::Null,
+                    }
+                }
+            };
+            values.push(value);
         }
         Ok(values)
+    }
+
+    /// The source fields a column reads, for a quarantine entry.
+    fn field_names(&self, column: &ColumnMap) -> String {
+        column
+            .fields()
+            .iter()
+            .map(|&f| self.fields[f].as_str())
+            .collect::<Vec<_>>()
+            .join(" + ")
     }
 
     /// One field's value for a column: normalised or looked up, converted
     /// to the column's type; an invalid value as the column's `on_invalid`
     /// says. Counted columns note their outcome in `outcomes`.
+    #[allow(clippy::too_many_arguments)]
     fn convert<'r, R: SourceRecords + ?Sized>(
         &self,
         column: &ColumnMap,
-        field: usize,
+        source: &Source,
         records: &'r R,
         at: At,
         outcomes: &mut Vec<Outcome>,
         names: &mut Names<'r>,
+        _further: &mut Vec<Value>,
     ) -> Result<Value, RecordError> {
-        let (raw, kind) = self.get(records, field, at);
+        let (raw_text, kind) = self.text_of(records, source, at);
+        let raw: Option<&str> = raw_text.as_deref();
         let text = raw.map(str::trim).filter(|t| !t.is_empty());
         let converted = match (&column.transform, text) {
             // Blanks are null, and an error cell is refused, whatever the column does.
@@ -398,8 +722,8 @@ impl Mapping {
                 match normaliser.apply(text) {
                     Ok(Normalised::Value(value)) => {
                         match normaliser.name_part() {
-                            Some(NamePart::Family) => names.family = Some(text),
-                            Some(NamePart::Given) => names.given = Some(text),
+                            Some(NamePart::Family) => names.family = Some(trimmed(&raw_text)),
+                            Some(NamePart::Given) => names.given = Some(trimmed(&raw_text)),
                             _ => {}
                         }
                         Ok(value)
@@ -416,7 +740,7 @@ impl Mapping {
         let Some(counted) = column.counted else {
             return converted.map_err(|reason| {
                 RecordError::new(
-                    Some(self.fields[field].clone()),
+                    Some(self.field_names(column)),
                     format!("{}: {reason}", column.key),
                 )
             });
@@ -430,12 +754,12 @@ impl Mapping {
                 Ok(value)
             }
             Err(reason) if kind == Kind::Error => Err(RecordError::new(
-                Some(self.fields[field].clone()),
+                Some(self.field_names(column)),
                 format!("{}: {reason}", column.key),
             )),
             Err(reason) => match column.on_invalid {
                 OnInvalid::Quarantine => Err(RecordError {
-                    field: Some(self.fields[field].clone()),
+                    field: Some(self.field_names(column)),
                     reason: format!("{}: {reason}", column.key),
                     counted: Some(counted),
                 }),
@@ -503,18 +827,128 @@ impl Mapping {
     }
 }
 
+/// The date text without an "approximately" marker, when it has one.
+fn approximate_marker(text: &str) -> Option<&str> {
+    let lower = text.to_lowercase();
+    for prefix in ["approximately ", "approx. ", "approx ", "circa ", "ca. ", "c. ", "about "] {
+        if lower.starts_with(prefix) {
+            return text.get(prefix.len()..).map(str::trim);
+        }
+    }
+    None
+}
+
+/// A key as its 32 hex digits.
+fn hex_text(key: &Key) -> String {
+    String::from_utf8_lossy(&key.hex()).into_owned()
+}
+
+/// A source text trimmed, borrowed where it was.
+fn trimmed<'r>(raw: &Option<Cow<'r, str>>) -> Cow<'r, str> {
+    match raw {
+        Some(Cow::Borrowed(text)) => Cow::Borrowed(text.trim()),
+        Some(Cow::Owned(text)) => Cow::Owned(text.trim().to_owned()),
+        None => Cow::Borrowed(""),
+    }
+}
+
+/// A value as the text a value's key is made of.
+fn value_text(value: &Value) -> Cow<'_, str> {
+    match value {
+        Value::Null => Cow::Borrowed(""),
+        Value::Text(text) | Value::Decimal(text) => Cow::Borrowed(text),
+        Value::Integer(n) => Cow::Owned(n.to_string()),
+        Value::Boolean(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
+        Value::Date(date) => Cow::Owned(date.to_string()),
+    }
+}
+
+/// A date value's precision or bound, from its date (a full date, or a
+/// partial one as ISO text: `1968`, `1968-03`) and range.
+fn date_bound(bound: Bound, date: &Value, from: &Value, to: &Value) -> Value {
+    let range = *from != Value::Null || *to != Value::Null;
+    let span = |value: &Value| -> Option<(NaiveDate, NaiveDate, &'static str)> {
+        match value {
+            Value::Date(date) => Some((*date, *date, "day")),
+            Value::Text(text) => partial_span(text),
+            _ => None,
+        }
+    };
+    let text = |date: NaiveDate| Value::Text(date.format("%Y-%m-%d").to_string());
+    if range {
+        let (first, last) = (span(from), span(to));
+        return match bound {
+            Bound::Precision => Value::Text("range".to_owned()),
+            Bound::Earliest => first.or(last).map_or(Value::Null, |s| text(s.0)),
+            Bound::Latest => last.or(first).map_or(Value::Null, |s| text(s.1)),
+        };
+    }
+    match (span(date), bound) {
+        (None, _) => Value::Null,
+        (Some((_, _, precision)), Bound::Precision) => Value::Text(precision.to_owned()),
+        (Some((first, _, _)), Bound::Earliest) => text(first),
+        (Some((_, last, _)), Bound::Latest) => text(last),
+    }
+}
+
+/// The days a partial ISO date (`1968`, `1968-03`, `1968-03-05`) spans,
+/// and its precision.
+fn partial_span(text: &str) -> Option<(NaiveDate, NaiveDate, &'static str)> {
+    let mut parts = text.splitn(3, '-');
+    let year: i32 = parts.next()?.parse().ok()?;
+    match (parts.next(), parts.next()) {
+        (None, _) => Some((
+            NaiveDate::from_ymd_opt(year, 1, 1)?,
+            NaiveDate::from_ymd_opt(year, 12, 31)?,
+            "year",
+        )),
+        (Some(month), None) => {
+            let month: u32 = month.parse().ok()?;
+            let first = NaiveDate::from_ymd_opt(year, month, 1)?;
+            let next = if month == 12 {
+                NaiveDate::from_ymd_opt(year + 1, 1, 1)?
+            } else {
+                NaiveDate::from_ymd_opt(year, month + 1, 1)?
+            };
+            Some((first, next.pred_opt()?, "month"))
+        }
+        (Some(_), Some(_)) => {
+            let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+            Some((date, date, "day"))
+        }
+    }
+}
+
+/// An identifier as compared: an e-mail address in lower case; anything
+/// else in upper case with only its letters and digits.
+fn compared_identifier(text: &str) -> Value {
+    let compared: String = if text.contains('@') {
+        text.trim().to_lowercase()
+    } else {
+        text.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_uppercase)
+            .collect()
+    };
+    if compared.is_empty() {
+        Value::Null
+    } else {
+        Value::Text(compared)
+    }
+}
+
 /// The name parts a row's name normalisers read, for its match key.
 #[derive(Default)]
 struct Names<'r> {
-    family: Option<&'r str>,
-    given: Option<&'r str>,
+    family: Option<Cow<'r, str>>,
+    given: Option<Cow<'r, str>>,
     full: Option<PersonName>,
 }
 
 impl Names<'_> {
     fn key(&self) -> Value {
         let key = if self.family.is_some() || self.given.is_some() {
-            match_key_of_parts(self.family.into_iter().chain(self.given))
+            match_key_of_parts(self.family.as_deref().into_iter().chain(self.given.as_deref()))
         } else {
             match &self.full {
                 Some(name) => name.match_key.clone(),

@@ -10,13 +10,84 @@ use crate::grading::{GradePart, GradeSource, GradingRule};
 use crate::normalise::{Lookup, NamePart, Normaliser, OnInvalid, Transform, lookup_key};
 
 use super::error::SpecError;
-use super::spec::{ColumnSpec, FieldOrValue, GradingSpec, PipelineSpec, RuleSpec};
+use super::spec::{ColumnSpec, FieldOrValue, GradingSpec, PipelineSpec, RuleSpec, WhenSpec};
 
 /// Where a column's value comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ValueSource {
     Field(String),
     Constant(String),
+    /// Several fields made into one text.
+    Combined { fields: Vec<String>, how: Combine },
+}
+
+impl ValueSource {
+    /// The source fields it reads.
+    pub fn fields(&self) -> &[String] {
+        match self {
+            ValueSource::Field(field) => std::slice::from_ref(field),
+            ValueSource::Constant(_) => &[],
+            ValueSource::Combined { fields, .. } => fields,
+        }
+    }
+}
+
+/// How several fields make one text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Combine {
+    /// The values that are not empty, trimmed, joined by this.
+    Join(String),
+    /// The first value that is not empty.
+    Coalesce,
+    /// Literal text and fields (indices into the fields) in turn; runs of
+    /// spaces collapse, and the text is empty when every field is.
+    Template(Vec<TemplatePart>),
+}
+
+/// A piece of a template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TemplatePart {
+    Text(String),
+    Field(usize),
+}
+
+/// A checked `when`: the field and what its value must be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    pub field: String,
+    pub test: Test,
+}
+
+/// What a `when` field's value (trimmed, case folded) must be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Test {
+    /// One of these (already folded).
+    Equals(Vec<String>),
+    /// None of these (already folded).
+    NotEquals(Vec<String>),
+    /// Not empty (`true`) or empty (`false`).
+    Present(bool),
+}
+
+impl Condition {
+    /// Whether a value (`None` for a missing one) passes.
+    pub fn holds(&self, value: Option<&str>) -> bool {
+        let value = value.map(str::trim).unwrap_or_default();
+        match &self.test {
+            Test::Present(present) => value.is_empty() != *present,
+            Test::Equals(any) => any.iter().any(|v| fold_eq(v, value)),
+            Test::NotEquals(none) => !none.iter().any(|v| fold_eq(v, value)),
+        }
+    }
+}
+
+/// `folded` (lower case) equals `value` ignoring case.
+fn fold_eq(folded: &str, value: &str) -> bool {
+    if value.is_ascii() {
+        folded.len() == value.len() && folded.eq_ignore_ascii_case(value)
+    } else {
+        value.to_lowercase() == folded
+    }
 }
 
 /// One column rule, checked.
@@ -67,6 +138,14 @@ pub struct EntityRule {
     pub table: &'static TableDef,
     pub key_fields: Vec<String>,
     pub columns: Vec<ColumnRule>,
+    /// For a value table: the index of the owning entity's rule.
+    pub owner: Option<usize>,
+    /// The rule applies only where this holds.
+    pub when: Option<Condition>,
+    /// An incomplete key means no such entity, not a quarantined record.
+    pub optional: bool,
+    /// Indices into `key_fields` of the parts that may be empty.
+    pub may_be_empty: Vec<usize>,
 }
 
 /// A link, checked: indices into the entity rules.
@@ -97,16 +176,27 @@ impl CheckedPipeline {
                 .iter()
                 .map(move |field| (format!("entities.{}.key", entity.name), field.as_str()))
         });
+        let conditions = self.entities.iter().filter_map(|entity| {
+            entity
+                .when
+                .as_ref()
+                .map(|when| (format!("entities.{}.when.field", entity.name), when.field.as_str()))
+        });
         let columns = self
             .entities
             .iter()
             .flat_map(|e| e.columns.iter())
             .chain(self.links.iter().flat_map(|l| l.columns.iter()))
-            .filter_map(|rule| match &rule.source {
-                ValueSource::Field(field) => Some((format!("{}.field", rule.key), field.as_str())),
-                ValueSource::Constant(_) => None,
+            .flat_map(|rule| {
+                rule.source
+                    .fields()
+                    .iter()
+                    .map(move |field| (format!("{}.field", rule.key), field.as_str()))
             });
-        entity_keys.chain(columns).chain(self.grading.fields())
+        entity_keys
+            .chain(conditions)
+            .chain(columns)
+            .chain(self.grading.fields())
     }
 }
 
@@ -179,19 +269,61 @@ impl PipelineSpec {
                 ));
                 continue;
             };
-            if spec.key.is_empty() || spec.key.iter().any(|k| k.trim().is_empty()) {
-                errors.push(SpecError::new(
-                    format!("{prefix}.key"),
-                    "must list one or more source fields that identify the entity",
-                ));
+            if table.is_value_table() {
+                check_value_entity(&prefix, table, spec, &self.entities, errors);
+            } else {
+                if spec.key.is_empty() || spec.key.iter().any(|k| k.trim().is_empty()) {
+                    errors.push(SpecError::new(
+                        format!("{prefix}.key"),
+                        "must list one or more source fields that identify the entity",
+                    ));
+                }
+                if let Some(of) = &spec.of {
+                    errors.push(SpecError::new(
+                        format!("{prefix}.of"),
+                        format!(
+                            "only a value table ({}) has an owner; {} rows are entities of their own (link them to {of:?} with [[links]])",
+                            value_tables().join(", "),
+                            table.name
+                        ),
+                    ));
+                }
             }
+            let mut may_be_empty = Vec::new();
+            for field in &spec.may_be_empty {
+                match spec.key.iter().position(|k| k == field) {
+                    Some(index) => may_be_empty.push(index),
+                    None => errors.push(SpecError::new(
+                        format!("{prefix}.may_be_empty"),
+                        format!("{field:?} is not one of the key's fields"),
+                    )),
+                }
+            }
+            let when = spec
+                .when
+                .as_ref()
+                .and_then(|when| check_when(&format!("{prefix}.when"), when, errors));
             let columns = check_columns(&prefix, table, &spec.columns, &mut context);
             entities.push(EntityRule {
                 name: name.clone(),
                 table,
                 key_fields: spec.key.clone(),
                 columns,
+                owner: None,
+                when,
+                optional: spec.optional,
+                may_be_empty,
             });
+        }
+        // Owners by index, now that every rule has one.
+        for entity in &mut entities {
+            if let Some(of) = self.entities.get(&entity.name).and_then(|s| s.of.as_ref()) {
+                entity.owner = self
+                    .entities
+                    .keys()
+                    .filter(|name| catalog::table(&self.entities[*name].table).is_some())
+                    .position(|name| name == of);
+            }
         }
 
         let mut links = Vec::new();
@@ -233,6 +365,93 @@ impl PipelineSpec {
             Err(errors)
         }
     }
+}
+
+/// The value tables' names, for messages.
+fn value_tables() -> Vec<&'static str> {
+    catalog::TABLES
+        .iter()
+        .filter(|t| t.is_value_table())
+        .map(|t| t.name)
+        .collect()
+}
+
+/// A value table's rule: an owner (`of`) that is an entity of this
+/// pipeline whose table may own these values, and no key of its own.
+fn check_value_entity(
+    prefix: &str,
+    table: &'static TableDef,
+    spec: &super::spec::EntitySpec,
+    all: &BTreeMap<String, super::spec::EntitySpec>,
+    errors: &mut Vec<SpecError>,
+) {
+    if !spec.key.is_empty() {
+        errors.push(SpecError::new(
+            format!("{prefix}.key"),
+            format!(
+                "{} rows are values of their owner (of = ...), keyed by the owner and the value; remove the key",
+                table.name
+            ),
+        ));
+    }
+    if spec.optional || !spec.may_be_empty.is_empty() {
+        errors.push(SpecError::new(
+            format!("{prefix}.optional"),
+            "a value table has no key: a value with no data is simply absent",
+        ));
+    }
+    let owners = table.owners.join(" or ");
+    let Some(of) = &spec.of else {
+        errors.push(SpecError::new(
+            format!("{prefix}.of"),
+            format!(
+                "{} rows are values of an entity: name it, of = \"ENTITY\" (an entity of {owners})",
+                table.name
+            ),
+        ));
+        return;
+    };
+    match all.get(of) {
+        None => errors.push(SpecError::new(
+            format!("{prefix}.of"),
+            format!("no entity {of:?} in this pipeline"),
+        )),
+        Some(owner) if !table.owners.contains(&owner.table.as_str()) => {
+            errors.push(SpecError::new(
+                format!("{prefix}.of"),
+                format!(
+                    "entity {of:?} is of table {}; {} belong to {owners}",
+                    owner.table, table.name
+                ),
+            ))
+        }
+        Some(_) => {}
+    }
+}
+
+/// A `when` table: a field and exactly one test.
+fn check_when(key: &str, spec: &WhenSpec, errors: &mut Vec<SpecError>) -> Option<Condition> {
+    if spec.field.trim().is_empty() {
+        errors.push(SpecError::new(format!("{key}.field"), "must name a source field"));
+        return None;
+    }
+    let fold = |values: &[String]| values.iter().map(|v| v.trim().to_lowercase()).collect();
+    let test = match (&spec.equals, &spec.not_equals, spec.present) {
+        (Some(any), None, None) => Test::Equals(fold(&any.0)),
+        (None, Some(none), None) => Test::NotEquals(fold(&none.0)),
+        (None, None, Some(present)) => Test::Present(present),
+        _ => {
+            errors.push(SpecError::new(
+                key,
+                "give exactly one of equals = ..., not_equals = ... or present = true/false",
+            ));
+            return None;
+        }
+    };
+    Some(Condition {
+        field: spec.field.clone(),
+        test,
+    })
 }
 
 /// What checking column rules needs besides the rules: the pipeline's
@@ -311,6 +530,10 @@ fn check_columns(
                     "filled by the mapping with the source text of {original}; map {original} instead"
                 ),
                 Some(Fill::NameKey) => "filled by the mapping with the name's match key; give the name columns normalise = \"family-name\", \"given-names\" or \"full-name\"".to_owned(),
+                Some(fill) => format!(
+                    "filled by the mapping with {}",
+                    catalog::FilledDef { name: "", fill }.describe()
+                ),
                 None => {
                     let known: Vec<_> = table.columns.iter().map(|c| c.name).collect();
                     format!(
@@ -323,7 +546,13 @@ fn check_columns(
             context.errors.push(SpecError::new(key, message));
             continue;
         };
-        match check_column(&key, table, column.ty, &spec.table(), context) {
+        let Some(spec) = spec.table() else {
+            context
+                .errors
+                .push(SpecError::new(key, "a list of fields is not a column rule here"));
+            continue;
+        };
+        match check_column(&key, table, column.ty, &spec, context) {
             Ok(mut rule) => {
                 rule.column = column.name;
                 if let Some(part) = rule.name_part()
@@ -372,6 +601,121 @@ fn field_or_value(
     }
 }
 
+/// A column rule's source: one field, a constant, or several fields
+/// joined, coalesced or put in a template; exactly one way.
+fn column_source(key: &str, spec: &RuleSpec, errors: &mut Vec<SpecError>) -> Option<ValueSource> {
+    let given = [
+        spec.field.is_some(),
+        spec.value.is_some(),
+        spec.coalesce.is_some(),
+        spec.template.is_some(),
+    ];
+    if given.iter().filter(|g| **g).count() > 1 {
+        errors.push(SpecError::new(
+            key,
+            "give one of field, value, coalesce or template",
+        ));
+        return None;
+    }
+    let blank = |fields: &[String]| fields.iter().any(|f| f.trim().is_empty());
+    if spec.join.is_some() && !matches!(&spec.field, Some(f) if f.0.len() > 1) {
+        errors.push(SpecError::new(
+            format!("{key}.join"),
+            "joins a list of fields (field = [\"A\", \"B\"])",
+        ));
+    }
+    match (&spec.field, &spec.coalesce, &spec.template) {
+        (Some(fields), _, _) if blank(&fields.0) => {
+            errors.push(SpecError::new(format!("{key}.field"), "a field name is empty"));
+            None
+        }
+        (Some(fields), _, _) if fields.0.len() == 1 => Some(ValueSource::Field(fields.0[0].clone())),
+        (Some(fields), _, _) => Some(ValueSource::Combined {
+            fields: fields.0.clone(),
+            how: Combine::Join(spec.join.clone().unwrap_or_else(|| " ".to_owned())),
+        }),
+        (_, Some(fields), _) if blank(&fields.0) => {
+            errors.push(SpecError::new(format!("{key}.coalesce"), "a field name is empty"));
+            None
+        }
+        (_, Some(fields), _) => Some(ValueSource::Combined {
+            fields: fields.0.clone(),
+            how: Combine::Coalesce,
+        }),
+        (_, _, Some(template)) => match parse_template(template) {
+            Ok((fields, parts)) => Some(ValueSource::Combined {
+                fields,
+                how: Combine::Template(parts),
+            }),
+            Err(message) => {
+                errors.push(SpecError::new(format!("{key}.template"), message));
+                None
+            }
+        },
+        (None, None, None) => field_or_value(
+            key,
+            &FieldOrValue {
+                field: None,
+                value: spec.value.clone(),
+            },
+            errors,
+        ),
+    }
+}
+
+/// `"{A} {B}"`: its fields (each once) and its parts.
+fn parse_template(template: &str) -> Result<(Vec<String>, Vec<TemplatePart>), String> {
+    let mut fields: Vec<String> = Vec::new();
+    let mut parts = Vec::new();
+    let mut text = String::new();
+    let mut chars = template.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                text.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                text.push('}');
+            }
+            '{' => {
+                let mut name = String::new();
+                loop {
+                    match chars.next() {
+                        Some('}') => break,
+                        Some(c) => name.push(c),
+                        None => return Err(format!("{{{name} is not closed with }}")),
+                    }
+                }
+                if name.trim().is_empty() {
+                    return Err("{} names no field".to_owned());
+                }
+                if !text.is_empty() {
+                    parts.push(TemplatePart::Text(std::mem::take(&mut text)));
+                }
+                let index = match fields.iter().position(|f| *f == name) {
+                    Some(index) => index,
+                    None => {
+                        fields.push(name);
+                        fields.len() - 1
+                    }
+                };
+                parts.push(TemplatePart::Field(index));
+            }
+            '}' => return Err("a } without its { (write }} for a brace)".to_owned()),
+            c => text.push(c),
+        }
+    }
+    if !text.is_empty() {
+        parts.push(TemplatePart::Text(text));
+    }
+    if fields.is_empty() {
+        return Err("names no field; write fields as {FIELD} (or use value = ... for a constant)".to_owned());
+    }
+    Ok((fields, parts))
+}
+
 /// Checks a `[grading]` table: each part's field or constant. Mistakes go
 /// to `errors`, each naming its key.
 fn check_grading(spec: Option<&GradingSpec>, errors: &mut Vec<SpecError>) -> GradingRule {
@@ -392,7 +736,14 @@ fn check_grading(spec: Option<&GradingSpec>, errors: &mut Vec<SpecError>) -> Gra
     ] {
         let Some(given) = given else { continue };
         let key = format!("grading.{}", part.key());
-        match field_or_value(&key, &given.table(), errors) {
+        let Some(given) = given.table() else {
+            errors.push(SpecError::new(
+                key,
+                "a grading part is one field or a constant, not a list",
+            ));
+            continue;
+        };
+        match field_or_value(&key, &given, errors) {
             Some(ValueSource::Field(field)) => rule.parts.push((part, GradeSource::Field(field))),
             Some(ValueSource::Constant(value)) => match part.parse(&value) {
                 Some(grade) => rule.parts.push((part, GradeSource::Constant(grade))),
@@ -401,11 +752,12 @@ fn check_grading(spec: Option<&GradingSpec>, errors: &mut Vec<SpecError>) -> Gra
                     format!("not a {}; expected {}", part.describe(), part.expected()),
                 )),
             },
-            None => {}
+            Some(ValueSource::Combined { .. }) | None => {}
         }
     }
     rule
 }
+
 
 fn check_column(
     key: &str,
@@ -415,14 +767,7 @@ fn check_column(
     context: &mut Context<'_>,
 ) -> Result<ColumnRule, Vec<SpecError>> {
     let mut errors = Vec::new();
-    let source = field_or_value(
-        key,
-        &FieldOrValue {
-            field: spec.field.clone(),
-            value: spec.value.clone(),
-        },
-        &mut errors,
-    );
+    let source = column_source(key, spec, &mut errors);
     let ty = match &spec.ty {
         None => Some(column_type),
         Some(name) => match ColumnType::from_name(name) {

@@ -34,7 +34,10 @@ pub mod spec;
 #[cfg(test)]
 mod tests;
 
-pub use check::{CheckedPipeline, ColumnRule, EntityRule, LinkRule, ValueSource};
+pub use check::{
+    CheckedPipeline, ColumnRule, Combine, Condition, EntityRule, LinkRule, TemplatePart, Test,
+    ValueSource,
+};
 pub use error::{Located, Location, SpecError};
 pub use read::{KeySpans, PipelineFile};
 pub use spec::{

@@ -61,9 +61,72 @@ fn empty_object() -> Json {
 #[serde(deny_unknown_fields)]
 pub struct EntitySpec {
     pub table: String,
+    /// The source fields that identify an entity; a value table's rows
+    /// have none (they are keyed by their owner and their value).
+    #[serde(default)]
     pub key: Vec<String>,
+    /// A value table's owner: the entity (of this pipeline) whose values
+    /// these are.
+    #[serde(default)]
+    pub of: Option<String>,
+    /// The rule applies only to records (or group elements) that match.
+    #[serde(default)]
+    pub when: Option<WhenSpec>,
+    /// A record whose key fields are partly empty has no such entity (it
+    /// still loads its others), instead of going to quarantine.
+    #[serde(default)]
+    pub optional: bool,
+    /// Key fields that may be empty (part of the key as empty text).
+    #[serde(default)]
+    pub may_be_empty: Vec<String>,
     #[serde(default)]
     pub columns: BTreeMap<String, ColumnSpec>,
+}
+
+/// `when = { field = "Group Type", equals = "Individual" }`: a condition
+/// on one source field, compared trimmed and ignoring case. `equals` takes
+/// one value or a list; `not_equals` likewise; `present = true` (not
+/// empty) or `false` (empty).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WhenSpec {
+    pub field: String,
+    #[serde(default)]
+    pub equals: Option<OneOrMany>,
+    #[serde(default)]
+    pub not_equals: Option<OneOrMany>,
+    #[serde(default)]
+    pub present: Option<bool>,
+}
+
+/// One string or a list of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OneOrMany(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for OneOrMany {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ManyVisitor;
+        impl<'de> Visitor<'de> for ManyVisitor {
+            type Value = OneOrMany;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or a list of strings")
+            }
+            fn visit_str<E: de::Error>(self, one: &str) -> Result<OneOrMany, E> {
+                Ok(OneOrMany(vec![one.to_owned()]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<OneOrMany, A::Error> {
+                let mut many = Vec::new();
+                while let Some(one) = seq.next_element::<String>()? {
+                    many.push(one);
+                }
+                if many.is_empty() {
+                    return Err(de::Error::invalid_length(0, &self));
+                }
+                Ok(OneOrMany(many))
+            }
+        }
+        deserializer.deserialize_any(ManyVisitor)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -80,24 +143,30 @@ pub struct LinkSpec {
 /// `{ value = "crime" }`, ...).
 pub type ColumnSpec = FieldOr<RuleSpec>;
 
-/// A bare source field name, or a table that may name one (`{ field = ... }`).
+/// A bare source field name, a list of them (joined), or a table that may
+/// name one (`{ field = ... }`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FieldOr<T> {
     Field(String),
+    Fields(Vec<String>),
     Table(T),
 }
 
 /// A table with an optional `field` key, which a bare field name fills.
 pub trait WithField: Default + Clone {
     fn with_field(field: String) -> Self;
+    /// A bare list of fields; `None` where a list means nothing.
+    fn with_fields(fields: Vec<String>) -> Option<Self>;
 }
 
 impl<T: WithField> FieldOr<T> {
-    /// The table this stands for: a bare field is `{ field = "..." }`.
-    pub fn table(&self) -> T {
+    /// The table this stands for: a bare field is `{ field = "..." }`, a
+    /// bare list `{ field = [...] }` where the table takes one.
+    pub fn table(&self) -> Option<T> {
         match self {
-            FieldOr::Field(field) => T::with_field(field.clone()),
-            FieldOr::Table(table) => table.clone(),
+            FieldOr::Field(field) => Some(T::with_field(field.clone())),
+            FieldOr::Fields(fields) => T::with_fields(fields.clone()),
+            FieldOr::Table(table) => Some(table.clone()),
         }
     }
 }
@@ -117,6 +186,16 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for FieldOr<T> {
             fn visit_str<E: de::Error>(self, field: &str) -> Result<FieldOr<T>, E> {
                 Ok(FieldOr::Field(field.to_owned()))
             }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<FieldOr<T>, A::Error> {
+                let mut fields = Vec::new();
+                while let Some(field) = seq.next_element::<String>()? {
+                    fields.push(field);
+                }
+                if fields.is_empty() {
+                    return Err(de::Error::invalid_length(0, &self));
+                }
+                Ok(FieldOr::Fields(fields))
+            }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<FieldOr<T>, A::Error> {
                 T::deserialize(de::value::MapAccessDeserializer::new(map)).map(FieldOr::Table)
             }
@@ -130,8 +209,13 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for FieldOr<T> {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSpec {
-    /// A source field...
-    pub field: Option<String>,
+    /// A source field, or a list of them joined (empty ones left out)...
+    pub field: Option<OneOrMany>,
+    /// ...or the first of these fields that is not empty...
+    pub coalesce: Option<OneOrMany>,
+    /// ...or fields in a text: `"{FIRST_NAME} {SECOND_NAME}"` (`{{` and
+    /// `}}` for braces; spaces left by empty fields collapse)...
+    pub template: Option<String>,
     /// ...or a constant.
     pub value: Option<String>,
     /// The column's type, when written: must be the column's.
@@ -155,14 +239,23 @@ pub struct RuleSpec {
     pub excel: Option<ExcelSystem>,
     /// Dates: the first year a two-digit year can mean.
     pub pivot: Option<i64>,
+    /// What joins a list of fields (a space unless given).
+    pub join: Option<String>,
 }
 
 impl WithField for RuleSpec {
     fn with_field(field: String) -> Self {
         RuleSpec {
-            field: Some(field),
+            field: Some(OneOrMany(vec![field])),
             ..RuleSpec::default()
         }
+    }
+
+    fn with_fields(fields: Vec<String>) -> Option<Self> {
+        Some(RuleSpec {
+            field: Some(OneOrMany(fields)),
+            ..RuleSpec::default()
+        })
     }
 }
 
@@ -258,5 +351,9 @@ impl WithField for FieldOrValue {
             field: Some(field),
             value: None,
         }
+    }
+
+    fn with_fields(_: Vec<String>) -> Option<Self> {
+        None
     }
 }

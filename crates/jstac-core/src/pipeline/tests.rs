@@ -59,7 +59,7 @@ fn each_mistake_names_its_key() {
     let expected = [
         "agency: unknown agency \"interpol\"; expected one of police, nca, border-force, immigration-enforcement, hmrc, glaa, nrm",
         "entities.person.columns.date_of_birth.type: unknown type \"dat\"; expected one of text, integer, decimal, boolean, date",
-        "entities.person.columns.gender: give either field or value, not both",
+        "entities.person.columns.gender: give one of field, value, coalesce or template",
         "entities.person.columns.shoe_size: table persons has no column \"shoe_size\"; it has family_name, given_names, full_name, date_of_birth, gender, nationality, postcode",
         "links[0].to: no entity \"crime\" in this pipeline",
     ];
@@ -463,7 +463,7 @@ handling = { value = "X" }
     assert_eq!(
         read(&text),
         [
-            "13:38: entities.person.columns.given_names.formt: unknown field `formt`, expected one of `field`, `value`, `type`, `format`, `required`, `normalise`, `order`, `lookup`, `on_invalid`, `partial`, `excel`, `pivot`",
+            "13:38: entities.person.columns.given_names.formt: unknown field `formt`, expected one of `field`, `coalesce`, `template`, `value`, `type`, `format`, `required`, `normalise`, `order`, `lookup`, `on_invalid`, `partial`, `excel`, `pivot`, `join`",
             "13:61: entities.person.columns.given_names.partial: invalid type: string \"yes\", expected a boolean",
             "14:18: entities.person.columns.gender: invalid type: integer `5`, expected a source field name or a table such as { field = \"...\" } or { value = \"...\" }",
             "15:65: entities.person.columns.nationality.excel: invalid value: integer `1901`, expected \"1900\" or \"1904\" (the workbook's date system)",
@@ -512,7 +512,7 @@ fn a_missing_key_is_reported_with_the_mistakes_before_it() {
     assert_eq!(
         read(&text),
         [
-            "10:1: entities.person.shape: unknown field `shape`, expected one of `table`, `key`, `columns`",
+            "10:1: entities.person.shape: unknown field `shape`, expected one of `table`, `key`, `of`, `when`, `optional`, `may_be_empty`, `columns`",
             "missing field `agency`",
         ]
     );

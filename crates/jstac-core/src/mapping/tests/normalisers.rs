@@ -157,6 +157,7 @@ fn normalisers_and_lookups_store_canonical_values_beside_the_originals() {
         .map(|(field, counts)| (field.field.as_str(), field.normaliser.as_str(), *counts))
         .collect();
     let counts = |normalised, unmatched, quarantined| FieldCounts {
+        not_known: 0,
         normalised,
         unmatched,
         quarantined,
