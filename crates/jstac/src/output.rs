@@ -106,6 +106,7 @@ mod tests {
                 normalised: counts.0,
                 unmatched: counts.1,
                 quarantined: counts.2,
+                not_known: 0,
             },
         };
         let lines = field_lines(&[

@@ -58,7 +58,7 @@ pub(super) struct EntityMap {
 }
 
 /// A column the mapping fills itself (see [`crate::catalog::Fill`]).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(super) enum Extra {
     /// The trimmed source text of this field.
     Original { column: &'static str, field: usize },
@@ -86,6 +86,13 @@ pub(super) enum Extra {
         column: &'static str,
         of: usize,
     },
+    /// A value's name key from its name columns (indices), whatever
+    /// normalisers they have: the parts', or else the full name's.
+    ValueNameKey {
+        column: &'static str,
+        parts: Vec<usize>,
+        full: Option<usize>,
+    },
     /// `approximate` where the pipeline does not map it: whether the date
     /// field's text says so (`circa 1968`).
     Approximate { field: usize },
@@ -107,7 +114,8 @@ impl Extra {
             | Extra::OwnerTable(column)
             | Extra::OwnerKey(column)
             | Extra::DateBounds { column, .. }
-            | Extra::Identifier { column, .. } => column,
+            | Extra::Identifier { column, .. }
+            | Extra::ValueNameKey { column, .. } => column,
             Extra::FamilyOfFullName => "family_name",
             Extra::GivenOfFullName => "given_names",
             Extra::Approximate { .. } => "approximate",
@@ -423,13 +431,21 @@ fn extras(table: &'static TableDef, rules: &[ColumnRule], columns: &[ColumnMap])
     }
     let parts: Vec<NamePart> = rules.iter().filter_map(ColumnRule::name_part).collect();
     let value_table = table.is_value_table();
-    if let Some(name_key) = table
-        .name_key()
-        .filter(|_| !parts.is_empty() || value_table)
-    {
-        extras.push(Extra::NameKey(name_key.name));
-    }
     let index_of = |name: &str| columns.iter().position(|c| c.column == name);
+    if let Some(name_key) = table.name_key() {
+        if value_table {
+            extras.push(Extra::ValueNameKey {
+                column: name_key.name,
+                parts: ["given_names", "middle_names", "family_name", "patronymic"]
+                    .iter()
+                    .filter_map(|name| index_of(name))
+                    .collect(),
+                full: index_of("full_name"),
+            });
+        } else if !parts.is_empty() {
+            extras.push(Extra::NameKey(name_key.name));
+        }
+    }
     for filled in table.filled {
         let column = filled.name;
         match filled.fill {

@@ -662,6 +662,26 @@ impl Mapping {
                     Value::Text(text) => compared_identifier(text),
                     _ => Value::Null,
                 },
+                Extra::ValueNameKey { parts, full, .. } => {
+                    let text = |i: &usize| match &values[*i] {
+                        Value::Text(text) => Some(text.as_str()),
+                        _ => None,
+                    };
+                    let mut parts = parts.iter().filter_map(text).peekable();
+                    let key = if parts.peek().is_some() {
+                        match_key_of_parts(parts)
+                    } else {
+                        full.as_ref()
+                            .and_then(text)
+                            .map(|full| match_key_of_parts([full]))
+                            .unwrap_or_default()
+                    };
+                    if key.is_empty() {
+                        Value::Null
+                    } else {
+                        Value::Text(key)
+                    }
+                }
                 Extra::Approximate { field } => {
                     match self.get(records, *field, at).0.map(str::trim) {
                         Some(text) if !text.is_empty() => {

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 
 mod grading;
 mod normalisers;
+mod values;
 
 /// Records as a test writes them: rows of optional strings.
 struct Rows(Vec<Vec<Option<&'static str>>>);

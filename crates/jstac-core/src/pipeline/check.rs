@@ -331,6 +331,16 @@ impl PipelineSpec {
             let prefix = format!("links[{index}]");
             let mut end = |which: &str, name: &str| {
                 let found = entities.iter().position(|e| e.name == name);
+                if let Some(found) = found.filter(|&i| entities[i].table.is_value_table()) {
+                    context.errors.push(SpecError::new(
+                        format!("{prefix}.{which}"),
+                        format!(
+                            "{name:?} is a value of its owner ({} rows), not an entity to link",
+                            entities[found].table.name
+                        ),
+                    ));
+                    return None;
+                }
                 if found.is_none() && !self.entities.contains_key(name) {
                     context.errors.push(SpecError::new(
                         format!("{prefix}.{which}"),
