@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-use jstac_normalise::country::{CountryError, country};
+use jstac_normalise::country::{CountryError, countries};
 use jstac_normalise::ident::{IdentError, ni_number, passport_number, phone, vehicle_registration};
 use jstac_normalise::name::{NameError, NameOrder, PersonName, check_name_part, person_name};
 use jstac_normalise::postcode::{PostcodeError, postcode};
@@ -117,12 +117,17 @@ impl Normaliser {
     pub fn apply(self, text: &str) -> Result<Normalised, NormaliseError> {
         let text_of = |s: &str| Normalised::Value(Value::Text(s.to_owned()));
         match self {
-            Normaliser::Country => match country(text) {
-                Ok(found) => Ok(text_of(found.alpha3)),
+            Normaliser::Country => match countries(text) {
+                Ok(found) if found.len() == 1 => Ok(text_of(found[0].alpha3)),
+                Ok(found) => Ok(Normalised::Many(
+                    found
+                        .iter()
+                        .map(|c| Value::Text(c.alpha3.to_owned()))
+                        .collect(),
+                )),
                 // "Not known" and stateless: no country code applies.
-                Err(CountryError::Empty | CountryError::Stateless) => {
-                    Ok(Normalised::Value(Value::Null))
-                }
+                Err(CountryError::Empty) => Ok(Normalised::NotKnown("not known")),
+                Err(CountryError::Stateless) => Ok(Normalised::NotKnown("stateless")),
                 Err(e) => Err(NormaliseError::of_country(e)),
             },
             Normaliser::Postcode => Ok(text_of(postcode(text)?.as_str())),
@@ -209,6 +214,12 @@ pub enum Normalised {
     Value(Value),
     /// A whole name, read: the column keeps the text as written.
     FullName(PersonName),
+    /// Several values in one text (`British/Irish`), in order: a value
+    /// table gets a row each; an entity's column the first.
+    Many(Vec<Value>),
+    /// The source says the value is not known (`n/a`, `unknown`) or that
+    /// none applies (`stateless`): no value, counted as not known.
+    NotKnown(&'static str),
 }
 
 /// A `[lookups.NAME]` table, its values converted for one column.
@@ -320,6 +331,9 @@ mod tests {
             (Country, "England", Ok(Some("GBR"))),
             (Country, "N/K", Ok(None)),
             (Country, "Stateless", Ok(None)),
+            (Country, " na", Ok(None)),
+            (Country, "Albanian Greek", Ok(Some("ALB GRC"))),
+            (Country, "(1) Afghan (2) Pakistani", Ok(Some("AFG PAK"))),
             (
                 Country,
                 "Congo",
@@ -339,11 +353,6 @@ mod tests {
                 Country,
                 "Yugoslavia",
                 Err("a former state with several successor countries"),
-            ),
-            (
-                Country,
-                "Albanian Greek",
-                Err("names more than one country or nationality"),
             ),
             (
                 Country,
@@ -383,7 +392,17 @@ mod tests {
         for (normaliser, input, expected) in cases {
             let got = match normaliser.apply(input) {
                 Ok(Normalised::Value(Value::Text(text))) => Ok(Some(text)),
-                Ok(Normalised::Value(Value::Null)) => Ok(None),
+                Ok(Normalised::Value(Value::Null) | Normalised::NotKnown(_)) => Ok(None),
+                Ok(Normalised::Many(values)) => Ok(Some(
+                    values
+                        .iter()
+                        .map(|v| match v {
+                            Value::Text(text) => text.as_str(),
+                            _ => "?",
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                )),
                 Ok(other) => panic!("{input:?}: {other:?}"),
                 Err(reason) => Err(reason.to_string()),
             };

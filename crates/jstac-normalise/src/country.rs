@@ -345,7 +345,12 @@ pub fn country(text: &str) -> Result<Country, CountryError> {
         // Only punctuation, such as "-" or "?".
         return Err(CountryError::Empty);
     }
-    if trimmed.eq_ignore_ascii_case("n/a") || trimmed.eq_ignore_ascii_case("n.a.") {
+    // "na" is "not available" far more often than Namibia's alpha-2 code
+    // in a nationality field: Namibia is "Namibia", "Namibian" or "NAM".
+    if ["n/a", "n.a.", "n.a", "na", "-", "?"]
+        .iter()
+        .any(|marker| trimmed.eq_ignore_ascii_case(marker))
+    {
         return Err(CountryError::Empty);
     }
     if let Some(r) = table.resolve_folded(key.as_str()) {
@@ -360,6 +365,114 @@ pub fn country(text: &str) -> Result<Country, CountryError> {
         return Err(CountryError::Multiple);
     }
     Err(CountryError::Unknown)
+}
+
+/// Every country a text names: one (`Albanian`), or several, as sources
+/// write dual and multiple nationalities: separated (`British/Irish`,
+/// `UK; Ireland`, `Albanian & Greek`, `Iraqi and Syrian`), numbered
+/// (`(1) Afghan (2) Pakistani`, `1. Afghan 2. Pakistani`) or side by side
+/// (`Albanian Greek`: the longest run of words that names a country is
+/// taken first, so `South African`, `Sierra Leonean`, `Bosnia and
+/// Herzegovina` stay whole). Duplicates are dropped; order is kept.
+///
+/// # Errors
+///
+/// As [`country`] for a single value; for several, the first part that
+/// does not resolve gives the error (`Empty` and `Stateless` only when the
+/// whole text is such a marker).
+pub fn countries(text: &str) -> Result<Vec<Country>, CountryError> {
+    match country(text) {
+        Ok(found) => return Ok(vec![found]),
+        Err(CountryError::Multiple | CountryError::Unknown) => {}
+        Err(other) => return Err(other),
+    }
+    let mut found: Vec<Country> = Vec::new();
+    let mut push = |c: Country| {
+        if !found.iter().any(|f| f.alpha3 == c.alpha3) {
+            found.push(c);
+        }
+    };
+    let parts = split_parts(text);
+    if parts.len() < 2 && words_of(text).len() < 2 {
+        return Err(CountryError::Unknown);
+    }
+    for part in parts {
+        match country(part) {
+            Ok(c) => push(c),
+            Err(CountryError::Empty) => {}
+            Err(_) => {
+                for c in by_longest_words(part)? {
+                    push(c);
+                }
+            }
+        }
+    }
+    if found.is_empty() {
+        return Err(CountryError::Empty);
+    }
+    Ok(found)
+}
+
+/// A text split at separators and list numbers (`(1)`, `2.`, `;`, `/`).
+fn split_parts(text: &str) -> Vec<&str> {
+    let is_sep = |c: char| matches!(c, '/' | '&' | ';' | '+' | '|' | ',');
+    let mut parts = Vec::new();
+    for piece in text.split(is_sep) {
+        // " and " between two names, unless it is inside one ("Bosnia and
+        // Herzegovina"): split only where both sides resolve.
+        let mut rest = piece;
+        while let Some(at) = rest.to_ascii_lowercase().find(" and ") {
+            let (left, right) = (&rest[..at], &rest[at + 5..]);
+            if country(left).is_ok() && country(right).is_ok() && country(rest).is_err() {
+                parts.push(left);
+                rest = right;
+            } else {
+                break;
+            }
+        }
+        parts.push(rest);
+    }
+    parts
+        .into_iter()
+        .flat_map(|part| part.split(is_list_number))
+        .map(|part| part.trim().trim_start_matches(|c: char| c == '.' || c == ')').trim())
+        .filter(|part| !part.is_empty())
+        .collect()
+}
+
+/// `(1)`, `(2)`: a list number's characters (digits and brackets).
+fn is_list_number(c: char) -> bool {
+    c == '(' || c == ')' || c.is_ascii_digit()
+}
+
+fn words_of(text: &str) -> Vec<&str> {
+    text.split_whitespace().collect()
+}
+
+/// A part whose words name several countries side by side, read by the
+/// longest run of words that names one.
+fn by_longest_words(part: &str) -> Result<Vec<Country>, CountryError> {
+    let words = words_of(part);
+    let mut found = Vec::new();
+    let mut start = 0;
+    while start < words.len() {
+        let mut matched = None;
+        for end in (start + 1..=words.len()).rev() {
+            let phrase = words[start..end].join(" ");
+            if let Ok(c) = country(&phrase) {
+                matched = Some((c, end));
+                break;
+            }
+        }
+        match matched {
+            Some((c, end)) => {
+                found.push(c);
+                start = end;
+            }
+            None => return Err(CountryError::Unknown),
+        }
+    }
+    Ok(found)
 }
 
 /// Writes "B A" for "A, B" or "A (B)" into `key`, folded.
@@ -453,4 +566,47 @@ pub fn table_problems() -> Vec<&'static str> {
         }
     }
     bad
+}
+
+#[cfg(test)]
+mod several {
+    use super::{CountryError, countries, country};
+
+    fn codes(text: &str) -> Result<Vec<&'static str>, CountryError> {
+        countries(text).map(|found| found.iter().map(|c| c.alpha3).collect())
+    }
+
+    #[test]
+    fn several_nationalities_in_one_text_are_each_found() {
+        for (text, expected) in [
+            ("Albanian", vec!["ALB"]),
+            ("Albanian Greek", vec!["ALB", "GRC"]),
+            ("British/Irish", vec!["GBR", "IRL"]),
+            ("UK; Ireland", vec!["GBR", "IRL"]),
+            ("(1) Afghan (2) Pakistani", vec!["AFG", "PAK"]),
+            ("1. Iraqi 2. Syrian", vec!["IRQ", "SYR"]),
+            ("Iraqi and Syrian", vec!["IRQ", "SYR"]),
+            ("Bosnia and Herzegovina", vec!["BIH"]),
+            ("South African", vec!["ZAF"]),
+            ("Sierra Leonean Nigerian", vec!["SLE", "NGA"]),
+            ("Korea, Republic of", vec!["KOR"]),
+            ("British, British", vec!["GBR"]),
+            ("Eritrean & Ethiopian", vec!["ERI", "ETH"]),
+        ] {
+            assert_eq!(codes(text), Ok(expected), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn not_known_is_never_a_country() {
+        for text in [
+            "n/a", " na", "NA", "N/A", "not known", "unknown", "not stated", "none", "nil", "-",
+            "?", "unspecified",
+        ] {
+            assert_eq!(codes(text), Err(CountryError::Empty), "{text:?}");
+        }
+        assert_eq!(codes("stateless"), Err(CountryError::Stateless));
+        assert_eq!(country("Namibian").map(|c| c.alpha3), Ok("NAM"));
+        assert_eq!(codes("Albanian Atlantean"), Err(CountryError::Unknown));
+    }
 }

@@ -448,9 +448,16 @@ fn every_listed_country_resolves_by_each_code_and_name() {
             "alpha3 {}",
             c.alpha3
         );
+        // "NA" in a nationality field means "not available": Namibia is
+        // NAM, Namibia or Namibian (see `country`).
+        let expected = if c.alpha2 == "NA" {
+            Err(jstac_normalise::country::CountryError::Empty)
+        } else {
+            Ok(c.alpha3)
+        };
         assert_eq!(
             country(c.alpha2).map(|x| x.alpha3),
-            Ok(c.alpha3),
+            expected,
             "alpha2 {}",
             c.alpha2
         );

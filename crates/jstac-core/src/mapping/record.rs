@@ -97,10 +97,10 @@ impl Mapping {
                     out.loaded += 1;
                     for outcome in &outcomes {
                         let counts = &mut out.field_counts[outcome.counted];
-                        if outcome.unmatched {
-                            counts.unmatched += 1;
-                        } else {
-                            counts.normalised += 1;
+                        match outcome.outcome {
+                            Counted::Normalised => counts.normalised += 1,
+                            Counted::Unmatched => counts.unmatched += 1,
+                            Counted::NotKnown => counts.not_known += 1,
                         }
                     }
                 }
@@ -718,7 +718,7 @@ impl Mapping {
         at: At,
         outcomes: &mut Vec<Outcome>,
         names: &mut Names<'r>,
-        _further: &mut Vec<Value>,
+        further: &mut Vec<Value>,
     ) -> Result<Value, RecordError> {
         let (raw_text, kind) = self.text_of(records, source, at);
         let raw: Option<&str> = raw_text.as_deref();
@@ -753,6 +753,24 @@ impl Mapping {
                         // The column keeps the name as written.
                         Ok(Value::Text(text.to_owned()))
                     }
+                    Ok(Normalised::Many(mut values)) => {
+                        let first = if values.is_empty() {
+                            Value::Null
+                        } else {
+                            values.remove(0)
+                        };
+                        further.append(&mut values);
+                        Ok(first)
+                    }
+                    Ok(Normalised::NotKnown(_)) => {
+                        if let Some(counted) = column.counted {
+                            outcomes.push(Outcome {
+                                counted,
+                                outcome: Counted::NotKnown,
+                            });
+                        }
+                        return Ok(Value::Null);
+                    }
                     Err(reason) => Err(ValueError::from(reason)),
                 }
             }
@@ -769,7 +787,7 @@ impl Mapping {
             Ok(value) => {
                 outcomes.push(Outcome {
                     counted,
-                    unmatched: false,
+                    outcome: Counted::Normalised,
                 });
                 Ok(value)
             }
@@ -786,7 +804,7 @@ impl Mapping {
                 OnInvalid::Keep | OnInvalid::Null => {
                     outcomes.push(Outcome {
                         counted,
-                        unmatched: true,
+                        outcome: Counted::Unmatched,
                     });
                     Ok(match (column.on_invalid, text) {
                         (OnInvalid::Keep, Some(text)) => Value::Text(text.to_owned()),
@@ -994,7 +1012,15 @@ impl Names<'_> {
 #[derive(Debug, Clone, Copy)]
 struct Outcome {
     counted: usize,
-    unmatched: bool,
+    outcome: Counted,
+}
+
+/// What a counted column did with one value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Counted {
+    Normalised,
+    Unmatched,
+    NotKnown,
 }
 
 /// Where a value is read from: a record, and for a repeated entity the

@@ -169,7 +169,14 @@ fn normalisers_and_lookups_store_canonical_values_beside_the_originals() {
             ("Surname", "family-name", counts(2, 0, 1)),
             ("Sex", "lookup sexes", counts(1, 1, 0)),
             ("Forenames", "given-names", counts(2, 0, 0)),
-            ("Nat", "country", counts(3, 0, 1)),
+            (
+                "Nat",
+                "country",
+                FieldCounts {
+                    not_known: 1,
+                    ..counts(2, 0, 1)
+                }
+            ),
             ("PC", "postcode", counts(1, 1, 0)),
         ]
     );
