@@ -102,7 +102,9 @@ fn check(sandbox: &Sandbox) {
     );
     assert_eq!(
         run,
-        [serde_json::json!({"records_read": 6, "records_loaded": 5, "records_quarantined": 0, "records_skipped": 1})]
+        [
+            serde_json::json!({"records_read": 6, "records_loaded": 5, "records_quarantined": 0, "records_skipped": 1})
+        ]
     );
     assert_eq!(sandbox.count("persons"), 1);
     assert_eq!(sandbox.count("organisations"), 1);
@@ -128,9 +130,8 @@ fn check(sandbox: &Sandbox) {
         ]
     );
     // One passport written two ways is two values of one identifier.
-    let ids = sandbox.query(
-        "SELECT DISTINCT identifier_normalised, country FROM analyst_person_identifiers",
-    );
+    let ids = sandbox
+        .query("SELECT DISTINCT identifier_normalised, country FROM analyst_person_identifiers");
     assert_eq!(
         ids,
         [serde_json::json!({"identifier_normalised": "X123456", "country": "SYR"})]
@@ -138,7 +139,9 @@ fn check(sandbox: &Sandbox) {
     let person = sandbox.query("SELECT primary_name, all_dates_of_birth FROM analyst_persons");
     assert_eq!(
         person,
-        [serde_json::json!({"primary_name": "Ahmad Karim HADDAD", "all_dates_of_birth": "1961-02-01; 1962"})]
+        [
+            serde_json::json!({"primary_name": "Ahmad Karim HADDAD", "all_dates_of_birth": "1961-02-01; 1962"})
+        ]
     );
     // Each value says which record said it.
     let sources = sandbox.query(
@@ -155,4 +158,47 @@ fn a_list_loads_every_value_of_each_person_on_sqlite() {
 #[test]
 fn a_list_loads_every_value_of_each_person_on_postgres() {
     check(&Sandbox::postgres());
+}
+
+/// A deployment adds its own agency in its settings; a pipeline naming an
+/// agency nobody registered is a pipeline mistake (exit 78, one line).
+#[test]
+fn agencies_are_data() {
+    let sandbox = Sandbox::new();
+    let pipeline = PIPELINE.replace("agency = \"police\"", "agency = \"leeds-cc\"");
+    sandbox.write("list.toml", &pipeline);
+    sandbox.write("data/list.csv", CSV);
+    let refused = sandbox.jstac(&["validate", "list.toml"]);
+    assert_eq!(refused.status.code(), Some(78), "{}", stderr(&refused));
+    let message = stderr(&refused);
+    assert_eq!(message.trim().lines().count(), 1, "{message}");
+    assert!(
+        message.contains("list.toml:2:10: agency: unknown agency \"leeds-cc\""),
+        "{message}"
+    );
+    sandbox.write(
+        "jstac.toml",
+        "[agencies.leeds-cc]\nname = \"Leeds City Council\"\nkind = \"local-authority\"\n",
+    );
+    let accepted = sandbox.jstac(&["validate", "list.toml"]);
+    assert!(accepted.status.success(), "{}", stderr(&accepted));
+    let listed = sandbox.jstac(&["agencies", "--format", "json"]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    let listed = stdout(&listed);
+    assert!(
+        listed.contains(r#""code":"leeds-cc","name":"Leeds City Council","kind":"local-authority","source":"settings""#),
+        "{listed}"
+    );
+    assert!(listed.contains(r#""code":"un-sc""#), "{listed}");
+    sandbox.write(
+        "jstac.toml",
+        "[agencies.leeds-cc]\nname = \"Leeds\"\nkind = \"council\"\n",
+    );
+    let bad = sandbox.jstac(&["agencies"]);
+    assert_eq!(bad.status.code(), Some(78), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("unknown kind \"council\""),
+        "{}",
+        stderr(&bad)
+    );
 }

@@ -83,10 +83,14 @@ impl FilledDef {
             Fill::NameKey => "the name's match key, from the name normalisers".to_owned(),
             Fill::OwnerTable => "the owning entity's table".to_owned(),
             Fill::OwnerKey => "the owning entity's key".to_owned(),
-            Fill::PrecisionOf(column) => format!("the precision of {column} (day, month, year, range)"),
+            Fill::PrecisionOf(column) => {
+                format!("the precision of {column} (day, month, year, range)")
+            }
             Fill::EarliestOf(column) => format!("the first day {column} can mean"),
             Fill::LatestOf(column) => format!("the last day {column} can mean"),
-            Fill::IdentifierOf(column) => format!("{column} as compared (upper case, no spaces or punctuation)"),
+            Fill::IdentifierOf(column) => {
+                format!("{column} as compared (upper case, no spaces or punctuation)")
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Pipeline definitions and the mapping of source records onto the unified
 //! warehouse schema. No I/O: the binary reads files, the warehouse writes.
 //!
+//! - [`agency`]: the agency registry (bundled and a deployment's own).
 //! - [`catalog`]: the warehouse tables and columns a pipeline may target.
 //! - [`pipeline`]: what a pipeline file says (typed, read from TOML with
 //!   every mistake located), and its static checks.
@@ -14,6 +15,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod agency;
 pub mod catalog;
 pub mod convert;
 pub mod grading;
@@ -21,6 +23,7 @@ pub mod mapping;
 pub mod normalise;
 pub mod pipeline;
 
+pub use agency::{Agency, AgencyKind, AgencyRegistry};
 pub use catalog::{ColumnType, LINKS, TABLES, TableDef};
 pub use convert::{Kind, Value};
 pub use grading::{GradePart, Grading};

@@ -435,7 +435,7 @@ fn split_parts(text: &str) -> Vec<&str> {
     parts
         .into_iter()
         .flat_map(|part| part.split(is_list_number))
-        .map(|part| part.trim().trim_start_matches(|c: char| c == '.' || c == ')').trim())
+        .map(|part| part.trim().trim_start_matches(['.', ')']).trim())
         .filter(|part| !part.is_empty())
         .collect()
 }
@@ -600,8 +600,18 @@ mod several {
     #[test]
     fn not_known_is_never_a_country() {
         for text in [
-            "n/a", " na", "NA", "N/A", "not known", "unknown", "not stated", "none", "nil", "-",
-            "?", "unspecified",
+            "n/a",
+            " na",
+            "NA",
+            "N/A",
+            "not known",
+            "unknown",
+            "not stated",
+            "none",
+            "nil",
+            "-",
+            "?",
+            "unspecified",
         ] {
             assert_eq!(codes(text), Err(CountryError::Empty), "{text:?}");
         }

@@ -8,6 +8,7 @@
 //! `settings`, `pipelines` (pipeline files) and `run` (the run engine).
 //! The test below holds every file here to that.
 
+pub mod agencies;
 pub mod fields;
 pub mod inspect;
 pub mod pipeline;

@@ -74,6 +74,9 @@ enum Command {
     Schedule,
     /// List the plugins found, their versions and formats, and why any failed to load.
     Plugins(cmd::plugins::PluginsArgs),
+    /// List the agencies pipelines may name: the bundled ones and those
+    /// registered under `[agencies.CODE]` in the settings.
+    Agencies(cmd::agencies::AgenciesArgs),
     /// Check pipeline files (all in the pipelines directory by default) without loading anything.
     Validate(cmd::validate::ValidateArgs),
     /// Run history, newest first; `runs show ID` for one run's files,
@@ -183,13 +186,22 @@ fn child_args(config: &Option<PathBuf>, settings: &Settings) -> Vec<std::ffi::Os
 
 /// Each subcommand's module does the work: one line per subcommand.
 async fn dispatch(cli: Cli) -> Result<ExitCode> {
-    let settings = settings(&cli)?;
+    // A mistake in the settings is a configuration error (78), like a
+    // pipeline's.
+    let settings = match settings(&cli) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return Ok(ExitCode::from(Failure::Config.exit_code()));
+        }
+    };
     match cli.command {
         Command::Run(args) => cmd::run::run(settings, args).await,
         Command::Schedule => {
             cmd::schedule::run(&child_args(&cli.config, &settings), settings).await
         }
         Command::Plugins(args) => cmd::plugins::run(&settings, args),
+        Command::Agencies(args) => cmd::agencies::run(&settings, args),
         Command::Validate(args) => cmd::validate::run(&settings, args),
         Command::Runs(args) => cmd::runs::run(&settings, args).await,
         Command::Fields(args) => cmd::fields::run(&settings, args).await,

@@ -76,7 +76,8 @@ pub async fn test_pipeline(
     update: bool,
 ) -> Result<TestOutcome, (Failure, String)> {
     let config = |message: String| (Failure::Config, format!("{}: {message}", path.display()));
-    let pipeline = pipelines::load(path).map_err(|e| (Failure::Config, e.to_string()))?;
+    let pipeline =
+        pipelines::load(path, &settings.registry).map_err(|e| (Failure::Config, e.to_string()))?;
     let dir = TestDir::of(path);
     let files = fixture_files(&dir, &pipeline.spec.source.path).map_err(config)?;
 

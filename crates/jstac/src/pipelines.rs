@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use jstac_core::pipeline::{CheckedPipeline, KeySpans, Located, PipelineFile};
-use jstac_core::{PipelineSpec, SpecError};
+use jstac_core::{AgencyRegistry, PipelineSpec, SpecError};
 
 /// A pipeline file that has passed its static checks.
 #[derive(Debug, Clone)]
@@ -45,8 +45,9 @@ impl std::fmt::Display for FileErrors {
 
 impl std::error::Error for FileErrors {}
 
-/// Reads and checks the pipeline file at `path`.
-pub fn load(path: &Path) -> Result<Pipeline, FileErrors> {
+/// Reads and checks the pipeline file at `path`; its agency must be one
+/// of `agencies`.
+pub fn load(path: &Path, agencies: &AgencyRegistry) -> Result<Pipeline, FileErrors> {
     let fail = |message: String| FileErrors {
         path: path.to_owned(),
         errors: vec![Located {
@@ -66,6 +67,12 @@ pub fn load(path: &Path) -> Result<Pipeline, FileErrors> {
         path: path.to_owned(),
         errors,
     })?;
+    if let Some(message) = agencies.unknown(&spec.agency) {
+        return Err(FileErrors {
+            path: path.to_owned(),
+            errors: vec![spans.locate(SpecError::new("agency", message))],
+        });
+    }
     let name = spec.name.clone().unwrap_or_else(|| {
         path.file_stem()
             .map(|s| s.to_string_lossy().into_owned())

@@ -106,7 +106,8 @@ pub fn prepare(
     ctx: &mut Context,
     path: &Path,
 ) -> Result<(Pipeline, Arc<Plugin>), (Failure, String)> {
-    let pipeline = pipelines::load(path).map_err(|e| (Failure::Config, e.to_string()))?;
+    let pipeline = pipelines::load(path, &ctx.settings.registry)
+        .map_err(|e| (Failure::Config, e.to_string()))?;
     let plugin = ctx.plugin(&pipeline.spec.plugin).map_err(|e| {
         (
             Failure::Infrastructure,

@@ -5,7 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
+use std::collections::BTreeMap;
+
 use anyhow::{Context, Result};
+use jstac_core::AgencyRegistry;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -26,6 +29,28 @@ pub struct Settings {
     /// What `jstac schedule` watches and when it runs (`[schedule]`).
     #[serde(default)]
     pub schedule: ScheduleSettings,
+    /// `[agencies.CODE]`: the deployment's own agencies (a local
+    /// authority, an NGO, a foreign partner, a public list), beside the
+    /// bundled ones; a bundled code given here takes this name and kind.
+    #[serde(default)]
+    pub agencies: BTreeMap<String, AgencySetting>,
+    /// The bundled agencies and `agencies`, checked (built by `load`).
+    #[serde(skip)]
+    pub registry: AgencyRegistry,
+}
+
+/// One `[agencies.CODE]` entry.
+///
+/// ```toml
+/// [agencies.leeds-cc]
+/// name = "Leeds City Council"
+/// kind = "local-authority"   # police-force, national-agency, local-authority, ngo, public-list, foreign-partner, other
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgencySetting {
+    pub name: String,
+    pub kind: String,
 }
 
 /// `[schedule]` in `jstac.toml`: the daemon's poll interval, its retry cap,
@@ -97,7 +122,7 @@ impl Settings {
                 config::File::new("jstac.toml", config::FileFormat::Toml).required(false),
             ),
         };
-        let settings: Settings = builder
+        let mut settings: Settings = builder
             .add_source(
                 config::Environment::with_prefix("JSTAC")
                     .prefix_separator("_")
@@ -108,6 +133,12 @@ impl Settings {
             .build()
             .and_then(config::Config::try_deserialize)
             .context("reading settings (jstac.toml and JSTAC_* variables)")?;
+        for (code, agency) in &settings.agencies {
+            settings
+                .registry
+                .register(code, &agency.name, &agency.kind)
+                .context("reading settings: [agencies]")?;
+        }
         Ok(settings)
     }
 

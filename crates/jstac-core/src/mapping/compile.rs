@@ -82,10 +82,7 @@ pub(super) enum Extra {
         to: Option<usize>,
     },
     /// The identifier (column index) as compared.
-    Identifier {
-        column: &'static str,
-        of: usize,
-    },
+    Identifier { column: &'static str, of: usize },
     /// A value's name key from its name columns (indices), whatever
     /// normalisers they have: the parts', or else the full name's.
     ValueNameKey {

@@ -325,7 +325,16 @@ impl Mapping {
             for &(owner, element) in owners {
                 let at = At { row, element };
                 if self.applies(entity, records, at) {
-                    self.map_value(entity, index, records, at, record, (owner_table, owner), out, outcomes)?;
+                    self.map_value(
+                        entity,
+                        index,
+                        records,
+                        at,
+                        record,
+                        (owner_table, owner),
+                        out,
+                        outcomes,
+                    )?;
                 }
             }
             return Ok(());
@@ -361,7 +370,16 @@ impl Mapping {
                 element: Some(element),
             };
             if self.applies(entity, records, at) {
-                self.map_value(entity, index, records, at, record, (owner_table, owner), out, outcomes)?;
+                self.map_value(
+                    entity,
+                    index,
+                    records,
+                    at,
+                    record,
+                    (owner_table, owner),
+                    out,
+                    outcomes,
+                )?;
             }
         }
         Ok(())
@@ -590,7 +608,9 @@ impl Mapping {
                                 }
                             }
                         }
-                        any.then(|| Cow::Owned(text.split_whitespace().collect::<Vec<_>>().join(" ")))
+                        any.then(|| {
+                            Cow::Owned(text.split_whitespace().collect::<Vec<_>>().join(" "))
+                        })
                     }
                 };
                 (text, if error { Kind::Error } else { Kind::Text })
@@ -620,8 +640,15 @@ impl Mapping {
                 Source::Constant(value) => value.clone(),
                 source => {
                     let mut further = Vec::new();
-                    let value =
-                        self.convert(column, source, records, at, outcomes, &mut names, &mut further)?;
+                    let value = self.convert(
+                        column,
+                        source,
+                        records,
+                        at,
+                        outcomes,
+                        &mut names,
+                        &mut further,
+                    )?;
                     if column.required && value == Value::Null {
                         return Err(RecordError::new(
                             Some(self.field_names(column)),
@@ -868,7 +895,15 @@ impl Mapping {
 /// The date text without an "approximately" marker, when it has one.
 fn approximate_marker(text: &str) -> Option<&str> {
     let lower = text.to_lowercase();
-    for prefix in ["approximately ", "approx. ", "approx ", "circa ", "ca. ", "c. ", "about "] {
+    for prefix in [
+        "approximately ",
+        "approx. ",
+        "approx ",
+        "circa ",
+        "ca. ",
+        "c. ",
+        "about ",
+    ] {
         if lower.starts_with(prefix) {
             return text.get(prefix.len()..).map(str::trim);
         }
@@ -986,7 +1021,12 @@ struct Names<'r> {
 impl Names<'_> {
     fn key(&self) -> Value {
         let key = if self.family.is_some() || self.given.is_some() {
-            match_key_of_parts(self.family.as_deref().into_iter().chain(self.given.as_deref()))
+            match_key_of_parts(
+                self.family
+                    .as_deref()
+                    .into_iter()
+                    .chain(self.given.as_deref()),
+            )
         } else {
             match &self.full {
                 Some(name) => name.match_key.clone(),

@@ -18,7 +18,10 @@ pub enum ValueSource {
     Field(String),
     Constant(String),
     /// Several fields made into one text.
-    Combined { fields: Vec<String>, how: Combine },
+    Combined {
+        fields: Vec<String>,
+        how: Combine,
+    },
 }
 
 impl ValueSource {
@@ -177,10 +180,12 @@ impl CheckedPipeline {
                 .map(move |field| (format!("entities.{}.key", entity.name), field.as_str()))
         });
         let conditions = self.entities.iter().filter_map(|entity| {
-            entity
-                .when
-                .as_ref()
-                .map(|when| (format!("entities.{}.when.field", entity.name), when.field.as_str()))
+            entity.when.as_ref().map(|when| {
+                (
+                    format!("entities.{}.when.field", entity.name),
+                    when.field.as_str(),
+                )
+            })
         });
         let columns = self
             .entities
@@ -200,30 +205,18 @@ impl CheckedPipeline {
     }
 }
 
-const AGENCIES: &[&str] = &[
-    "police",
-    "nca",
-    "border-force",
-    "immigration-enforcement",
-    "hmrc",
-    "glaa",
-    "nrm",
-];
-
 impl PipelineSpec {
     /// Checks everything that can be checked without the data: agency,
     /// tables, columns, types, formats, constants and links. Returns every
     /// problem, not just the first.
     pub fn check(&self) -> Result<CheckedPipeline, Vec<SpecError>> {
         let mut errors = Vec::new();
-        if !AGENCIES.contains(&self.agency.as_str()) {
+        // Which agencies exist is the deployment's registry's business
+        // (the binary checks it); here, only that it is a code.
+        if !crate::agency::is_agency_code(&self.agency) {
             errors.push(SpecError::new(
                 "agency",
-                format!(
-                    "unknown agency {:?}; expected one of {}",
-                    self.agency,
-                    AGENCIES.join(", ")
-                ),
+                "an agency code: lower-case letters, digits and '-' (see `jstac agencies`)",
             ));
         }
         if self.dataset.trim().is_empty() {
@@ -442,7 +435,10 @@ fn check_value_entity(
 /// A `when` table: a field and exactly one test.
 fn check_when(key: &str, spec: &WhenSpec, errors: &mut Vec<SpecError>) -> Option<Condition> {
     if spec.field.trim().is_empty() {
-        errors.push(SpecError::new(format!("{key}.field"), "must name a source field"));
+        errors.push(SpecError::new(
+            format!("{key}.field"),
+            "must name a source field",
+        ));
         return None;
     }
     let fold = |values: &[String]| values.iter().map(|v| v.trim().to_lowercase()).collect();
@@ -557,9 +553,10 @@ fn check_columns(
             continue;
         };
         let Some(spec) = spec.table() else {
-            context
-                .errors
-                .push(SpecError::new(key, "a list of fields is not a column rule here"));
+            context.errors.push(SpecError::new(
+                key,
+                "a list of fields is not a column rule here",
+            ));
             continue;
         };
         match check_column(&key, table, column.ty, &spec, context) {
@@ -636,16 +633,24 @@ fn column_source(key: &str, spec: &RuleSpec, errors: &mut Vec<SpecError>) -> Opt
     }
     match (&spec.field, &spec.coalesce, &spec.template) {
         (Some(fields), _, _) if blank(&fields.0) => {
-            errors.push(SpecError::new(format!("{key}.field"), "a field name is empty"));
+            errors.push(SpecError::new(
+                format!("{key}.field"),
+                "a field name is empty",
+            ));
             None
         }
-        (Some(fields), _, _) if fields.0.len() == 1 => Some(ValueSource::Field(fields.0[0].clone())),
+        (Some(fields), _, _) if fields.0.len() == 1 => {
+            Some(ValueSource::Field(fields.0[0].clone()))
+        }
         (Some(fields), _, _) => Some(ValueSource::Combined {
             fields: fields.0.clone(),
             how: Combine::Join(spec.join.clone().unwrap_or_else(|| " ".to_owned())),
         }),
         (_, Some(fields), _) if blank(&fields.0) => {
-            errors.push(SpecError::new(format!("{key}.coalesce"), "a field name is empty"));
+            errors.push(SpecError::new(
+                format!("{key}.coalesce"),
+                "a field name is empty",
+            ));
             None
         }
         (_, Some(fields), _) => Some(ValueSource::Combined {
@@ -721,7 +726,10 @@ fn parse_template(template: &str) -> Result<(Vec<String>, Vec<TemplatePart>), St
         parts.push(TemplatePart::Text(text));
     }
     if fields.is_empty() {
-        return Err("names no field; write fields as {FIELD} (or use value = ... for a constant)".to_owned());
+        return Err(
+            "names no field; write fields as {FIELD} (or use value = ... for a constant)"
+                .to_owned(),
+        );
     }
     Ok((fields, parts))
 }
@@ -767,7 +775,6 @@ fn check_grading(spec: Option<&GradingSpec>, errors: &mut Vec<SpecError>) -> Gra
     }
     rule
 }
-
 
 fn check_column(
     key: &str,

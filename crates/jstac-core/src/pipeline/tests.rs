@@ -49,7 +49,7 @@ fn a_good_pipeline_checks() {
 #[test]
 fn each_mistake_names_its_key() {
     let mut json = base();
-    json["agency"] = "interpol".into();
+    json["agency"] = "Interpol".into();
     let columns = &mut json["entities"]["person"]["columns"];
     columns["shoe_size"] = "Shoes".into();
     columns["date_of_birth"] = serde_json::json!({ "field": "DOB", "type": "dat" });
@@ -57,7 +57,7 @@ fn each_mistake_names_its_key() {
     json["links"] = serde_json::json!([{ "from": "person", "to": "crime" }]);
     let found = errors(&spec(json));
     let expected = [
-        "agency: unknown agency \"interpol\"; expected one of police, nca, border-force, immigration-enforcement, hmrc, glaa, nrm",
+        "agency: an agency code: lower-case letters, digits and '-' (see `jstac agencies`)",
         "entities.person.columns.date_of_birth.type: unknown type \"dat\"; expected one of text, integer, decimal, boolean, date",
         "entities.person.columns.gender: give one of field, value, coalesce or template",
         "entities.person.columns.shoe_size: table persons has no column \"shoe_size\"; it has family_name, given_names, full_name, date_of_birth, gender, nationality, postcode",

@@ -36,7 +36,8 @@ pub fn run(settings: &Settings, args: ValidateArgs) -> Result<ExitCode> {
 /// compiled against the field names of each source file (their headers;
 /// no records are read).
 fn validate(settings: &Settings, path: &Path) -> Result<String, (Failure, String)> {
-    let pipeline = pipelines::load(path).map_err(|e| (Failure::Config, e.to_string()))?;
+    let pipeline =
+        pipelines::load(path, &settings.registry).map_err(|e| (Failure::Config, e.to_string()))?;
     let plugin = find_plugin(settings, &pipeline.spec.plugin).map_err(|e| {
         (
             Failure::Infrastructure,

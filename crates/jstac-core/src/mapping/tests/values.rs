@@ -64,7 +64,14 @@ fn sanctions_list() -> serde_json::Value {
 }
 
 const FIELDS: [&str; 8] = [
-    "Group", "Type", "Gender", "Name1", "Name2", "Name6", "AliasType", "DOB",
+    "Group",
+    "Type",
+    "Gender",
+    "Name1",
+    "Name2",
+    "Name6",
+    "AliasType",
+    "DOB",
 ];
 
 fn column<'a>(rows: &'a EntityRows, row: usize, name: &str) -> &'a Value {
@@ -77,18 +84,68 @@ fn rows_sharing_a_key_give_one_entity_and_every_value() {
     let mapping = compile(sanctions_list(), &FIELDS);
     let mut out = mapping.new_batch();
     let rows = vec![
-        vec![Some("7"), Some("Individual"), Some("M"), Some("Ali"), Some("Hasan"), Some("AL-TIKRITI"), Some("Primary name"), Some("1960")],
-        vec![Some("7"), Some("Individual"), Some("M"), Some("Ali"), None, Some("TIKRITI"), Some("AKA"), Some("01/07/1961")],
-        vec![Some("8"), Some("Entity"), None, None, None, Some("ACME TRADING"), Some("Primary name"), None],
-        vec![Some("9"), Some("Ship"), None, None, None, Some("MV X"), None, None],
+        vec![
+            Some("7"),
+            Some("Individual"),
+            Some("M"),
+            Some("Ali"),
+            Some("Hasan"),
+            Some("AL-TIKRITI"),
+            Some("Primary name"),
+            Some("1960"),
+        ],
+        vec![
+            Some("7"),
+            Some("Individual"),
+            Some("M"),
+            Some("Ali"),
+            None,
+            Some("TIKRITI"),
+            Some("AKA"),
+            Some("01/07/1961"),
+        ],
+        vec![
+            Some("8"),
+            Some("Entity"),
+            None,
+            None,
+            None,
+            Some("ACME TRADING"),
+            Some("Primary name"),
+            None,
+        ],
+        vec![
+            Some("9"),
+            Some("Ship"),
+            None,
+            None,
+            None,
+            Some("MV X"),
+            None,
+            None,
+        ],
     ];
-    mapping.map_into(&Lists { rows, lists: vec![] }, &mut out);
+    mapping.map_into(
+        &Lists {
+            rows,
+            lists: vec![],
+        },
+        &mut out,
+    );
     assert!(out.quarantine.is_empty(), "{:?}", out.quarantine);
     assert_eq!((out.read, out.loaded, out.skipped), (4, 3, 1));
-    let persons = &out.entities[mapping.entities.iter().position(|e| e.name == "person").unwrap()];
+    let persons = &out.entities[mapping
+        .entities
+        .iter()
+        .position(|e| e.name == "person")
+        .unwrap()];
     let person_key = entity_key("police", "list", "persons", ["7"]);
     assert!(persons.rows.iter().all(|r| r.key == person_key));
-    let names = &out.entities[mapping.entities.iter().position(|e| e.name == "name").unwrap()];
+    let names = &out.entities[mapping
+        .entities
+        .iter()
+        .position(|e| e.name == "name")
+        .unwrap()];
     assert_eq!(names.rows.len(), 2);
     assert_eq!(column(names, 0, "kind"), &text("primary"));
     assert_eq!(column(names, 0, "given_names"), &text("Ali Hasan"));
@@ -101,14 +158,22 @@ fn rows_sharing_a_key_give_one_entity_and_every_value() {
     );
     assert_eq!(column(names, 0, "name_key"), &text("al ali hasan tikriti"));
     assert_ne!(names.rows[0].key, names.rows[1].key);
-    let dobs = &out.entities[mapping.entities.iter().position(|e| e.name == "dob").unwrap()];
+    let dobs = &out.entities[mapping
+        .entities
+        .iter()
+        .position(|e| e.name == "dob")
+        .unwrap()];
     assert_eq!(column(dobs, 0, "date_of_birth"), &text("1960"));
     assert_eq!(column(dobs, 0, "precision"), &text("year"));
     assert_eq!(column(dobs, 0, "earliest"), &text("1960-01-01"));
     assert_eq!(column(dobs, 0, "latest"), &text("1960-12-31"));
     assert_eq!(column(dobs, 1, "precision"), &text("day"));
     // The organisation row has no person, so no names of a person.
-    let orgs = &out.entities[mapping.entities.iter().position(|e| e.name == "org").unwrap()];
+    let orgs = &out.entities[mapping
+        .entities
+        .iter()
+        .position(|e| e.name == "org")
+        .unwrap()];
     assert_eq!(orgs.rows.len(), 1);
 }
 
@@ -116,9 +181,28 @@ fn rows_sharing_a_key_give_one_entity_and_every_value() {
 fn the_same_value_twice_is_one_key() {
     let mapping = compile(sanctions_list(), &FIELDS);
     let mut out = mapping.new_batch();
-    let row = vec![Some("7"), Some("Individual"), None, Some("Ali"), None, Some("X"), Some("AKA"), None];
-    mapping.map_into(&Lists { rows: vec![row.clone(), row], lists: vec![] }, &mut out);
-    let names = &out.entities[mapping.entities.iter().position(|e| e.name == "name").unwrap()];
+    let row = vec![
+        Some("7"),
+        Some("Individual"),
+        None,
+        Some("Ali"),
+        None,
+        Some("X"),
+        Some("AKA"),
+        None,
+    ];
+    mapping.map_into(
+        &Lists {
+            rows: vec![row.clone(), row],
+            lists: vec![],
+        },
+        &mut out,
+    );
+    let names = &out.entities[mapping
+        .entities
+        .iter()
+        .position(|e| e.name == "name")
+        .unwrap()];
     // Adjacent equal keys are one row, as the upsert would make them.
     assert_eq!(names.rows.len(), 1);
     assert_eq!(names.superseded.len(), 1);
@@ -142,22 +226,56 @@ fn a_repeated_group_gives_one_value_per_element_of_one_entity() {
                 "range_to": { "field": "Dob.To", "format": "%Y", "partial": true } } }
         }
     });
-    let fields = ["Id", "First", "Second", "Third", "Alias.Name", "Dob.Date", "Dob.Year", "Dob.From", "Dob.To"];
+    let fields = [
+        "Id",
+        "First",
+        "Second",
+        "Third",
+        "Alias.Name",
+        "Dob.Date",
+        "Dob.Year",
+        "Dob.From",
+        "Dob.To",
+    ];
     let shapes: Vec<FieldShape> = (0..fields.len())
-        .map(|i| if i >= 4 { FieldShape::List } else { FieldShape::Single })
+        .map(|i| {
+            if i >= 4 {
+                FieldShape::List
+            } else {
+                FieldShape::Single
+            }
+        })
         .collect();
     let spec: PipelineSpec = serde_json::from_value(spec).unwrap();
     let fields: Vec<String> = fields.iter().map(|f| (*f).to_owned()).collect();
     let mapping = Mapping::compile(&spec.check().unwrap(), &fields, &shapes).unwrap();
     let mut out = mapping.new_batch();
     let rows = vec![vec![
-        Some("6908"), Some("ABDUL"), None, Some("RAHMAN"),
+        Some("6908"),
+        Some("ABDUL"),
+        None,
+        Some("RAHMAN"),
         Some("Abu Ali|Ali Rahman|"),
-        Some("1955-01-01||"), Some("|1968|"), Some("||1957"), Some("||1962"),
+        Some("1955-01-01||"),
+        Some("|1968|"),
+        Some("||1957"),
+        Some("||1962"),
     ]];
-    mapping.map_into(&Lists { rows, lists: (4..9).collect() }, &mut out);
+    mapping.map_into(
+        &Lists {
+            rows,
+            lists: (4..9).collect(),
+        },
+        &mut out,
+    );
     assert!(out.quarantine.is_empty(), "{:?}", out.quarantine);
-    let by = |name: &str| &out.entities[mapping.entities.iter().position(|e| e.name == name).unwrap()];
+    let by = |name: &str| {
+        &out.entities[mapping
+            .entities
+            .iter()
+            .position(|e| e.name == name)
+            .unwrap()]
+    };
     assert_eq!(by("person").rows.len(), 1);
     assert_eq!(column(by("primary"), 0, "full_name"), &text("ABDUL RAHMAN"));
     let aliases = by("alias");
@@ -174,9 +292,33 @@ fn a_repeated_group_gives_one_value_per_element_of_one_entity() {
             )
         })
         .collect();
-    assert_eq!(dates[0], (&Value::Date(NaiveDate::from_ymd_opt(1955, 1, 1).unwrap()), &text("day"), &text("1955-01-01"), &text("1955-01-01")));
-    assert_eq!(dates[1], (&text("1968"), &text("year"), &text("1968-01-01"), &text("1968-12-31")));
-    assert_eq!(dates[2], (&Value::Null, &text("range"), &text("1957-01-01"), &text("1962-12-31")));
+    assert_eq!(
+        dates[0],
+        (
+            &Value::Date(NaiveDate::from_ymd_opt(1955, 1, 1).unwrap()),
+            &text("day"),
+            &text("1955-01-01"),
+            &text("1955-01-01")
+        )
+    );
+    assert_eq!(
+        dates[1],
+        (
+            &text("1968"),
+            &text("year"),
+            &text("1968-01-01"),
+            &text("1968-12-31")
+        )
+    );
+    assert_eq!(
+        dates[2],
+        (
+            &Value::Null,
+            &text("range"),
+            &text("1957-01-01"),
+            &text("1962-12-31")
+        )
+    );
 }
 
 #[test]
@@ -194,11 +336,29 @@ fn an_optional_entity_with_part_of_its_key_is_absent_not_quarantined() {
     });
     let mapping = compile(spec, &["Ref", "Surname", "Street", "Town", "Flat"]);
     let mut out = mapping.new_batch();
-    let rows = vec![vec![Some("P1"), Some("SMITH"), Some("1 High St"), None, None]];
-    mapping.map_into(&Lists { rows, lists: vec![] }, &mut out);
+    let rows = vec![vec![
+        Some("P1"),
+        Some("SMITH"),
+        Some("1 High St"),
+        None,
+        None,
+    ]];
+    mapping.map_into(
+        &Lists {
+            rows,
+            lists: vec![],
+        },
+        &mut out,
+    );
     assert!(out.quarantine.is_empty(), "{:?}", out.quarantine);
     assert_eq!(out.loaded, 1);
-    let by = |name: &str| &out.entities[mapping.entities.iter().position(|e| e.name == name).unwrap()];
+    let by = |name: &str| {
+        &out.entities[mapping
+            .entities
+            .iter()
+            .position(|e| e.name == name)
+            .unwrap()]
+    };
     assert_eq!(by("person").rows.len(), 1);
     assert_eq!(by("home").rows.len(), 0);
     assert_eq!(by("flat").rows.len(), 1);
@@ -216,7 +376,11 @@ fn value_rules_are_checked() {
             "source": { "path": "x.csv" }, "entities": entities
         }))
         .unwrap();
-        spec.check().unwrap_err().iter().map(ToString::to_string).collect()
+        spec.check()
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
     };
     assert_eq!(
         errors(serde_json::json!({
