@@ -1,11 +1,15 @@
 //! The jstac XML plugin, on `quick-xml`: streams the records of agency XML
 //! feeds (NCA intelligence reports, Immigration Enforcement encounters).
 //!
-//! A pipeline names the record element, the fields to read (child
-//! elements, attributes, text) and any repeated groups (several subjects of
-//! one report), all by namespace-aware paths; see [`XmlOptions`]. A
-//! repeated group's fields reach the runner as list columns, aligned by
-//! index, so the mapping can emit one entity per group element.
+//! A pipeline names the record element (or several, for a file holding
+//! two kinds of record, with an optional field naming each record's
+//! element), the fields to read (child elements, attributes, text) and any
+//! repeated groups (several subjects of one report), all by
+//! namespace-aware paths; see [`XmlOptions`]. A repeated group's fields
+//! reach the runner as list columns, aligned by index, so the mapping can
+//! emit one entity per group element. A field holds one value: a path that
+//! matches two elements in one record (or one group element) quarantines
+//! the record, naming the field, rather than keep one and drop the other.
 //!
 //! **Streaming**: one record's values are held at a time; memory does not
 //! grow with the file. Nothing recurses, so nesting depth cannot overflow
@@ -31,9 +35,9 @@
 //! named by the XML declaration (ISO-8859-1 is read as its superset
 //! Windows-1252, as the WHATWG encoding standard does).
 //!
-//! **Locators**: `/Feed/Report[3], line 12`: the record path, the record's
-//! ordinal in the file (1-based, rejected records included) and the line
-//! its start tag is on.
+//! **Locators**: `/Feed/Report[3], line 12`: the record path that matched,
+//! the record's ordinal among that path's records in the file (1-based,
+//! rejected records included) and the line its start tag is on.
 
 #![forbid(unsafe_code)]
 
@@ -48,7 +52,8 @@ use jstac_sdk::{BatchBuilder, Cell, FieldKind, Plugin, PluginError, RecordReader
 
 pub use error::XmlError;
 pub use options::{
-    DEFAULT_MAX_DEPTH, DEFAULT_MAX_RECORD_BYTES, FieldDef, FieldShape, GroupOptions, XmlOptions,
+    DEFAULT_MAX_DEPTH, DEFAULT_MAX_RECORD_BYTES, FieldDef, FieldShape, GroupOptions, RecordPaths,
+    XmlOptions,
 };
 pub use reader::{Locator, Next, Record, Value, XmlRecords};
 

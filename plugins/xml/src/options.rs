@@ -17,6 +17,18 @@ use crate::error::XmlError;
 /// groups.Subject = { path = "ir:Subjects/ir:Subject", fields = { Id = "@id", Name = "ir:Name" } }
 /// ```
 ///
+/// A file with two kinds of record under different parents is read by one
+/// pipeline with a list of record paths, and `record_field` says which kind
+/// each record is:
+///
+/// ```toml
+/// [source.options]
+/// record = ["/CONSOLIDATED_LIST/INDIVIDUALS/INDIVIDUAL", "/CONSOLIDATED_LIST/ENTITIES/ENTITY"]
+/// record_field = "RecordKind"     # "INDIVIDUAL" or "ENTITY"
+/// fields = { Id = "DATAID", Name = "FIRST_NAME" }
+/// groups.Nationality = { path = "NATIONALITY/VALUE", fields = { Value = "." } }
+/// ```
+///
 /// **Paths** are element names separated by `/`. A name is `local` (that
 /// local name in any namespace, or none), `prefix:local` (that local name in
 /// the namespace the prefix is bound to in `namespaces`, whatever prefix the
@@ -29,17 +41,36 @@ use crate::error::XmlError;
 /// **Values**: an element's value is all the text inside it (its own and its
 /// descendants', CDATA included, the five predefined entities and numeric
 /// character references decoded, line ends normalised to `\n`); an
-/// attribute's value is its normalised value. When a path matches several
-/// elements in one record (or one group element), the first one is used.
-/// A path that matches nothing gives a missing value (null).
+/// attribute's value is its normalised value. A path that matches nothing
+/// gives a missing value (null).
+///
+/// **One value per field**: a field holds one value per record (a group
+/// field, one per group element). When a field's path matches more than
+/// one element in a record (or in one element of its group), no value is
+/// dropped: the record is quarantined, naming the field, and reading goes
+/// on. Read a repeated element as a group instead: a group's path may be
+/// the repeated element itself, with the field `"."` (its own text), e.g.
+/// `groups.Nationality = { path = "NATIONALITY/VALUE", fields = { Value = "." } }`.
+/// (A field naming the repeated elements' parent, `"NATIONALITY"`, reads
+/// all the text inside it as one value, the values run together.) This is
+/// found only when a record is read: the options alone cannot tell which
+/// elements repeat.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct XmlOptions {
     /// Path of the record element from the document root, for example
-    /// `/ir:Feed/ir:Report` or `Feed/Report` (the leading `/` is optional).
-    /// Each element it matches is one record.
-    #[schemars(length(min = 1))]
-    pub record: String,
+    /// `/ir:Feed/ir:Report` or `Feed/Report` (the leading `/` is optional),
+    /// or a list of such paths: each element any of them matches is one
+    /// record (an element inside a record is never a record itself; where
+    /// two paths match one element, the first listed takes it). The
+    /// fields and groups are read the same way, relative to whichever record
+    /// element matched; a path that finds nothing in a record gives null.
+    pub record: RecordPaths,
+    /// Name of a single field holding the local name of each record's
+    /// element (`"INDIVIDUAL"`, `"ENTITY"`): with several record paths, it
+    /// tells a pipeline which kind of record it has. Not set: no such field.
+    #[serde(default)]
+    pub record_field: Option<String>,
     /// Namespace prefixes used in the paths of these options, bound to
     /// namespace names (URIs): `{ ir = "urn:example:intel:1" }`. They need
     /// not be the prefixes the documents use: matching is by namespace name.
@@ -73,6 +104,30 @@ pub struct XmlOptions {
     pub max_record_bytes: u64,
 }
 
+/// [`XmlOptions::record`]: one path, or a list of them.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RecordPaths {
+    One(#[schemars(length(min = 1))] String),
+    Many(#[schemars(length(min = 1))] Vec<String>),
+}
+
+impl RecordPaths {
+    /// The paths, in the order given.
+    pub fn paths(&self) -> &[String] {
+        match self {
+            RecordPaths::One(path) => std::slice::from_ref(path),
+            RecordPaths::Many(paths) => paths,
+        }
+    }
+}
+
+impl From<String> for RecordPaths {
+    fn from(path: String) -> Self {
+        RecordPaths::One(path)
+    }
+}
+
 /// One repeated group of [`XmlOptions::groups`].
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -83,7 +138,9 @@ pub struct GroupOptions {
     #[schemars(length(min = 1))]
     pub path: String,
     /// The group's fields: field name → path relative to the group element
-    /// (`"Name"`, `"@id"`, `"."`). Field `F` of group `G` is named `G.F`.
+    /// (`"Name"`, `"@id"`, `"."` for the group element's own text, when the
+    /// group element is the repeated value itself). Field `F` of group `G`
+    /// is named `G.F`.
     pub fields: BTreeMap<String, String>,
 }
 
@@ -107,7 +164,8 @@ impl XmlOptions {
     /// Options reading `record` with no fields and the default limits.
     pub fn new(record: impl Into<String>) -> Self {
         XmlOptions {
-            record: record.into(),
+            record: RecordPaths::One(record.into()),
+            record_field: None,
             namespaces: BTreeMap::new(),
             fields: BTreeMap::new(),
             groups: BTreeMap::new(),
@@ -158,6 +216,8 @@ pub(crate) enum Slot {
     Single(usize),
     /// Field `field` of group `group`, at the group's current element.
     Group { group: usize, field: usize },
+    /// The `record_field`: the record element's local name.
+    RecordName,
 }
 
 /// A node of the path trie: one element position relative to the record.
@@ -191,15 +251,24 @@ pub struct FieldDef {
     pub(crate) slot: Slot,
 }
 
+/// One record path, compiled.
+#[derive(Debug)]
+pub(crate) struct RecordPath {
+    /// As written, with a leading `/`: used in locators.
+    pub display: String,
+    /// Its steps are element tests `first_test..first_test + len`.
+    pub first_test: u32,
+    pub len: u32,
+}
+
 /// Options checked and compiled.
 #[derive(Debug)]
 pub(crate) struct Compiled {
-    /// The record path as written, with a leading `/`: used in locators.
-    pub record_path: String,
-    pub record_steps: Vec<NameTest>,
-    /// Every element name test: the record path's steps first (test `i` is
-    /// step `i`), then the trie's. A name seen in a document is matched
-    /// against all of them once, and the answers kept (see `reader::Names`).
+    pub record_paths: Vec<RecordPath>,
+    /// Every element name test: the record paths' steps first (path `p`'s
+    /// step `i` is test `p.first_test + i`), then the trie's. A name seen in
+    /// a document is matched against all of them once, and the answers kept
+    /// (see `reader::Names`).
     pub element_tests: Vec<NameTest>,
     /// Node 0 is the record element.
     pub nodes: Vec<Node>,
@@ -262,17 +331,29 @@ fn parse_name(
     })
 }
 
+/// What a path is relative to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PathKind {
+    /// A record path: from the document root, elements only.
+    Record,
+    /// A group path: from the record element, elements only.
+    Group,
+    /// A field path: from its element, may end in an attribute.
+    Field,
+}
+
 fn parse_path(
     key: &str,
     path: &str,
     namespaces: &BTreeMap<String, String>,
-    allow_attribute: bool,
+    kind: PathKind,
 ) -> Result<ParsedPath, XmlError> {
+    let allow_attribute = kind == PathKind::Field;
     let trimmed = path.trim();
     if trimmed.is_empty() {
         return Err(option_error(key, "the path is empty"));
     }
-    if key != "record" && trimmed.starts_with('/') {
+    if kind != PathKind::Record && trimmed.starts_with('/') {
         return Err(option_error(
             key,
             format!("{path:?}: this path is relative to its element; drop the leading `/`"),
@@ -281,9 +362,9 @@ fn parse_path(
     let mut elements = Vec::new();
     let mut attribute = None;
     // The record path is from the root: one leading `/` is optional.
-    let steps = match key {
-        "record" => trimmed.strip_prefix('/').unwrap_or(trimmed),
-        _ => trimmed,
+    let steps = match kind {
+        PathKind::Record => trimmed.strip_prefix('/').unwrap_or(trimmed),
+        PathKind::Group | PathKind::Field => trimmed,
     }
     .split('/');
     for step in steps {
@@ -343,27 +424,15 @@ impl Compiled {
                 ));
             }
         }
-        let record = options.record.trim();
-        let record_path = if record.starts_with('/') {
-            record.to_owned()
-        } else {
-            format!("/{record}")
-        };
-        let parsed = parse_path("record", record, &options.namespaces, false)?;
-        if parsed.elements.is_empty() {
-            return Err(option_error("record", "the path names no element"));
-        }
         if options.fields.is_empty() && options.groups.is_empty() {
             return Err(option_error(
                 "fields",
                 "no fields or groups: name at least one value to read",
             ));
         }
-
         let mut compiled = Compiled {
-            record_path,
-            element_tests: parsed.elements.clone(),
-            record_steps: parsed.elements,
+            record_paths: Vec::new(),
+            element_tests: Vec::new(),
             nodes: vec![Node::default()],
             fields: Vec::new(),
             n_single: 0,
@@ -372,11 +441,20 @@ impl Compiled {
             max_depth: options.max_depth.clamp(1, 60_000),
             max_record_bytes: options.max_record_bytes.max(1024),
         };
+        compiled.add_record_paths(options)?;
+        if let Some(name) = &options.record_field {
+            check_field_name("record_field", name)?;
+            compiled.fields.push(FieldDef {
+                name: name.clone(),
+                shape: FieldShape::Single,
+                slot: Slot::RecordName,
+            });
+        }
 
         for (name, path) in &options.fields {
             let key = format!("fields.{name}");
             check_field_name(&key, name)?;
-            let parsed = parse_path(&key, path, &options.namespaces, true)?;
+            let parsed = parse_path(&key, path, &options.namespaces, PathKind::Field)?;
             let slot = Slot::Single(compiled.n_single);
             compiled.n_single += 1;
             compiled.insert(0, &parsed, slot);
@@ -393,7 +471,7 @@ impl Compiled {
                 &format!("{key}.path"),
                 &spec.path,
                 &options.namespaces,
-                false,
+                PathKind::Group,
             )?;
             if spec.fields.is_empty() {
                 return Err(option_error(
@@ -406,7 +484,7 @@ impl Compiled {
             for (field, (field_name, path)) in spec.fields.iter().enumerate() {
                 let key = format!("{key}.fields.{field_name}");
                 check_field_name(&key, field_name)?;
-                let parsed = parse_path(&key, path, &options.namespaces, true)?;
+                let parsed = parse_path(&key, path, &options.namespaces, PathKind::Field)?;
                 let slot = Slot::Group { group, field };
                 compiled.insert(node, &parsed, slot);
                 compiled.fields.push(FieldDef {
@@ -432,13 +510,80 @@ impl Compiled {
                 return Err(option_error(
                     "fields",
                     format!(
-                        "field name {:?} is declared twice (a single field and a group field)",
+                        "field name {:?} is declared twice (a single field, a group field or record_field)",
                         field.name
                     ),
                 ));
             }
         }
         Ok(compiled)
+    }
+
+    /// Compiles `record`: each path's steps become the first element tests.
+    fn add_record_paths(&mut self, options: &XmlOptions) -> Result<(), XmlError> {
+        let paths = options.record.paths();
+        if paths.is_empty() {
+            return Err(option_error("record", "the list of record paths is empty"));
+        }
+        let mut parsed_paths: Vec<Vec<NameTest>> = Vec::new();
+        for (index, path) in paths.iter().enumerate() {
+            let key = match options.record {
+                RecordPaths::One(_) => "record".to_owned(),
+                RecordPaths::Many(_) => format!("record[{}]", index + 1),
+            };
+            let trimmed = path.trim();
+            let parsed = parse_path(&key, trimmed, &options.namespaces, PathKind::Record)?;
+            if parsed.elements.is_empty() {
+                return Err(option_error(&key, "the path names no element"));
+            }
+            // A record never holds another: a path that is another's
+            // prefix would hide the longer one's records.
+            for (other, earlier) in parsed_paths.iter().enumerate() {
+                let shorter = earlier.len().min(parsed.elements.len());
+                if earlier[..shorter] == parsed.elements[..shorter] {
+                    let problem = if earlier.len() == parsed.elements.len() {
+                        "is listed twice".to_owned()
+                    } else {
+                        "is inside another record path; records do not nest".to_owned()
+                    };
+                    return Err(option_error(
+                        &key,
+                        format!("{path:?} {problem} (see record[{}])", other + 1),
+                    ));
+                }
+            }
+            self.record_paths.push(RecordPath {
+                display: if trimmed.starts_with('/') {
+                    trimmed.to_owned()
+                } else {
+                    format!("/{trimmed}")
+                },
+                first_test: self.element_tests.len() as u32,
+                len: parsed.elements.len() as u32,
+            });
+            self.element_tests.extend(parsed.elements.iter().cloned());
+            parsed_paths.push(parsed.elements);
+        }
+        if options.record_field.is_some() {
+            // The field gives the element's local name: it must tell the
+            // paths apart when their last steps name the same element.
+            for (index, path) in parsed_paths.iter().enumerate() {
+                let last = path.last().and_then(|test| test.local.as_deref());
+                for (other, earlier) in parsed_paths[..index].iter().enumerate() {
+                    if last.is_some() && earlier.last().and_then(|t| t.local.as_deref()) == last {
+                        return Err(option_error(
+                            "record_field",
+                            format!(
+                                "record[{}] and record[{}] end in the same element name, so the field cannot tell their records apart",
+                                other + 1,
+                                index + 1
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The node reached from `from` along `steps`, created as needed.

@@ -369,6 +369,7 @@ impl XmlRecords {
                 .singles
                 .get(index)?
                 .get(self.machine.compiled.trim),
+            Slot::RecordName => Some(self.machine.record_name.as_str()),
             Slot::Group { .. } => None,
         }
     }

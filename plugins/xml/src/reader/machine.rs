@@ -70,13 +70,18 @@ pub(super) struct Machine {
     pub(super) compiled: Compiled,
     /// Open elements.
     pub(super) depth: u32,
-    /// Outside a record: how many leading steps of the record path the open
-    /// elements match.
-    matched: u32,
+    /// Outside a record, per record path: how many of its leading steps the
+    /// open elements match.
+    matched: Vec<u32>,
     pub(super) in_record: bool,
     record_depth: u32,
-    record_index: u64,
+    /// Which record path the current record matched.
+    record_path: usize,
+    /// Per record path, its records so far (the current one included).
+    record_counts: Vec<u64>,
     record_line: u64,
+    /// The current record element's local name (for `record_field`).
+    pub(super) record_name: String,
     /// Per open element inside the record, where its matched nodes start in `active`.
     frames: Vec<u32>,
     active: Vec<u32>,
@@ -100,13 +105,15 @@ impl Machine {
                     fields: (0..n).map(|_| Vec::new()).collect(),
                 })
                 .collect(),
+            matched: vec![0; compiled.record_paths.len()],
+            record_counts: vec![0; compiled.record_paths.len()],
             compiled,
             depth: 0,
-            matched: 0,
             in_record: false,
             record_depth: 0,
-            record_index: 0,
+            record_path: 0,
             record_line: 0,
+            record_name: String::new(),
             frames: Vec::new(),
             active: Vec::new(),
             captures: Vec::new(),
@@ -116,8 +123,16 @@ impl Machine {
 
     pub(super) fn locator(&self) -> Locator<'_> {
         Locator {
-            path: &self.compiled.record_path,
-            index: self.record_index,
+            path: self
+                .compiled
+                .record_paths
+                .get(self.record_path)
+                .map_or("", |p| p.display.as_str()),
+            index: self
+                .record_counts
+                .get(self.record_path)
+                .copied()
+                .unwrap_or(0),
             line: self.record_line,
         }
     }
@@ -139,26 +154,46 @@ impl Machine {
             self.enter(start, names, false)?;
             return Ok(Step::Continue);
         }
-        let steps = &self.compiled.record_steps;
-        if self.matched + 1 == self.depth && (self.depth as usize) <= steps.len() {
-            let name = names.element(start.name(), &self.compiled.element_tests)?;
-            // Test `i` is step `i` of the record path.
-            if names.hit(name, self.depth - 1) {
-                self.matched = self.depth;
-                if self.depth as usize == steps.len() {
-                    self.begin_record(line);
+        // Which record paths this element may extend: those whose leading
+        // steps match every open element so far.
+        let depth = self.depth;
+        let mut name = None;
+        for path in 0..self.compiled.record_paths.len() {
+            let record = &self.compiled.record_paths[path];
+            let (len, first_test) = (record.len, record.first_test);
+            if self.matched[path] + 1 != depth || depth > len {
+                continue;
+            }
+            let entry = match name {
+                Some(entry) => entry,
+                None => {
+                    let entry = names.element(start.name(), &self.compiled.element_tests)?;
+                    name = Some(entry);
+                    entry
+                }
+            };
+            if names.hit(entry, first_test + depth - 1) {
+                self.matched[path] = depth;
+                if depth == len {
+                    self.begin_record(path, start, line);
                     self.enter(start, names, true)?;
+                    break;
                 }
             }
         }
         Ok(Step::Continue)
     }
 
-    fn begin_record(&mut self, line: u64) {
+    fn begin_record(&mut self, path: usize, start: &BytesStart<'_>, line: u64) {
         self.in_record = true;
         self.record_depth = self.depth;
-        self.record_index += 1;
+        self.record_path = path;
+        if let Some(count) = self.record_counts.get_mut(path) {
+            *count += 1;
+        }
         self.record_line = line;
+        self.record_name.clear();
+        self.record_name.push_str(start.local_name().into_inner());
         self.problem = None;
         self.frames.clear();
         self.active.clear();
@@ -222,10 +257,13 @@ impl Machine {
                 let Some(value) = slot_mut(&mut self.singles, &mut self.groups, slot) else {
                     continue;
                 };
-                if value.fill == Fill::Unset {
-                    value.fill = Fill::Open;
-                    self.captures.push((slot, self.depth));
+                if value.fill != Fill::Unset {
+                    // A second element for one value: say so, drop nothing.
+                    self.problem = Some(repeated(&self.compiled, slot));
+                    return Ok(());
                 }
+                value.fill = Fill::Open;
+                self.captures.push((slot, self.depth));
             }
         }
         if any_attributes {
@@ -252,7 +290,8 @@ impl Machine {
                             continue;
                         };
                         if value.fill != Fill::Unset {
-                            continue;
+                            self.problem = Some(repeated(&self.compiled, *slot));
+                            return Ok(());
                         }
                         match attribute.normalized_value(XmlVersion::Implicit1_0) {
                             Ok(text) => {
@@ -300,11 +339,19 @@ impl Machine {
             if self.depth == self.record_depth {
                 self.in_record = false;
                 self.depth -= 1;
-                self.matched = self.depth;
+                // Nothing matched inside the record: every path's count is
+                // at most the record element's depth.
+                for matched in &mut self.matched {
+                    *matched = (*matched).min(self.depth);
+                }
                 return Step::RecordEnd;
             }
-        } else if self.matched == self.depth {
-            self.matched -= 1;
+        } else {
+            for matched in &mut self.matched {
+                if *matched == self.depth {
+                    *matched -= 1;
+                }
+            }
         }
         self.depth = self.depth.saturating_sub(1);
         Step::Continue
@@ -380,7 +427,8 @@ impl Machine {
 }
 
 /// The value a slot addresses in the current record; `None` for a group
-/// field while the group has no element (never reached by the trie).
+/// field while the group has no element (never reached by the trie), and
+/// for the record name (not read from the record's content).
 fn slot_mut<'a>(
     singles: &'a mut [ValueBuf],
     groups: &'a mut [GroupValues],
@@ -393,6 +441,28 @@ fn slot_mut<'a>(
             let element = values.count.checked_sub(1)?;
             values.fields.get_mut(field)?.get_mut(element)
         }
+        Slot::RecordName => None,
+    }
+}
+
+/// Why a record is rejected when a second element matches one field's
+/// path: names the field (never a value) and what to do.
+fn repeated(compiled: &Compiled, slot: Slot) -> String {
+    let name = compiled
+        .fields
+        .iter()
+        .find(|field| field.slot == slot)
+        .map_or("?", |field| field.name.as_str());
+    match slot {
+        Slot::Group { .. } => {
+            let group = name.split_once('.').map_or(name, |(group, _)| group);
+            format!(
+                "field {name:?}: more than one element matches its path in one {group} element, and a field holds one value per group element (read the repeated element as a group of its own)"
+            )
+        }
+        Slot::Single(_) | Slot::RecordName => format!(
+            "field {name:?}: more than one element matches its path in this record, and a field holds one value (read the repeated element as a group, e.g. path = \"PARENT/ELEMENT\", fields = {{ Value = \".\" }})"
+        ),
     }
 }
 
