@@ -10,15 +10,18 @@ pub enum ColumnType {
     Decimal,
     Boolean,
     Date,
+    /// An instant (date and time of day), kept in UTC.
+    Timestamp,
 }
 
 impl ColumnType {
-    pub const ALL: [ColumnType; 5] = [
+    pub const ALL: [ColumnType; 6] = [
         ColumnType::Text,
         ColumnType::Integer,
         ColumnType::Decimal,
         ColumnType::Boolean,
         ColumnType::Date,
+        ColumnType::Timestamp,
     ];
 
     pub fn name(self) -> &'static str {
@@ -28,6 +31,7 @@ impl ColumnType {
             ColumnType::Decimal => "decimal",
             ColumnType::Boolean => "boolean",
             ColumnType::Date => "date",
+            ColumnType::Timestamp => "timestamp",
         }
     }
 
@@ -184,6 +188,8 @@ pub const EVENTS: TableDef = TableDef {
         col("location", Text),
         col("organised_crime", Boolean),
         col("amount_gbp", Decimal),
+        col("occurred_at", Timestamp),
+        col("reported_at", Timestamp),
     ],
     filled: &[filled("category_text", Fill::OriginalOf("category"))],
     owners: &[],

@@ -1,6 +1,6 @@
-//! Dates and date-times: explicit formats per field, Excel serials, partial
-//! dates, two-digit years only with a century window, and local date-times
-//! converted to UTC.
+//! Dates and date-times: explicit formats per field, ISO 8601 when none is
+//! given, Excel serials, partial and approximate dates, two-digit years only
+//! with a century window, and local date-times converted to UTC.
 //!
 //! ```
 //! use jstac_normalise::date::{date, DateSpec, ExcelDateSystem};
@@ -10,6 +10,7 @@
 //! assert_eq!(date("02/03/1995", &spec).unwrap().to_string(), "1995-03-02");
 //! assert_eq!(date("03/1995", &spec).unwrap().to_string(), "1995-03");
 //! assert_eq!(date("1995", &spec).unwrap().to_string(), "1995");
+//! assert_eq!(date("00/00/1995", &spec).unwrap().to_string(), "1995");
 //! assert_eq!(date("34760", &spec).unwrap().to_string(), "1995-03-02");
 //! assert!(date("31/02/2016", &spec).is_err());
 //! ```
@@ -18,16 +19,34 @@
 //!
 //! - The caller lists chrono `strftime` formats per field; they are tried in
 //!   order and the first that matches wins. UK data is never read in US
-//!   order unless a format says so.
+//!   order unless a format says so. With no formats of its own a caller
+//!   uses [`ISO_FORMATS`] (dates) or [`ISO_DATETIME_FORMATS`] (date-times):
+//!   `2016-06-11`, `2016-06-11T09:30:00Z`, `2016-06-11 09:30`,
+//!   `2016-06-11T09:30:00.5+01:00`, `2015-04-14-04:00`, `2015-04-14Z`.
 //! - A format's fields decide the precision: `%Y` alone gives a
 //!   [`PartialDate::Year`], `%m/%Y` a [`PartialDate::YearMonth`], a full date
 //!   a [`PartialDate::Date`]. Partial dates stay partial (no invented day).
+//! - A day or month written as `0` or `00` is unknown, as sources write
+//!   partial dates: under `%d/%m/%Y`, `00/00/1980` and `0/0/1980` are the
+//!   year 1980 and `00/05/1980` is May 1980 (`1980-00-00` and `1980-05-00`
+//!   under `%Y-%m-%d`). A month is unknown only with its day (`15/00/1980`
+//!   is impossible).
+//! - A date read from a date-time is its **local date**, the date as
+//!   written in its own offset: `2015-04-14-04:00` and
+//!   `2016-06-11T23:30:00-02:00` are 2015-04-14 and 2016-06-11, whatever
+//!   day it was in UTC. Time fields must still be real (`25:00` is
+//!   impossible).
 //! - A value that fits a format's shape but is not a real date
 //!   (`31/02/2016`, `29/02/2015`) is [`DateError::Impossible`], unless a
 //!   later format matches it.
-//! - `%y` (two-digit year) is read only when the caller gives a century
-//!   window with [`DateSpec::with_century_window`]; otherwise the value is
-//!   [`DateError::TwoDigitYear`]. chrono's own silent pivot is never used.
+//! - `%y` and `%g` (two-digit years) are read only when the caller gives a
+//!   century window with [`DateSpec::with_century_window`]; otherwise the
+//!   value is [`DateError::TwoDigitYear`]. chrono's own silent pivot is
+//!   never used. `%C%y` is a four-digit year.
+//! - Approximate dates (`approx. 1968`, `circa 1968`, `c. 1968`, `1968?`,
+//!   `1968 (approx.)`) are not read by [`date`]: [`approximate_marker`]
+//!   gives the date text without its marker, for a caller that accepts
+//!   approximate dates and records that they are.
 //! - Excel serial numbers are read, when enabled, after the formats: in the
 //!   1900 system serial 1 is 1900-01-01 and serial 60 is Excel's
 //!   non-existent 29 February 1900 (the Lotus 1-2-3 leap-year bug: an error
@@ -38,15 +57,46 @@
 //!   time skipped when clocks go forward (the DST gap) is
 //!   [`DateError::NonexistentLocalTime`]; a local time repeated when clocks go
 //!   back (the overlap) resolves to the **earlier** instant (summer time) and
-//!   carries [`NOTE_DST_OVERLAP`]. Formats with an offset (`%z`) use it.
+//!   carries [`NOTE_DST_OVERLAP`]. Formats with an offset (`%z`, `%:z`,
+//!   `%#z`, `%+`) use it; `%s` (seconds since 1970) is an instant in UTC.
+//!   A zone name (`%Z`) is skipped, not understood.
+//! - Formats chrono can write but not read back (`%::z`, `%:::z`) never
+//!   match; `%#z` is read (an offset, `Z`, or hours alone) and written as
+//!   `%:z` ([`format_example`]).
+
+mod approximate;
+
+pub use approximate::approximate_marker;
 
 use std::fmt::{self, Write as _};
 
-use chrono::format::{Item, ParseErrorKind, Parsed, StrftimeItems};
+use chrono::format::{Fixed, Item, Numeric, ParseErrorKind, Parsed, StrftimeItems};
 use chrono::{
-    DateTime, Datelike as _, LocalResult, NaiveDate, NaiveDateTime, TimeDelta, TimeZone as _, Utc,
+    DateTime, Datelike as _, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, TimeDelta,
+    TimeZone as _, Utc,
 };
 use chrono_tz::Tz;
+
+/// What a field with no formats of its own reads: an ISO 8601 date, or an
+/// ISO 8601 / RFC 3339 date-time (`T` or a space between date and time,
+/// seconds and their fraction optional), each with or without an offset
+/// (`Z`, `+01:00`, `+0100`, `+01`). The first two are dates alone.
+pub const ISO_FORMATS: &[&str] = &[
+    "%Y-%m-%d",
+    "%Y-%m-%d%#z",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S%.f%#z",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%dT%H:%M%#z",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S%.f%#z",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H:%M%#z",
+];
+
+/// The date-times of [`ISO_FORMATS`]: what a date-time field with no
+/// formats of its own reads.
+pub const ISO_DATETIME_FORMATS: &[&str] = ISO_FORMATS.split_at(2).1;
 
 /// A date, possibly known only to the year or the month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -177,10 +227,10 @@ pub enum DateSpecError {
 /// years and the source time zone for date-times (Europe/London by default).
 #[derive(Debug, Clone)]
 pub struct DateSpec {
-    formats: Vec<Vec<Item<'static>>>,
-    /// Shape of each format (see [`skeleton`]), to tell an impossible date
-    /// from a value of another shape.
-    shapes: Vec<Vec<(u8, usize)>>,
+    formats: Vec<Compiled>,
+    /// The formats again with a zero for an unknown day (and month):
+    /// tried when none of `formats` reads a value.
+    zeros: Vec<Compiled>,
     excel: Option<ExcelDateSystem>,
     century_start: Option<i32>,
     tz: Tz,
@@ -203,28 +253,18 @@ impl DateSpec {
             .map(|(i, f)| {
                 StrftimeItems::new(f.as_ref())
                     .parse_to_owned()
+                    .map(Compiled::new)
                     .map_err(|_| DateSpecError::BadFormat(i))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        // A sample instant with an offset, so every specifier can format.
-        let sample = NaiveDate::from_ymd_opt(2016, 12, 25)
-            .and_then(|d| d.and_hms_opt(22, 33, 44))
-            .unwrap_or_default()
-            .and_utc()
-            .fixed_offset();
-        let shapes = formats
+        let zeros = formats
             .iter()
-            .map(|items| {
-                let mut text = String::new();
-                // A specifier that cannot format leaves a shorter sample;
-                // it only weakens the impossible/no-match distinction.
-                let _ = write!(text, "{}", sample.format_with_items(items.iter()));
-                skeleton(&text)
-            })
+            .flat_map(|format| zero_variants(&format.items))
+            .map(Compiled::new)
             .collect();
         Ok(Self {
             formats,
-            shapes,
+            zeros,
             excel: None,
             century_start: None,
             tz: chrono_tz::Europe::London,
@@ -236,7 +276,7 @@ impl DateSpec {
     pub const fn excel_only(system: ExcelDateSystem) -> Self {
         Self {
             formats: Vec::new(),
-            shapes: Vec::new(),
+            zeros: Vec::new(),
             excel: Some(system),
             century_start: None,
             tz: chrono_tz::Europe::London,
@@ -273,35 +313,36 @@ impl DateSpec {
         self.tz
     }
 
-    /// Tries the formats in order; the first whose fields `accept` takes
+    /// Tries `formats` in order; the first whose fields `accept` takes
     /// wins. Otherwise returns the most telling error.
     fn first_match<T>(
         &self,
+        formats: &[Compiled],
         text: &str,
         accept: impl Fn(&Parsed) -> Result<T, DateError>,
     ) -> Result<T, DateError> {
         let mut err = DateError::NoMatch;
         let mut text_shape = None;
-        for (items, shape) in self.formats.iter().zip(&self.shapes) {
+        for format in formats {
             let mut parsed = Parsed::new();
-            let outcome = match chrono::format::parse(&mut parsed, text, items.iter()) {
+            let outcome = match chrono::format::parse(&mut parsed, text, format.items.iter()) {
                 // The shape matched but a field was out of range
                 // ("32/01/2016", "13/1995"): an impossible date.
                 Err(e) if e.kind() == ParseErrorKind::OutOfRange => {
                     let t = text_shape.get_or_insert_with(|| skeleton(text));
-                    if same_shape(t, shape) {
+                    if same_shape(t, &format.shape) {
                         Err(DateError::Impossible)
                     } else {
                         Err(DateError::NoMatch)
                     }
                 }
                 Err(_) => Err(DateError::NoMatch),
-                Ok(()) => self
-                    .apply_century(&mut parsed)
-                    .and_then(|()| match parsed.year() {
+                Ok(()) => self.apply_century(&mut parsed).and_then(|()| {
+                    match year_of(&parsed).or(parsed.isoyear()) {
                         Some(y) if !plausible_year(y) => Err(DateError::NoMatch),
                         _ => accept(&parsed),
-                    }),
+                    }
+                }),
             };
             match outcome {
                 Ok(v) => return Ok(v),
@@ -315,22 +356,130 @@ impl DateSpec {
         Err(err)
     }
 
+    /// Puts a two-digit year (`%y`, or `%g` for ISO weeks) in the century
+    /// window, so chrono never applies its own.
     fn apply_century(&self, parsed: &mut Parsed) -> Result<(), DateError> {
+        let window = |yy: i32| {
+            let start = self.century_start.ok_or(DateError::TwoDigitYear)?;
+            let year = start - start.rem_euclid(100) + yy;
+            Ok(i64::from(if year < start { year + 100 } else { year }))
+        };
         if parsed.year().is_none()
             && parsed.year_div_100().is_none()
             && let Some(yy) = parsed.year_mod_100()
         {
-            let start = self.century_start.ok_or(DateError::TwoDigitYear)?;
-            let mut year = start - start.rem_euclid(100) + yy;
-            if year < start {
-                year += 100;
-            }
             parsed
-                .set_year(i64::from(year))
+                .set_year(window(yy)?)
+                .map_err(|_| DateError::Impossible)?;
+        }
+        if parsed.isoyear().is_none()
+            && parsed.isoyear_div_100().is_none()
+            && let Some(yy) = parsed.isoyear_mod_100()
+        {
+            parsed
+                .set_isoyear(window(yy)?)
                 .map_err(|_| DateError::Impossible)?;
         }
         Ok(())
     }
+}
+
+/// A compiled format and its shape (see [`skeleton`]), to tell an
+/// impossible date from a value of another shape.
+#[derive(Debug, Clone)]
+struct Compiled {
+    items: Vec<Item<'static>>,
+    shape: Vec<(u8, usize)>,
+}
+
+impl Compiled {
+    fn new(items: Vec<Item<'static>>) -> Self {
+        // A sample instant with an offset, so every readable specifier can
+        // be written; one that cannot leaves a shorter sample, which only
+        // weakens the impossible/no-match distinction.
+        let sample = NaiveDate::from_ymd_opt(2016, 12, 25)
+            .and_then(|d| d.and_hms_opt(22, 33, 44))
+            .unwrap_or_default()
+            .and_utc()
+            .fixed_offset();
+        let shape = skeleton(&example_text(&items, &sample).unwrap_or_default());
+        Self { items, shape }
+    }
+}
+
+/// The text `format` writes for the instant `at`, as [`date`] and
+/// [`datetime_utc`] would read it back: what a checker can probe a format
+/// with. `%#z`, which chrono only reads, is written as `%:z`. `None` for a
+/// format chrono cannot parse or write (`%Q`); never panics.
+#[must_use]
+pub fn format_example(format: &str, at: &DateTime<FixedOffset>) -> Option<String> {
+    let items: Vec<Item<'_>> = StrftimeItems::new(format).collect();
+    if items.iter().any(|item| matches!(item, Item::Error)) {
+        return None;
+    }
+    example_text(&items, at)
+}
+
+fn example_text(items: &[Item<'_>], at: &DateTime<FixedOffset>) -> Option<String> {
+    let permissive = StrftimeItems::new("%#z").next();
+    let items = items.iter().map(|item| {
+        if Some(item) == permissive.as_ref() {
+            Item::Fixed(Fixed::TimezoneOffsetColon)
+        } else {
+            item.clone()
+        }
+    });
+    let mut text = String::new();
+    // `write!`, not `to_string()`: an item chrono cannot write is an
+    // error here, where `Display` would panic.
+    write!(text, "{}", at.format_with_items(items)).ok()?;
+    Some(text)
+}
+
+/// A format again with `0` or `00` in place of its numeric day (and then
+/// of its numeric month too), or of its month when it has no day: how
+/// sources write a day or month they do not know.
+fn zero_variants(items: &[Item<'static>]) -> Vec<Vec<Item<'static>>> {
+    let is_day = |item: &Item<'_>| matches!(item, Item::Numeric(Numeric::Day, _));
+    let is_month = |item: &Item<'_>| matches!(item, Item::Numeric(Numeric::Month, _));
+    let has_day = items.iter().any(is_day);
+    let has_month = items.iter().any(is_month);
+    let zeros = [Item::Literal("00"), Item::Literal("0")];
+    let with = |day: Option<&Item<'static>>, month: Option<&Item<'static>>| {
+        items
+            .iter()
+            .map(|item| match (day, month) {
+                (Some(zero), _) if is_day(item) => zero.clone(),
+                (_, Some(zero)) if is_month(item) => zero.clone(),
+                _ => item.clone(),
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut out = Vec::new();
+    if has_day {
+        for day in &zeros {
+            out.push(with(Some(day), None));
+            if has_month {
+                for month in &zeros {
+                    out.push(with(Some(day), Some(month)));
+                }
+            }
+        }
+    } else if has_month {
+        for month in &zeros {
+            out.push(with(None, Some(month)));
+        }
+    }
+    out
+}
+
+/// The calendar year a parse gives: the year, or its century and
+/// two digits (`%C%y`).
+fn year_of(parsed: &Parsed) -> Option<i32> {
+    parsed.year().or_else(|| {
+        let (century, yy) = (parsed.year_div_100()?, parsed.year_mod_100()?);
+        century.checked_mul(100)?.checked_add(yy)
+    })
 }
 
 /// Years before 1000 are not read: a short number is more likely a
@@ -344,6 +493,8 @@ const fn rank(e: DateError) -> u8 {
     match e {
         DateError::NoMatch | DateError::Empty => 0,
         DateError::Incomplete => 1,
+        // A format read it, but no window was configured: say so.
+        DateError::TwoDigitYear => 3,
         _ => 2,
     }
 }
@@ -380,19 +531,23 @@ fn same_shape(text: &[(u8, usize)], format: &[(u8, usize)]) -> bool {
             .all(|((k, n), (fk, fnn))| k == fk && (*k != b'9' || n <= fnn))
 }
 
+/// The date a parse names, to the precision its fields give. Time and
+/// offset fields are not used: a date-time gives its local date.
 fn partial_from(parsed: &Parsed) -> Result<PartialDate, DateError> {
-    let year = parsed.year().ok_or(DateError::Incomplete)?;
+    match parsed.to_naive_date() {
+        Ok(date) => return Ok(PartialDate::Date(date)),
+        Err(e) if e.kind() != ParseErrorKind::NotEnough => return Err(DateError::Impossible),
+        Err(_) => {}
+    }
+    let year = year_of(parsed).ok_or(DateError::Incomplete)?;
+    let weeks = parsed.ordinal().is_some()
+        || parsed.week_from_sun().is_some()
+        || parsed.week_from_mon().is_some()
+        || parsed.isoweek().is_some();
     match (parsed.month(), parsed.day()) {
-        (Some(_), Some(_)) => parsed
-            .to_naive_date()
-            .map(PartialDate::Date)
-            .map_err(|_| DateError::Impossible),
-        (Some(m), None) => Ok(PartialDate::YearMonth(year, m)),
-        (None, None) if parsed.ordinal().is_none() => Ok(PartialDate::Year(year)),
-        _ => parsed
-            .to_naive_date()
-            .map(PartialDate::Date)
-            .map_err(|_| DateError::Incomplete),
+        (Some(m), None) if !weeks => Ok(PartialDate::YearMonth(year, m)),
+        (None, None) if !weeks => Ok(PartialDate::Year(year)),
+        _ => Err(DateError::Incomplete),
     }
 }
 
@@ -461,10 +616,19 @@ pub fn date(text: &str, spec: &DateSpec) -> Result<PartialDate, DateError> {
     if text.is_empty() {
         return Err(DateError::Empty);
     }
-    let first_err = match spec.first_match(text, partial_from) {
+    let mut first_err = match spec.first_match(&spec.formats, text, partial_from) {
         Ok(d) => return Ok(d),
         Err(e) => e,
     };
+    // A day or month written as zero: unknown. Where one fits, its reason
+    // (a two-digit year without a window) is the more telling.
+    if !spec.zeros.is_empty() && text.contains('0') {
+        match spec.first_match(&spec.zeros, text, partial_from) {
+            Ok(d) => return Ok(d),
+            Err(DateError::NoMatch) => {}
+            Err(e) => first_err = e,
+        }
+    }
     if let Some(system) = spec.excel
         && let Some((days, _)) = excel_parts(text)
     {
@@ -518,22 +682,29 @@ pub fn datetime_utc(text: &str, spec: &DateSpec) -> Result<UtcDateTime, DateErro
         return Err(DateError::Empty);
     }
     let tz = spec.tz;
-    let first_err = match spec.first_match(text, |parsed| {
-        if parsed.year().is_none()
-            || (parsed.hour_div_12().is_none() && parsed.timestamp().is_none())
-        {
+    let first_err = match spec.first_match(&spec.formats, text, |parsed| {
+        if parsed.hour_div_12().is_none() && parsed.timestamp().is_none() {
             return Err(DateError::Incomplete);
         }
+        let refused = |e: chrono::format::ParseError| match e.kind() {
+            ParseErrorKind::NotEnough => DateError::Incomplete,
+            _ => DateError::Impossible,
+        };
         if parsed.offset().is_some() {
-            let t = parsed.to_datetime().map_err(|_| DateError::Impossible)?;
+            let t = parsed.to_datetime().map_err(refused)?;
             return Ok(UtcDateTime {
                 utc: t.with_timezone(&Utc),
                 note: None,
             });
         }
-        let naive = parsed
-            .to_naive_datetime_with_offset(0)
-            .map_err(|_| DateError::Impossible)?;
+        let naive = parsed.to_naive_datetime_with_offset(0).map_err(refused)?;
+        if parsed.timestamp().is_some() {
+            // Seconds since 1970 name an instant: UTC, not local time.
+            return Ok(UtcDateTime {
+                utc: naive.and_utc(),
+                note: None,
+            });
+        }
         local_to_utc(naive, tz)
     }) {
         Ok(t) => return Ok(t),

@@ -2,8 +2,9 @@
 
 use chrono::{NaiveDate, TimeZone as _, Utc};
 use jstac_normalise::date::{
-    DateError, DateSpec, DateSpecError, ExcelDateSystem, NOTE_DST_OVERLAP, PartialDate, date,
-    datetime_utc, excel_serial_date, local_to_utc,
+    DateError, DateSpec, DateSpecError, ExcelDateSystem, ISO_DATETIME_FORMATS, ISO_FORMATS,
+    NOTE_DST_OVERLAP, PartialDate, date, datetime_utc, excel_serial_date, format_example,
+    local_to_utc,
 };
 
 fn uk_spec() -> DateSpec {
@@ -50,7 +51,9 @@ const UK_ROWS: &[(&str, &str)] = &[
     ("30/02/2016", "!impossible"),
     ("32/01/2016", "!impossible"),
     ("13/1995", "!impossible"),
-    ("00/01/2016", "!impossible"),
+    ("00/01/2016", "2016-01"),
+    ("15/00/2016", "!impossible"),
+    ("00/13/2016", "!impossible"),
     ("60", "!excel_phantom_leap_day"),
     ("0", "!excel_out_of_range"),
     ("2958466", "!excel_out_of_range"),
@@ -281,4 +284,171 @@ fn reasons_never_echo_the_input() {
         DateError::Impossible.to_string(),
         "not a real calendar date or time"
     );
+}
+
+/// Sources write an unknown day or month as zero.
+#[test]
+fn zero_days_and_months_are_unknown() {
+    let uk = DateSpec::new(["%d/%m/%Y"]).unwrap();
+    check(
+        &[
+            ("00/00/1980", "1980"),
+            ("0/0/1980", "1980"),
+            ("00/05/1980", "1980-05"),
+            ("0/5/1980", "1980-05"),
+            ("00/5/1980", "1980-05"),
+            ("12/05/1980", "1980-05-12"),
+            ("12/00/1980", "!impossible"),
+            ("00/13/1980", "!impossible"),
+            ("00/00/80", "!impossible"),
+        ],
+        &uk,
+    );
+    let iso = DateSpec::new(["%Y-%m-%d"]).unwrap();
+    check(
+        &[
+            ("1980-00-00", "1980"),
+            ("1980-05-00", "1980-05"),
+            ("1980-00-12", "!impossible"),
+        ],
+        &iso,
+    );
+    let months = DateSpec::new(["%m/%Y"]).unwrap();
+    check(&[("00/1980", "1980"), ("05/1980", "1980-05")], &months);
+    let named = DateSpec::new(["%d %B %Y"]).unwrap();
+    check(&[("00 May 1980", "1980-05")], &named);
+    // Two-digit years still need their window.
+    let short = DateSpec::new(["%d/%m/%y"]).unwrap();
+    check(&[("00/00/80", "!two_digit_year")], &short);
+    let short = short.with_century_window(1930);
+    check(&[("00/00/80", "1980"), ("00/05/29", "2029-05")], &short);
+}
+
+/// A date-time read as a date is its local date, in its own offset.
+#[test]
+fn date_times_give_their_local_date() {
+    let spec = DateSpec::new(["%d/%m/%Y %H:%M", "%Y-%m-%dT%H:%M:%S%:z", "%Y-%m-%d%:z"]).unwrap();
+    check(
+        &[
+            ("14/04/2015 23:30", "2015-04-14"),
+            ("2016-06-11T23:30:00-02:00", "2016-06-11"),
+            ("2016-06-11T00:30:00+05:00", "2016-06-11"),
+            ("2015-04-14-04:00", "2015-04-14"),
+            ("14/04/2015 25:30", "!impossible"),
+            ("2016-06-11T23:30:00", "!no_match"),
+            ("14/04/2015", "!no_match"),
+        ],
+        &spec,
+    );
+}
+
+/// With no formats of its own, a field reads ISO 8601 and RFC 3339.
+#[test]
+fn iso_dates_and_date_times() {
+    let dates = DateSpec::new(ISO_FORMATS).unwrap();
+    check(
+        &[
+            ("2016-06-11", "2016-06-11"),
+            ("2016-06-11T09:30:00Z", "2016-06-11"),
+            ("2016-06-11T09:30:00+01:00", "2016-06-11"),
+            ("2016-06-11T23:30:00-02:00", "2016-06-11"),
+            ("2016-06-11T09:30:00.250+0100", "2016-06-11"),
+            ("2016-06-11T09:30", "2016-06-11"),
+            ("2016-06-11 09:30", "2016-06-11"),
+            ("2016-06-11 09:30:15", "2016-06-11"),
+            ("2015-04-14-04:00", "2015-04-14"),
+            ("2015-04-14Z", "2015-04-14"),
+            ("2015-04-14+01", "2015-04-14"),
+            ("2015-02-29", "!impossible"),
+            ("2016-06-11T24:30:00+01:00", "!impossible"),
+            ("11/06/2016", "!no_match"),
+            ("2016-06-11T09", "!no_match"),
+            ("2016", "!no_match"),
+        ],
+        &dates,
+    );
+    let times = DateSpec::new(ISO_DATETIME_FORMATS).unwrap();
+    let rows: &[(&str, Result<chrono::DateTime<Utc>, &str>)] = &[
+        ("2016-06-11T09:30:00Z", Ok(utc(2016, 6, 11, 9, 30, 0))),
+        ("2016-06-11T09:30:00+01:00", Ok(utc(2016, 6, 11, 8, 30, 0))),
+        ("2016-06-11T23:30:00-02:00", Ok(utc(2016, 6, 12, 1, 30, 0))),
+        // No offset: London time (BST in June).
+        ("2016-06-11 09:30", Ok(utc(2016, 6, 11, 8, 30, 0))),
+        ("2016-01-11T09:30:15", Ok(utc(2016, 1, 11, 9, 30, 15))),
+        ("2016-06-11", Err("no_match")),
+        ("2016-06-11Z", Err("no_match")),
+    ];
+    for (input, want) in rows {
+        let got = datetime_utc(input, &times)
+            .map(|t| t.utc)
+            .map_err(|e| e.kind());
+        assert_eq!(got, *want, "{input:?}");
+    }
+}
+
+/// Seconds since 1970 are an instant, not a London wall-clock time.
+#[test]
+fn unix_seconds_are_utc() {
+    let spec = DateSpec::new(["%s"]).unwrap();
+    // 2016-06-11T09:30:00Z, in British Summer Time.
+    let got = datetime_utc("1465637400", &spec).unwrap();
+    assert_eq!(got.utc, utc(2016, 6, 11, 9, 30, 0));
+}
+
+/// ISO week dates and day-of-year dates are full dates; `%C%y` is a full
+/// year; `%g` is a two-digit year needing its window like `%y`.
+#[test]
+fn week_and_ordinal_dates() {
+    let spec = DateSpec::new(["%G-W%V-%u", "%Y/%j", "%C%y-%m-%d"]).unwrap();
+    check(
+        &[
+            ("2016-W47-3", "2016-11-23"),
+            ("2016/328", "2016-11-23"),
+            ("2015/366", "!impossible"),
+            ("2016-11-23", "2016-11-23"),
+        ],
+        &spec,
+    );
+    let short = DateSpec::new(["%g-W%V-%u"]).unwrap();
+    check(&[("16-W47-3", "!two_digit_year")], &short);
+    check(
+        &[("16-W47-3", "2016-11-23")],
+        &short.with_century_window(1930),
+    );
+    // A week without its day is not a date.
+    let week = DateSpec::new(["%Y-W%W"]).unwrap();
+    check(&[("2016-W47", "!incomplete")], &week);
+}
+
+/// Every specifier chrono documents can be written as an example without
+/// a panic; the ones it cannot write or parse give `None`.
+#[test]
+fn format_examples_never_panic() {
+    let at = chrono::DateTime::parse_from_rfc3339("2016-11-23T22:05:09.5-04:30").unwrap();
+    assert_eq!(
+        format_example("%d/%m/%Y %H:%M%#z", &at).as_deref(),
+        Some("23/11/2016 22:05-04:30")
+    );
+    assert_eq!(
+        format_example("%Y-%m-%d", &at).as_deref(),
+        Some("2016-11-23")
+    );
+    for bad in ["%", "%Q", "%:", "%-"] {
+        assert_eq!(format_example(bad, &at), None, "{bad}");
+    }
+    for spec in [
+        "%Y", "%C", "%y", "%m", "%b", "%B", "%h", "%d", "%e", "%a", "%A", "%w", "%u", "%U", "%W",
+        "%G", "%g", "%V", "%j", "%D", "%x", "%F", "%v", "%H", "%k", "%I", "%l", "%P", "%p", "%M",
+        "%S", "%f", "%.f", "%.3f", "%.6f", "%.9f", "%3f", "%6f", "%9f", "%R", "%T", "%X", "%r",
+        "%Z", "%z", "%:z", "%::z", "%:::z", "%#z", "%c", "%+", "%s", "%t", "%n", "%%", "%-d",
+        "%_d", "%0d",
+    ] {
+        assert!(format_example(spec, &at).is_some(), "{spec}");
+        // Reading a value with any format never panics either.
+        let spec = DateSpec::new([spec]).unwrap();
+        for text in ["", "0", "00/00/0000", "2016-11-23T22:05:09-04:30", "Wed"] {
+            let _ = date(text, &spec);
+            let _ = datetime_utc(text, &spec);
+        }
+    }
 }

@@ -239,14 +239,34 @@ pub(crate) fn in_key_order<K: Ord + Copy, T>(items: impl Iterator<Item = (K, T)>
     out
 }
 
-/// Dates as ISO 8601 text, in the order they appear in `values`.
+/// Dates and timestamps as ISO 8601 text, in the order they appear in
+/// `values`: dates `2016-03-01`, timestamps in UTC to the second,
+/// `2016-03-01T09:30:00Z` (SQLite keeps that text, which sorts as the
+/// instants do; PostgreSQL's `timestamptz` reads it).
 pub(crate) fn format_dates(values: &[Value], dates: &mut Vec<String>) {
     dates.clear();
     for value in values {
-        if let Value::Date(date) = value {
-            dates.push(iso_date(*date));
+        match value {
+            Value::Date(date) => dates.push(iso_date(*date)),
+            Value::Timestamp(instant) => dates.push(iso_timestamp(instant)),
+            _ => {}
         }
     }
+}
+
+/// An instant as ISO 8601 UTC text to the second (`2016-03-01T09:30:00Z`).
+pub(crate) fn iso_timestamp(instant: &chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Timelike as _;
+    use std::fmt::Write as _;
+    let mut text = iso_date(instant.date_naive());
+    let _ = write!(
+        text,
+        "T{:02}:{:02}:{:02}Z",
+        instant.hour(),
+        instant.minute(),
+        instant.second()
+    );
+    text
 }
 
 /// A date as ISO 8601 text (`2016-03-01`).
@@ -270,5 +290,30 @@ pub(crate) fn iso_date(date: chrono::NaiveDate) -> String {
         text
     } else {
         date.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, TimeZone as _, Utc};
+    use jstac_core::Value;
+
+    use super::format_dates;
+
+    /// Dates and timestamps as both backends are given them, in order.
+    #[test]
+    fn dates_and_timestamps_are_iso_text() {
+        let values = [
+            Value::Timestamp(Utc.with_ymd_and_hms(2016, 6, 11, 8, 30, 5).unwrap()),
+            Value::Text("x".to_owned()),
+            Value::Date(NaiveDate::from_ymd_opt(7, 3, 1).unwrap()),
+            Value::Timestamp(Utc.with_ymd_and_hms(999, 12, 31, 23, 59, 59).unwrap()),
+        ];
+        let mut dates = vec!["stale".to_owned()];
+        format_dates(&values, &mut dates);
+        assert_eq!(
+            dates,
+            ["2016-06-11T08:30:05Z", "0007-03-01", "0999-12-31T23:59:59Z"]
+        );
     }
 }

@@ -326,7 +326,8 @@ fn field(data: &mut Vec<u8>, text: &str) {
     }
 }
 
-/// Each value as a COPY field: `\N` for NULL, `t`/`f` for booleans.
+/// Each value as a COPY field: `\N` for NULL, `t`/`f` for booleans, dates
+/// and timestamps as `format_dates` wrote them.
 fn values(data: &mut Vec<u8>, values: &[Value], dates: &[String]) {
     let mut dates = dates.iter();
     for value in values {
@@ -337,7 +338,7 @@ fn values(data: &mut Vec<u8>, values: &[Value], dates: &[String]) {
                 let _ = write!(Bytes(data), "\t{n}");
             }
             Value::Boolean(b) => data.extend_from_slice(if *b { b"\tt" } else { b"\tf" }),
-            Value::Date(_) => match dates.next() {
+            Value::Date(_) | Value::Timestamp(_) => match dates.next() {
                 Some(date) => field(data, date),
                 None => data.extend_from_slice(b"\t\\N"),
             },

@@ -236,8 +236,11 @@ impl JsonRow for SqliteRow {
 
 impl JsonRow for PgRow {
     /// PostgreSQL values shown as SQLite would show the same data: dates as
-    /// ISO text, whole numerics as integers, others as numbers.
+    /// ISO text, instants (`timestamptz`) as ISO 8601 UTC text with `Z`
+    /// (`2016-06-11T08:30:00Z`, a fraction of a second only when there is
+    /// one), whole numerics as integers, others as numbers.
     fn json(&self, index: usize) -> Result<Json> {
+        use chrono::SecondsFormat;
         use sqlx::types::Decimal;
         use sqlx::types::chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
         let raw = self.try_get_raw(index)?;
@@ -267,7 +270,10 @@ impl JsonRow for PgRow {
             }
             "DATE" => Json::from(self.try_get::<NaiveDate, _>(index)?.to_string()),
             "TIMESTAMP" => Json::from(self.try_get::<NaiveDateTime, _>(index)?.to_string()),
-            "TIMESTAMPTZ" => Json::from(self.try_get::<DateTime<Utc>, _>(index)?.to_rfc3339()),
+            "TIMESTAMPTZ" => Json::from(
+                self.try_get::<DateTime<Utc>, _>(index)?
+                    .to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            ),
             "JSON" | "JSONB" => self.try_get::<Json, _>(index)?,
             "BYTEA" => Json::from(hex::encode(self.try_get::<Vec<u8>, _>(index)?)),
             other => {

@@ -170,7 +170,9 @@ fn bind_values<'a>(
             Value::Text(text) | Value::Decimal(text) => Param::Text(text),
             Value::Integer(n) => Param::Integer(*n),
             Value::Boolean(b) => Param::Integer(i64::from(*b)),
-            Value::Date(_) => dates.next().map_or(Param::Null, |d| Param::Text(d)),
+            Value::Date(_) | Value::Timestamp(_) => {
+                dates.next().map_or(Param::Null, |d| Param::Text(d))
+            }
         })?;
     }
     Ok(())

@@ -12,6 +12,7 @@ use super::input::{FieldShape, SourceRecords};
 use super::json::raw_record;
 use super::key::{Key, entity_key, link_key};
 use chrono::NaiveDate;
+use jstac_normalise::date::approximate_marker;
 
 use crate::convert::{ConvertError, Kind, Value};
 use crate::grading::Grading;
@@ -892,25 +893,6 @@ impl Mapping {
     }
 }
 
-/// The date text without an "approximately" marker, when it has one.
-fn approximate_marker(text: &str) -> Option<&str> {
-    let lower = text.to_lowercase();
-    for prefix in [
-        "approximately ",
-        "approx. ",
-        "approx ",
-        "circa ",
-        "ca. ",
-        "c. ",
-        "about ",
-    ] {
-        if lower.starts_with(prefix) {
-            return text.get(prefix.len()..).map(str::trim);
-        }
-    }
-    None
-}
-
 /// A key as its 32 hex digits.
 fn hex_text(key: &Key) -> String {
     String::from_utf8_lossy(&key.hex()).into_owned()
@@ -933,6 +915,7 @@ fn value_text(value: &Value) -> Cow<'_, str> {
         Value::Integer(n) => Cow::Owned(n.to_string()),
         Value::Boolean(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
         Value::Date(date) => Cow::Owned(date.to_string()),
+        Value::Timestamp(at) => Cow::Owned(at.to_rfc3339()),
     }
 }
 

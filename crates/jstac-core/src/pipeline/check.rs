@@ -5,7 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::catalog::{self, ColumnType, Fill, LINKS, TableDef};
-use crate::convert::{Conversion, DateOptions, DateRule, check_date_format, has_two_digit_year};
+use crate::convert::{
+    Conversion, DateOptions, DateRule, TimestampRule, check_date_format, check_timestamp_format,
+    has_two_digit_year,
+};
 use crate::grading::{GradePart, GradeSource, GradingRule};
 use crate::normalise::{Lookup, NamePart, Normaliser, OnInvalid, Transform, lookup_key};
 
@@ -827,22 +830,25 @@ fn check_column(
             }
         },
     };
-    for (name, given) in [
-        ("partial", spec.partial.is_some()),
-        ("excel", excel.is_some()),
-        ("pivot", pivot.is_some()),
+    // Timestamps take a date's options but partial: an instant is whole.
+    let dated = ty.is_some_and(|ty| matches!(ty, ColumnType::Date | ColumnType::Timestamp));
+    for (name, given, takes) in [
+        (
+            "partial",
+            spec.partial.is_some(),
+            ty == Some(ColumnType::Date),
+        ),
+        ("excel", excel.is_some(), dated),
+        ("pivot", pivot.is_some(), dated),
     ] {
-        if let Some(ty) = ty.filter(|ty| given && *ty != ColumnType::Date) {
+        if let Some(ty) = ty.filter(|_| given && !takes) {
             errors.push(SpecError::new(
                 format!("{key}.{name}"),
                 format!("only dates take {name}; this column is {}", ty.name()),
             ));
         }
     }
-    if pivot.is_some()
-        && ty == Some(ColumnType::Date)
-        && !formats.iter().any(|f| has_two_digit_year(f))
-    {
+    if pivot.is_some() && dated && !formats.iter().any(|f| has_two_digit_year(f)) {
         errors.push(SpecError::new(
             format!("{key}.pivot"),
             "no format of this column has a two-digit year (%y)",
@@ -956,7 +962,7 @@ fn check_column(
         }
     }
     if spec.on_invalid.is_some() {
-        if !transforms && ty.is_some_and(|ty| ty != ColumnType::Date) {
+        if !transforms && ty.is_some() && !dated {
             errors.push(SpecError::new(
                 format!("{key}.on_invalid"),
                 "only a normaliser, a lookup or a date finds values invalid",
@@ -985,25 +991,8 @@ fn check_column(
         pivot,
     };
     let conversion = match ty {
-        Some(ColumnType::Date) => {
-            let mut valid = true;
-            for format in &formats {
-                if let Err(message) = check_date_format(format, options) {
-                    errors.push(SpecError::new(format!("{key}.format"), message.to_string()));
-                    valid = false;
-                }
-            }
-            if valid {
-                match DateRule::new(formats, options) {
-                    Ok(rule) => Some(Conversion::Date(rule)),
-                    Err(message) => {
-                        errors.push(SpecError::new(format!("{key}.format"), message.to_string()));
-                        None
-                    }
-                }
-            } else {
-                None
-            }
+        Some(ty @ (ColumnType::Date | ColumnType::Timestamp)) => {
+            dated_conversion(key, ty, formats, options, &mut errors)
         }
         Some(other) => {
             if spec.format.is_some() {
@@ -1017,7 +1006,7 @@ fn check_column(
                 ColumnType::Integer => Conversion::Integer,
                 ColumnType::Decimal => Conversion::Decimal,
                 ColumnType::Boolean => Conversion::Boolean,
-                ColumnType::Date => unreachable!("handled above"),
+                ColumnType::Date | ColumnType::Timestamp => unreachable!("handled above"),
             })
         }
         None => None,
@@ -1048,7 +1037,7 @@ fn check_column(
         || spec.excel.is_some()
         || spec.pivot.is_some()
         || spec.on_invalid.is_some();
-    let counted = transforms || (ty == Some(ColumnType::Date) && date_options);
+    let counted = transforms || (dated && date_options);
     match (source, conversion) {
         (Some(source), Some(conversion)) if errors.is_empty() => Ok(ColumnRule {
             key: key.to_owned(),
@@ -1062,4 +1051,41 @@ fn check_column(
         }),
         _ => Err(errors),
     }
+}
+
+/// A date or timestamp column's conversion, each of its formats checked
+/// (every mistake reported).
+fn dated_conversion(
+    key: &str,
+    ty: ColumnType,
+    formats: Vec<String>,
+    options: DateOptions,
+    errors: &mut Vec<SpecError>,
+) -> Option<Conversion> {
+    let timestamp = ty == ColumnType::Timestamp;
+    let check = if timestamp {
+        check_timestamp_format
+    } else {
+        check_date_format
+    };
+    let mut valid = true;
+    for format in &formats {
+        if let Err(message) = check(format, options) {
+            errors.push(SpecError::new(format!("{key}.format"), message.to_string()));
+            valid = false;
+        }
+    }
+    if !valid {
+        return None;
+    }
+    let conversion = if timestamp {
+        TimestampRule::new(formats, options).map(Conversion::Timestamp)
+    } else {
+        DateRule::new(formats, options).map(Conversion::Date)
+    };
+    conversion
+        .map_err(|message| {
+            errors.push(SpecError::new(format!("{key}.format"), message.to_string()))
+        })
+        .ok()
 }

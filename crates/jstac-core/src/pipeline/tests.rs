@@ -58,7 +58,7 @@ fn each_mistake_names_its_key() {
     let found = errors(&spec(json));
     let expected = [
         "agency: an agency code: lower-case letters, digits and '-' (see `jstac agencies`)",
-        "entities.person.columns.date_of_birth.type: unknown type \"dat\"; expected one of text, integer, decimal, boolean, date",
+        "entities.person.columns.date_of_birth.type: unknown type \"dat\"; expected one of text, integer, decimal, boolean, date, timestamp",
         "entities.person.columns.gender: give one of field, value, coalesce or template",
         "entities.person.columns.shoe_size: table persons has no column \"shoe_size\"; it has family_name, given_names, full_name, date_of_birth, gender, nationality, postcode",
         "links[0].to: no entity \"crime\" in this pipeline",
