@@ -90,6 +90,9 @@ pub(super) enum Extra {
         parts: Vec<usize>,
         full: Option<usize>,
     },
+    /// `script` where the pipeline does not map it: the writing system of
+    /// the name's letters (`Latin`, `Arabic`, `Cyrillic`, ...).
+    Script { from: Vec<usize> },
     /// `approximate` where the pipeline does not map it: whether the date
     /// field's text says so (`circa 1968`).
     Approximate { field: usize },
@@ -116,6 +119,7 @@ impl Extra {
             Extra::FamilyOfFullName => "family_name",
             Extra::GivenOfFullName => "given_names",
             Extra::Approximate { .. } => "approximate",
+            Extra::Script { .. } => "script",
         }
     }
 }
@@ -468,6 +472,21 @@ fn extras(table: &'static TableDef, rules: &[ColumnRule], columns: &[ColumnMap])
                 }
             }
             Fill::OriginalOf(_) | Fill::NameKey => {}
+        }
+    }
+    if value_table && table.column("script").is_some() && index_of("script").is_none() {
+        let from: Vec<usize> = [
+            "full_name",
+            "given_names",
+            "family_name",
+            "middle_names",
+            "patronymic",
+        ]
+        .iter()
+        .filter_map(|name| index_of(name))
+        .collect();
+        if !from.is_empty() {
+            extras.push(Extra::Script { from });
         }
     }
     if table.column("approximate").is_some()

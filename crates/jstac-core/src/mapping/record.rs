@@ -710,6 +710,13 @@ impl Mapping {
                         Value::Text(key)
                     }
                 }
+                Extra::Script { from } => from
+                    .iter()
+                    .find_map(|&i| match &values[i] {
+                        Value::Text(text) => script_of(text),
+                        _ => None,
+                    })
+                    .map_or(Value::Null, |script| Value::Text(script.to_owned())),
                 Extra::Approximate { field } => {
                     match self.get(records, *field, at).0.map(str::trim) {
                         Some(text) if !text.is_empty() => {
@@ -891,6 +898,26 @@ impl Mapping {
         }
         Ok(grading)
     }
+}
+
+/// The writing system of a text's first letter, by its Unicode block.
+fn script_of(text: &str) -> Option<&'static str> {
+    let letter = text.chars().find(|c| c.is_alphabetic())?;
+    Some(match u32::from(letter) {
+        0x0000..=0x024F | 0x1E00..=0x1EFF => "Latin",
+        0x0370..=0x03FF | 0x1F00..=0x1FFF => "Greek",
+        0x0400..=0x052F => "Cyrillic",
+        0x0530..=0x058F => "Armenian",
+        0x0590..=0x05FF => "Hebrew",
+        0x0600..=0x06FF | 0x0750..=0x077F | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF => "Arabic",
+        0x0900..=0x097F => "Devanagari",
+        0x0E00..=0x0E7F => "Thai",
+        0x10A0..=0x10FF => "Georgian",
+        0x1100..=0x11FF | 0xAC00..=0xD7AF => "Hangul",
+        0x3040..=0x30FF => "Japanese",
+        0x4E00..=0x9FFF | 0x3400..=0x4DBF => "Han",
+        _ => "Other",
+    })
 }
 
 /// A key as its 32 hex digits.
