@@ -5,7 +5,7 @@
 //! |---|---|
 //! | [`country`](mod@country) | countries and nationalities to ISO 3166-1 alpha-3 |
 //! | [`name`] | person names: title, family and given names, display form, match key |
-//! | [`date`] | dates (explicit formats, Excel serials, partial dates) and local date-times to UTC |
+//! | [`date`] | dates (explicit formats or ISO 8601, Excel serials, partial and approximate dates; a date-time's local date) and local date-times to UTC |
 //! | [`postcode`] | UK postcodes |
 //! | [`ident`] | passport numbers, National Insurance numbers, phone numbers, vehicle registrations |
 //!
