@@ -28,6 +28,8 @@ pub struct RunOutcome {
     pub records_read: i64,
     pub records_loaded: i64,
     pub records_quarantined: i64,
+    /// Records no rule of the pipeline applies to.
+    pub records_skipped: i64,
 }
 
 impl Warehouse {
@@ -61,8 +63,9 @@ impl Warehouse {
             sqlx::query(
                 "UPDATE ingest_runs SET finished_at = $1,
                         status = $2, error = $3, files_loaded = $4, files_skipped = $5, files_failed = $6,
-                        records_read = $7, records_loaded = $8, records_quarantined = $9
-                 WHERE run_id = $10",
+                        records_read = $7, records_loaded = $8, records_quarantined = $9,
+                        records_skipped = $10
+                 WHERE run_id = $11",
             )
             .bind(now_utc())
             .bind(if outcome.failed {
@@ -77,6 +80,7 @@ impl Warehouse {
             .bind(outcome.records_read)
             .bind(outcome.records_loaded)
             .bind(outcome.records_quarantined)
+            .bind(outcome.records_skipped)
             .bind(run_id)
             .execute(pool)
             .await?;

@@ -17,12 +17,15 @@ use crate::error::Result;
 use crate::postgres::PgLoad;
 use crate::sqlite;
 
-/// Counts for one file; always `read = loaded + quarantined`.
+/// Counts for one file; always `read = loaded + quarantined + skipped`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FileSummary {
     pub read: u64,
     pub loaded: u64,
     pub quarantined: u64,
+    /// Records no rule of the pipeline applies to: neither loaded nor
+    /// quarantined.
+    pub skipped: u64,
 }
 
 impl FileSummary {
@@ -30,6 +33,7 @@ impl FileSummary {
         self.read += batch.read;
         self.loaded += batch.loaded;
         self.quarantined += batch.quarantine.len() as u64;
+        self.skipped += batch.skipped;
     }
 }
 
@@ -247,20 +251,21 @@ impl FileLoad {
             ($tx:expr) => {{
                 sqlx::query(
                     "UPDATE source_files SET records_read = $1, records_loaded = $2,
-                            records_quarantined = $3
-                     WHERE file_id = $4",
+                            records_quarantined = $3, records_skipped = $4
+                     WHERE file_id = $5",
                 )
                 .bind(summary.read as i64)
                 .bind(summary.loaded as i64)
                 .bind(summary.quarantined as i64)
+                .bind(summary.skipped as i64)
                 .bind(file_id)
                 .execute(&mut *$tx)
                 .await?;
                 for stats in fields.iter().filter(|s| !s.counts.is_zero()) {
                     sqlx::query(
                         "INSERT INTO field_stats (run_id, file_id, rule, field, normaliser,
-                                                  normalised, unmatched, quarantined)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                                                  normalised, unmatched, quarantined, not_known)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                     )
                     .bind(run_id)
                     .bind(file_id)
@@ -270,6 +275,7 @@ impl FileLoad {
                     .bind(stats.counts.normalised as i64)
                     .bind(stats.counts.unmatched as i64)
                     .bind(stats.counts.quarantined as i64)
+                    .bind(stats.counts.not_known as i64)
                     .execute(&mut *$tx)
                     .await?;
                 }

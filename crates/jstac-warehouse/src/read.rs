@@ -25,6 +25,7 @@ pub struct RunRow {
     pub records_read: i64,
     pub records_loaded: i64,
     pub records_quarantined: i64,
+    pub records_skipped: i64,
 }
 
 /// Which runs `jstac runs` lists: every field narrows the list.
@@ -48,6 +49,7 @@ pub struct FileRow {
     pub records_read: i64,
     pub records_loaded: i64,
     pub records_quarantined: i64,
+    pub records_skipped: i64,
     pub loaded_at: String,
 }
 
@@ -72,6 +74,8 @@ pub struct FieldStatsRow {
     pub normalised: i64,
     pub unmatched: i64,
     pub quarantined: i64,
+    /// Values the source marked as not known (`n/a`, `unknown`).
+    pub not_known: i64,
 }
 
 /// The result of an ad-hoc query: column names and rows of JSON values.
@@ -87,7 +91,8 @@ impl Warehouse {
         Ok(with_pool!(&*self.db, |pool| {
             sqlx::query_as(
                 "SELECT run_id, pipeline, plugin, plugin_version, started_at, finished_at, status, error,
-                        files_loaded, files_skipped, files_failed, records_read, records_loaded, records_quarantined
+                        files_loaded, files_skipped, files_failed, records_read, records_loaded, records_quarantined,
+                        records_skipped
                  FROM ingest_runs
                  WHERE ($1 IS NULL OR pipeline = $1) AND ($2 IS NULL OR status = $2)
                    AND ($3 IS NULL OR started_at >= $3)
@@ -107,7 +112,8 @@ impl Warehouse {
         Ok(with_pool!(&*self.db, |pool| {
             sqlx::query_as(
                 "SELECT run_id, pipeline, plugin, plugin_version, started_at, finished_at, status, error,
-                        files_loaded, files_skipped, files_failed, records_read, records_loaded, records_quarantined
+                        files_loaded, files_skipped, files_failed, records_read, records_loaded, records_quarantined,
+                        records_skipped
                  FROM ingest_runs WHERE run_id = $1",
             )
             .bind(run_id)
@@ -121,7 +127,7 @@ impl Warehouse {
         Ok(with_pool!(&*self.db, |pool| {
             sqlx::query_as(
                 "SELECT file_id, path, size_bytes, sha256, records_read, records_loaded,
-                        records_quarantined, loaded_at
+                        records_quarantined, records_skipped, loaded_at
                  FROM source_files WHERE run_id = $1 ORDER BY file_id",
             )
             .bind(run_id)
@@ -150,7 +156,7 @@ impl Warehouse {
     pub async fn field_stats(&self, run_id: Option<i64>) -> Result<Vec<FieldStatsRow>> {
         Ok(with_pool!(&*self.db, |pool| {
             sqlx::query_as(
-                "SELECT run_id, rule, field, normaliser, normalised, unmatched, quarantined
+                "SELECT run_id, rule, field, normaliser, normalised, unmatched, quarantined, not_known
                  FROM run_field_stats
                  WHERE run_id = COALESCE($1, (SELECT MAX(run_id) FROM field_stats))
                  ORDER BY rule",

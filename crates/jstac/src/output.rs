@@ -63,7 +63,7 @@ pub fn objects(columns: &[String], rows: &[Vec<Json>]) -> Vec<Json> {
 
 /// One compact line per counted column that saw any value, for the run
 /// summary: `person.nationality (country): 53 normalised, 1 unmatched, 1 quarantined`
-/// (zero unmatched or quarantined left out).
+/// (zero unmatched, quarantined or not known left out).
 pub fn field_lines(fields: &[jstac_core::FieldStats]) -> Vec<String> {
     fields
         .iter()
@@ -83,6 +83,9 @@ pub fn field_lines(fields: &[jstac_core::FieldStats]) -> Vec<String> {
             if counts.quarantined > 0 {
                 line.push_str(&format!(", {} quarantined", counts.quarantined));
             }
+            if counts.not_known > 0 {
+                line.push_str(&format!(", {} not known", counts.not_known));
+            }
             line
         })
         .collect()
@@ -96,7 +99,7 @@ mod tests {
 
     #[test]
     fn field_lines_are_compact_and_skip_columns_that_saw_nothing() {
-        let stats = |rule: &str, normaliser: &str, counts: (u64, u64, u64)| FieldStats {
+        let stats = |rule: &str, normaliser: &str, counts: (u64, u64, u64, u64)| FieldStats {
             field: CountedField {
                 rule: rule.to_owned(),
                 field: "F".to_owned(),
@@ -106,23 +109,27 @@ mod tests {
                 normalised: counts.0,
                 unmatched: counts.1,
                 quarantined: counts.2,
-                not_known: 0,
+                not_known: counts.3,
             },
         };
         let lines = field_lines(&[
-            stats("entities.person.columns.nationality", "country", (53, 1, 1)),
-            stats("entities.person.columns.postcode", "postcode", (0, 0, 0)),
-            stats("links[0].columns.role", "lookup roles", (55, 0, 0)),
+            stats(
+                "entities.person.columns.nationality",
+                "country",
+                (53, 1, 1, 2),
+            ),
+            stats("entities.person.columns.postcode", "postcode", (0, 0, 0, 0)),
+            stats("links[0].columns.role", "lookup roles", (55, 0, 0, 0)),
             stats(
                 "entities.crime.columns.category",
                 "lookup offences",
-                (0, 2, 0),
+                (0, 2, 0, 0),
             ),
         ]);
         assert_eq!(
             lines,
             [
-                "person.nationality (country): 53 normalised, 1 unmatched, 1 quarantined",
+                "person.nationality (country): 53 normalised, 1 unmatched, 1 quarantined, 2 not known",
                 "links[0].role (lookup roles): 55 normalised",
                 "crime.category (lookup offences): 0 normalised, 2 unmatched",
             ]

@@ -230,9 +230,11 @@ pub async fn run_files(
                 report.records.read += summary.read;
                 report.records.loaded += summary.loaded;
                 report.records.quarantined += summary.quarantined;
+                report.records.skipped += summary.skipped;
                 tracing::info!(
                     pipeline = %pipeline.name, run_id, file = %file.display(),
                     read = summary.read, loaded = summary.loaded, quarantined = summary.quarantined,
+                    skipped = summary.skipped,
                     "file loaded"
                 );
                 for stats in fields.iter().filter(|s| !s.counts.is_zero()) {
@@ -240,7 +242,7 @@ pub async fn run_files(
                         pipeline = %pipeline.name, run_id, file = %file.display(),
                         rule = %stats.field.rule, normaliser = %stats.field.normaliser,
                         normalised = stats.counts.normalised, unmatched = stats.counts.unmatched,
-                        quarantined = stats.counts.quarantined,
+                        quarantined = stats.counts.quarantined, not_known = stats.counts.not_known,
                         "field normalised"
                     );
                 }
@@ -274,6 +276,7 @@ pub async fn run_files(
         records_read: report.records.read as i64,
         records_loaded: report.records.loaded as i64,
         records_quarantined: report.records.quarantined as i64,
+        records_skipped: report.records.skipped as i64,
     };
     if let Err(e) = ctx.warehouse.finish_run(run_id, &outcome).await {
         report

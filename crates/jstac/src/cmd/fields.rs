@@ -29,6 +29,7 @@ pub async fn run(settings: &Settings, args: FieldsArgs) -> Result<ExitCode> {
         "normalised",
         "unmatched",
         "quarantined",
+        "not_known",
     ]
     .map(String::from);
     let rows: Vec<Vec<Json>> = stats
@@ -42,6 +43,7 @@ pub async fn run(settings: &Settings, args: FieldsArgs) -> Result<ExitCode> {
                 json!(f.normalised),
                 json!(f.unmatched),
                 json!(f.quarantined),
+                json!(f.not_known),
             ]
         })
         .collect();

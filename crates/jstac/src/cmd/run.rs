@@ -67,7 +67,7 @@ pub async fn run(settings: Settings, args: RunArgs) -> Result<ExitCode> {
         }
         let secs = report.elapsed.as_secs_f64();
         println!(
-            "{}: run {} | files: {} loaded, {} skipped, {} failed | records: {} read, {} loaded, {} quarantined | {:.2} s, {:.0} records/s",
+            "{}: run {} | files: {} loaded, {} skipped, {} failed | records: {} read, {} loaded, {} quarantined{} | {:.2} s, {:.0} records/s",
             report.pipeline,
             report.run_id.map_or("-".to_owned(), |id| id.to_string()),
             report.files_loaded,
@@ -76,6 +76,7 @@ pub async fn run(settings: Settings, args: RunArgs) -> Result<ExitCode> {
             report.records.read,
             report.records.loaded,
             report.records.quarantined,
+            skipped_note(report.records.skipped),
             secs,
             if secs > 0.0 {
                 report.records.read as f64 / secs
@@ -89,16 +90,18 @@ pub async fn run(settings: Settings, args: RunArgs) -> Result<ExitCode> {
         total.read += report.records.read;
         total.loaded += report.records.loaded;
         total.quarantined += report.records.quarantined;
+        total.skipped += report.records.skipped;
         seconds += secs;
         worst = worst.max(report.worst(strict));
     }
     if paths.len() > 1 {
         println!(
-            "total: {} pipelines | records: {} read, {} loaded, {} quarantined | {:.2} s",
+            "total: {} pipelines | records: {} read, {} loaded, {} quarantined{} | {:.2} s",
             paths.len(),
             total.read,
             total.loaded,
             total.quarantined,
+            skipped_note(total.skipped),
             seconds
         );
     }
@@ -110,4 +113,14 @@ pub async fn run(settings: Settings, args: RunArgs) -> Result<ExitCode> {
         );
     }
     Ok(exit(worst))
+}
+
+/// `, N skipped` for records no rule of the pipeline applies to; nothing
+/// when there are none (most pipelines apply a rule to every record).
+fn skipped_note(skipped: u64) -> String {
+    if skipped == 0 {
+        String::new()
+    } else {
+        format!(", {skipped} skipped")
+    }
 }

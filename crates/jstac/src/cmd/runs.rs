@@ -109,7 +109,7 @@ fn parse_since(text: &str, now: DateTime<Utc>) -> Result<String, SinceError> {
 )]
 struct SinceError(String);
 
-const RUN_COLUMNS: [&str; 13] = [
+const RUN_COLUMNS: [&str; 14] = [
     "run",
     "pipeline",
     "plugin",
@@ -122,6 +122,7 @@ const RUN_COLUMNS: [&str; 13] = [
     "read",
     "loaded",
     "quarantined",
+    "skipped",
     "error",
 ];
 
@@ -139,6 +140,7 @@ fn run_row(r: RunRow) -> Vec<Json> {
         json!(r.records_read),
         json!(r.records_loaded),
         json!(r.records_quarantined),
+        json!(r.records_skipped),
         json!(r.error),
     ]
 }
@@ -195,6 +197,7 @@ async fn show(warehouse: &Warehouse, run_id: i64, format: Format) -> Result<Exit
         "read",
         "loaded",
         "quarantined",
+        "skipped",
         "loaded_at",
     ]);
     let files: Vec<Vec<Json>> = warehouse
@@ -210,6 +213,7 @@ async fn show(warehouse: &Warehouse, run_id: i64, format: Format) -> Result<Exit
                 json!(f.records_read),
                 json!(f.records_loaded),
                 json!(f.records_quarantined),
+                json!(f.records_skipped),
                 json!(f.loaded_at),
             ]
         })
@@ -221,6 +225,7 @@ async fn show(warehouse: &Warehouse, run_id: i64, format: Format) -> Result<Exit
         "normalised",
         "unmatched",
         "quarantined",
+        "not_known",
     ]);
     let fields: Vec<Vec<Json>> = warehouse
         .field_stats(Some(run_id))
@@ -234,6 +239,7 @@ async fn show(warehouse: &Warehouse, run_id: i64, format: Format) -> Result<Exit
                 json!(f.normalised),
                 json!(f.unmatched),
                 json!(f.quarantined),
+                json!(f.not_known),
             ]
         })
         .collect();
