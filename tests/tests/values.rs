@@ -173,7 +173,7 @@ fn agencies_are_data() {
     let message = stderr(&refused);
     assert_eq!(message.trim().lines().count(), 1, "{message}");
     assert!(
-        message.contains("list.toml:2:10: agency: unknown agency \"leeds-cc\""),
+        message.contains("list.toml:2:1: agency: unknown agency \"leeds-cc\""),
         "{message}"
     );
     sandbox.write(
