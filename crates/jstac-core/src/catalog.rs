@@ -112,6 +112,9 @@ pub struct TableDef {
     /// For a value table (many values of one attribute, each a row): the
     /// tables whose entities may own its values. Empty for an entity table.
     pub owners: &'static [&'static str],
+    /// For a value table: the columns that make a value; a row with none of
+    /// them (only a kind or a qualifier) is no value.
+    pub substance: &'static [&'static str],
 }
 
 impl TableDef {
@@ -170,6 +173,7 @@ pub const PERSONS: TableDef = TableDef {
         filled("name_key", Fill::NameKey),
     ],
     owners: &[],
+    substance: &[],
 };
 
 /// Events: crimes, encounters, inspections, referrals.
@@ -193,6 +197,7 @@ pub const EVENTS: TableDef = TableDef {
     ],
     filled: &[filled("category_text", Fill::OriginalOf("category"))],
     owners: &[],
+    substance: &[],
 };
 
 /// Objects (POLE): passports and other documents, phones, vehicles,
@@ -209,6 +214,7 @@ pub const OBJECTS: TableDef = TableDef {
     ],
     filled: &[],
     owners: &[],
+    substance: &[],
 };
 
 /// Locations (POLE): addresses, premises, places of work or exploitation,
@@ -228,6 +234,7 @@ pub const LOCATIONS: TableDef = TableDef {
     ],
     filled: &[filled("country_text", Fill::OriginalOf("country"))],
     owners: &[],
+    substance: &[],
 };
 
 /// Organisations: employers, labour providers (GLAA licence holders),
@@ -246,6 +253,7 @@ pub const ORGANISATIONS: TableDef = TableDef {
     ],
     filled: &[],
     owners: &[],
+    substance: &[],
 };
 
 /// National Referral Mechanism referrals: one potential victim referred by
@@ -276,6 +284,7 @@ pub const NRM_REFERRALS: TableDef = TableDef {
         ),
     ],
     owners: &[],
+    substance: &[],
 };
 
 /// The columns every value table fills itself: its owner.
@@ -302,6 +311,7 @@ pub const NAMES: TableDef = TableDef {
     ],
     filled: &[OWNER[0], OWNER[1], filled("name_key", Fill::NameKey)],
     owners: &["persons", "organisations"],
+    substance: &["full_name", "given_names", "middle_names", "family_name", "patronymic"],
 };
 
 /// Dates of birth of a person: a day, a month or a year (`partial`), or a
@@ -326,6 +336,7 @@ pub const BIRTH_DATES: TableDef = TableDef {
         filled("latest", Fill::LatestOf("date_of_birth")),
     ],
     owners: &["persons"],
+    substance: &["date_of_birth", "range_from", "range_to"],
 };
 
 /// Nationalities and citizenships of a person, as ISO 3166-1 alpha-3.
@@ -339,6 +350,7 @@ pub const NATIONALITIES: TableDef = TableDef {
         filled("country_text", Fill::OriginalOf("country")),
     ],
     owners: &["persons"],
+    substance: &["country"],
 };
 
 /// Identifiers of a person or organisation: passports, national ID and NI
@@ -362,6 +374,7 @@ pub const IDENTIFIERS: TableDef = TableDef {
         filled("country_text", Fill::OriginalOf("country")),
     ],
     owners: &["persons", "organisations"],
+    substance: &["identifier"],
 };
 
 /// Addresses of a person or organisation.
@@ -383,6 +396,7 @@ pub const ADDRESSES: TableDef = TableDef {
         filled("country_text", Fill::OriginalOf("country")),
     ],
     owners: &["persons", "organisations"],
+    substance: &["address", "street", "town", "region", "postcode", "country"],
 };
 
 /// Entity and value tables, in the order the warehouse writes them.
@@ -414,6 +428,7 @@ pub const LINKS: TableDef = TableDef {
     ],
     filled: &[],
     owners: &[],
+    substance: &[],
 };
 
 pub fn table(name: &str) -> Option<&'static TableDef> {

@@ -411,11 +411,12 @@ impl Mapping {
             Some(owner),
             &mut more,
         )?;
-        let has_data = entity
-            .columns
-            .iter()
-            .zip(&values)
-            .any(|(column, value)| !column.fields().is_empty() && *value != Value::Null);
+        let substance = entity.table.substance;
+        let has_data = entity.columns.iter().zip(&values).any(|(column, value)| {
+            !column.fields().is_empty()
+                && *value != Value::Null
+                && (substance.is_empty() || substance.contains(&column.column))
+        });
         if !has_data {
             return Ok(());
         }
