@@ -311,7 +311,13 @@ pub const NAMES: TableDef = TableDef {
     ],
     filled: &[OWNER[0], OWNER[1], filled("name_key", Fill::NameKey)],
     owners: &["persons", "organisations"],
-    substance: &["full_name", "given_names", "middle_names", "family_name", "patronymic"],
+    substance: &[
+        "full_name",
+        "given_names",
+        "middle_names",
+        "family_name",
+        "patronymic",
+    ],
 };
 
 /// Dates of birth of a person: a day, a month or a year (`partial`), or a
@@ -398,6 +404,12 @@ pub const ADDRESSES: TableDef = TableDef {
     owners: &["persons", "organisations"],
     substance: &["address", "street", "town", "region", "postcode", "country"],
 };
+
+/// Where an entity column's further values go when one text names several
+/// (`Albanian Greek`): (entity table, column, value table, its column).
+/// The entity row keeps the first; the value table gets every one.
+pub const SPILLS: &[(&str, &str, &str, &str)] =
+    &[("persons", "nationality", "nationalities", "country")];
 
 /// Entity and value tables, in the order the warehouse writes them.
 pub const TABLES: &[&TableDef] = &[

@@ -4,7 +4,7 @@
 
 use super::input::FieldShape;
 use super::json::raw_keys;
-use crate::catalog::{Fill, TableDef};
+use crate::catalog::{self, Fill, TableDef};
 use crate::convert::{Conversion, Value};
 use crate::grading::{GradePart, GradeSource};
 use crate::normalise::{NamePart, OnInvalid, Transform};
@@ -55,6 +55,12 @@ pub(super) struct EntityMap {
     pub(super) optional: bool,
     /// Indices into `key_fields` of the parts that may be empty.
     pub(super) may_be_empty: Vec<usize>,
+    /// The value rule that takes a column's further values (see
+    /// [`crate::catalog::SPILLS`]), an index into the mapping's entities.
+    pub(super) spill: Option<usize>,
+    /// A rule the mapping made for another's further values: it maps only
+    /// when they have some.
+    pub(super) spill_only: bool,
 }
 
 /// A column the mapping fills itself (see [`crate::catalog::Fill`]).
@@ -288,10 +294,13 @@ impl Mapping {
                     when,
                     optional: entity.optional,
                     may_be_empty: entity.may_be_empty.clone(),
+                    spill: None,
+                    spill_only: false,
                 }
             })
             .collect();
         let mut entities = entities;
+        add_spills(&mut entities);
         let links: Vec<LinkMap> = pipeline
             .links
             .iter()
@@ -412,6 +421,66 @@ impl Mapping {
     /// [`super::MappedBatch::field_counts`].
     pub fn counted_fields(&self) -> &[CountedField] {
         &self.counted
+    }
+}
+
+/// For each entity column that can name several values in one text
+/// ([`catalog::SPILLS`]), a value rule of the entity's own taking them all,
+/// mapped only when there are several.
+fn add_spills(entities: &mut Vec<EntityMap>) {
+    for index in 0..entities.len() {
+        if entities[index].owner.is_some() {
+            continue;
+        }
+        for &(table, column, into, into_column) in catalog::SPILLS {
+            let entity = &entities[index];
+            let Some(found) = entity.columns.iter().find(|c| {
+                entity.table.name == table
+                    && c.column == column
+                    && c.transform.is_some()
+                    && !c.fields().is_empty()
+            }) else {
+                continue;
+            };
+            let Some(into_table) = catalog::table(into) else {
+                continue;
+            };
+            let kind = ColumnMap {
+                key: found.key.clone(),
+                column: "kind",
+                source: Source::Constant(Value::Text("nationality".to_owned())),
+                conversion: Conversion::Text,
+                required: false,
+                transform: None,
+                on_invalid: found.on_invalid,
+                counted: None,
+            };
+            let value = ColumnMap {
+                column: into_column,
+                required: false,
+                counted: None,
+                ..found.clone()
+            };
+            let columns = vec![kind, value];
+            let extras = extras(into_table, &[], &columns);
+            let spill = EntityMap {
+                name: format!("{}.{column}", entity.name),
+                table: into_table,
+                key_fields: Vec::new(),
+                columns,
+                extras,
+                list_fields: entity.list_fields.clone(),
+                owner: Some(index),
+                when: None,
+                optional: false,
+                may_be_empty: Vec::new(),
+                spill: None,
+                spill_only: true,
+            };
+            entities.push(spill);
+            let at = entities.len() - 1;
+            entities[index].spill = Some(at);
+        }
     }
 }
 

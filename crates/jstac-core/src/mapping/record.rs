@@ -154,6 +154,9 @@ impl Mapping {
                     continue;
                 }
                 keys[index].clear();
+                if entity.spill_only {
+                    continue;
+                }
                 if let Some(owner) = entity.owner {
                     let owners = keys[owner].clone();
                     self.map_values(entity, index, &owners, records, row, record, out, outcomes)?;
@@ -530,7 +533,8 @@ impl Mapping {
             key_values.iter().map(|v| v.unwrap_or_default()),
         );
         // A column's further values (a second nationality) have no place
-        // in an entity row: its value tables hold them.
+        // in an entity row: its spill value rule takes them all.
+        let mut more = Vec::new();
         let values = self.convert_columns(
             &entity.columns,
             &entity.extras,
@@ -538,13 +542,26 @@ impl Mapping {
             at,
             outcomes,
             None,
-            &mut Vec::new(),
+            &mut more,
         )?;
         out.entities[index].rows.push(EntityRow {
             key,
             record,
             values,
         });
+        if let Some(spill) = entity.spill.filter(|_| !more.is_empty()) {
+            let rule = &self.entities[spill];
+            self.map_value(
+                rule,
+                spill,
+                records,
+                at,
+                record,
+                (entity.table.name, key),
+                out,
+                outcomes,
+            )?;
+        }
         Ok(Some(key))
     }
 

@@ -406,3 +406,45 @@ fn value_rules_are_checked() {
         ]
     );
 }
+
+#[test]
+fn a_second_nationality_in_an_entity_column_is_kept_as_values() {
+    let spec = serde_json::json!({
+        "agency": "police", "dataset": "people", "plugin": "csv",
+        "source": { "path": "x.csv" },
+        "entities": {
+            "person": { "table": "persons", "key": ["Ref"], "columns": {
+                "nationality": { "field": "Nat", "normalise": "country" } } }
+        }
+    });
+    let mapping = compile(spec, &["Ref", "Nat"]);
+    let mut out = mapping.new_batch();
+    let rows = vec![
+        vec![Some("P1"), Some("Albanian Greek")],
+        vec![Some("P2"), Some("Albanian")],
+        vec![Some("P3"), Some(" na")],
+    ];
+    mapping.map_into(
+        &Lists {
+            rows,
+            lists: vec![],
+        },
+        &mut out,
+    );
+    assert!(out.quarantine.is_empty(), "{:?}", out.quarantine);
+    let persons = &out.entities[0];
+    assert_eq!(column(persons, 0, "nationality"), &text("ALB"));
+    assert_eq!(
+        column(persons, 0, "nationality_text"),
+        &text("Albanian Greek")
+    );
+    assert_eq!(column(persons, 2, "nationality"), &Value::Null);
+    let spilled = &out.entities[1];
+    assert_eq!(spilled.table.name, "nationalities");
+    let countries: Vec<&Value> = (0..spilled.rows.len())
+        .map(|i| column(spilled, i, "country"))
+        .collect();
+    assert_eq!(countries, [&text("ALB"), &text("GRC")]);
+    assert_eq!(out.field_counts[0].not_known, 1);
+    assert_eq!(out.field_counts[0].normalised, 2);
+}
