@@ -1,6 +1,8 @@
-//! The analyst views of schema v4 (`0004_analyst_views.sql`) exist in a
-//! new warehouse and answer over the bundled pipelines' data, plus a small
-//! synthetic NRM referral extract (no bundled pipeline reads NRM data).
+//! The analyst views of schema v4 (`0004_analyst_views.sql`) and v6
+//! (`0006_values.sql`) exist in a new warehouse and answer over the
+//! bundled pipelines' data, plus a small synthetic NRM referral extract
+//! (no bundled pipeline reads NRM data) and a pipeline declaring values
+//! (aliases, a year of birth, a citizenship) on both backends.
 
 use jstac_tests::{Sandbox, stderr, stdout, workspace_root};
 use serde_json::json;
@@ -40,6 +42,21 @@ NRM-T-0003,09/09/2016,Border Force,Labour,minor,M,Viet Nam
 NRM-T-0004,11/01/2017,Police,Labour,adult,M,Vietnamese
 ";
 
+/// The analyst views, by name.
+const VIEWS: [&str; 11] = [
+    "analyst_organisation_identifiers",
+    "analyst_organisation_names",
+    "analyst_person_addresses",
+    "analyst_person_birth_dates",
+    "analyst_person_identifiers",
+    "analyst_person_names",
+    "analyst_person_nationalities",
+    "analyst_persons",
+    "analyst_provenance",
+    "analyst_referrals",
+    "analyst_run_quality",
+];
+
 fn bundled_pipelines() -> Vec<String> {
     let mut found: Vec<String> = std::fs::read_dir(workspace_root().join("pipelines"))
         .expect("pipelines dir")
@@ -62,25 +79,21 @@ fn the_analyst_views_exist_in_a_new_warehouse() {
     let views = sandbox.query(
         "SELECT name FROM sqlite_master WHERE type = 'view' AND name LIKE 'analyst_%' ORDER BY name",
     );
-    assert_eq!(
-        views,
-        [
-            json!({"name": "analyst_persons"}),
-            json!({"name": "analyst_provenance"}),
-            json!({"name": "analyst_referrals"}),
-            json!({"name": "analyst_run_quality"}),
-        ]
-    );
+    assert_eq!(views, VIEWS.map(|name| json!({ "name": name })));
     // Over empty tables, the views answer with no rows.
-    for name in ["analyst_persons", "analyst_referrals", "analyst_provenance"] {
+    for name in VIEWS.iter().filter(|v| **v != "analyst_run_quality") {
         assert!(sandbox.query(&format!("SELECT * FROM {name}")).is_empty());
     }
     // A run that read nothing has no quarantine rate.
     assert_eq!(
         sandbox.query(
-            "SELECT pipeline, records_read, quarantine_rate, normalised, unmatched FROM analyst_run_quality"
+            "SELECT pipeline, records_read, records_skipped, quarantine_rate, normalised, unmatched,
+                    not_known
+             FROM analyst_run_quality"
         ),
-        [json!({"pipeline": "nrm", "records_read": 0, "quarantine_rate": null, "normalised": 0, "unmatched": 0})]
+        [
+            json!({"pipeline": "nrm", "records_read": 0, "records_skipped": 0, "quarantine_rate": null, "normalised": 0, "unmatched": 0, "not_known": 0})
+        ]
     );
 }
 
@@ -147,7 +160,7 @@ fn the_analyst_views_answer_over_the_bundled_pipelines() {
     // quarantine, and the normalisers' counts are summed per run.
     let runs = sandbox.query(
         "SELECT pipeline, status, records_read, records_loaded, records_quarantined,
-                quarantine_rate, normalised, unmatched
+                records_skipped, quarantine_rate, normalised, unmatched
          FROM analyst_run_quality ORDER BY run_id",
     );
     assert_eq!(runs.len(), pipelines.len() + 1);
@@ -160,7 +173,7 @@ fn the_analyst_views_answer_over_the_bundled_pipelines() {
     assert_eq!(total("records_quarantined"), 3, "{runs:?}");
     assert_eq!(
         total("records_read"),
-        total("records_loaded") + total("records_quarantined")
+        total("records_loaded") + total("records_quarantined") + total("records_skipped")
     );
     assert!(total("normalised") > 0, "{runs:?}");
     let police = runs
@@ -197,4 +210,166 @@ fn the_analyst_views_answer_over_the_bundled_pipelines() {
             "{grading}"
         );
     }
+
+    // No bundled pipeline declares values yet: the value views show each
+    // person's own name, date of birth, nationality and postcode, and the
+    // objects linked to them, once each; analyst_persons sums them up.
+    let count = |sql: &str| sandbox.query(sql)[0]["n"].as_i64().unwrap();
+    assert_eq!(
+        count("SELECT COUNT(*) AS n FROM analyst_person_names"),
+        count(
+            "SELECT COUNT(*) AS n FROM persons
+             WHERE full_name IS NOT NULL OR given_names IS NOT NULL OR family_name IS NOT NULL"
+        )
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) AS n FROM analyst_person_birth_dates"),
+        count("SELECT COUNT(*) AS n FROM persons WHERE date_of_birth IS NOT NULL")
+    );
+    assert!(count("SELECT COUNT(*) AS n FROM analyst_person_identifiers") > 0);
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) AS n FROM analyst_persons
+             WHERE primary_name IS NULL AND (family_name IS NOT NULL OR full_name IS NOT NULL)"
+        ),
+        0
+    );
+    assert_eq!(
+        count("SELECT SUM(identifiers) AS n FROM analyst_persons"),
+        count("SELECT COUNT(*) AS n FROM analyst_person_identifiers")
+    );
+}
+
+/// A pipeline declaring values: persons (only the individuals of a list
+/// that names vessels too) with aliases, a year of birth and a
+/// citizenship beside their own columns.
+const VALUES_PIPELINE: &str = r#"
+agency = "police"
+dataset = "aliases"
+plugin = "csv"
+
+[source]
+path = "data/*.csv"
+
+[entities.person]
+table = "persons"
+key = ["Ref"]
+when = { field = "Type", equals = "Individual" }
+columns.family_name = { field = "Surname", normalise = "family-name" }
+columns.given_names = { field = "Forenames", normalise = "given-names" }
+columns.date_of_birth = { field = "DOB", format = "%d/%m/%Y" }
+columns.nationality = { field = "Nationality", normalise = "country" }
+
+[entities.alias]
+table = "names"
+of = "person"
+when = { field = "Alias", present = true }
+columns.kind = { value = "alias" }
+columns.full_name = { field = "Alias", normalise = "full-name" }
+
+[entities.born]
+table = "birth_dates"
+of = "person"
+when = { field = "BornAbout", present = true }
+columns.date_of_birth = { field = "BornAbout", format = ["%Y", "%Y-%m-%d"], partial = true }
+columns.approximate = { value = "true", type = "boolean" }
+
+[entities.citizenship]
+table = "nationalities"
+of = "person"
+when = { field = "Citizenship", present = true }
+columns.kind = { value = "citizenship" }
+columns.country = { field = "Citizenship", normalise = "country" }
+"#;
+
+/// Synthetic: Ana HOXHA twice (the second record calls her by her own
+/// name as an alias), Arben BEGA, and a vessel no rule applies to.
+const VALUES_CSV: &str = "Ref,Type,Surname,Forenames,DOB,Nationality,Alias,BornAbout,Citizenship
+R1,Individual,HOXHA,Ana,02/01/1990,Albanian,Anna HOCA,1990,Greek
+R2,Individual,BEGA,Arben,,ALB,,,
+V1,Vessel,,,,,,,
+R1,Individual,HOXHA,Ana,02/01/1990,Albanian,Ana HOXHA,,
+";
+
+/// What the value views and analyst_persons show after the pipeline, on
+/// one backend (times aside, which differ between runs).
+fn values_shown(sandbox: &Sandbox) -> Vec<Vec<serde_json::Value>> {
+    sandbox.write("p.toml", VALUES_PIPELINE);
+    sandbox.write("data/aliases.csv", VALUES_CSV);
+    let output = sandbox.jstac(&["run", "p.toml"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("records: 4 read, 3 loaded, 0 quarantined, 1 skipped"),
+        "{}",
+        stdout(&output)
+    );
+    [
+        "SELECT records_read, records_loaded, records_skipped, quarantine_rate
+         FROM analyst_run_quality",
+        "SELECT records_read, records_loaded, records_skipped FROM source_files",
+        "SELECT n.kind, n.full_name, n.family_name, n.current, n.sources, n.source_locator, p.family_name AS person
+         FROM analyst_person_names n JOIN persons p ON p.person_key = n.person_key
+         ORDER BY n.full_name",
+        "SELECT date_of_birth, precision, approximate, earliest, latest, date_text
+         FROM analyst_person_birth_dates ORDER BY earliest",
+        "SELECT kind, country FROM analyst_person_nationalities ORDER BY country, kind",
+        "SELECT family_name, primary_name, all_names, all_dates_of_birth, all_nationalities, names
+         FROM analyst_persons ORDER BY family_name",
+    ]
+    .iter()
+    .map(|sql| sandbox.query(sql))
+    .collect()
+}
+
+#[test]
+fn values_a_pipeline_declares_show_in_the_views_alike_on_both_backends() {
+    let lite = values_shown(&Sandbox::new());
+    let pg = values_shown(&Sandbox::postgres());
+    assert_eq!(lite, pg);
+    let [runs, files, names, birth_dates, nationalities, persons] = &lite[..] else {
+        unreachable!("one result a query")
+    };
+    // The vessel was read and skipped: not bad data.
+    assert_eq!(
+        runs,
+        &[
+            json!({"records_read": 4, "records_loaded": 3, "records_skipped": 1, "quarantine_rate": 0.0})
+        ]
+    );
+    assert_eq!(
+        files,
+        &[json!({"records_read": 4, "records_loaded": 3, "records_skipped": 1})]
+    );
+    // Ana's own name is also one of her names rows (an alias), so it is
+    // shown once, as that row; the alias said twice is one row.
+    assert_eq!(
+        names,
+        &[
+            json!({"kind": "alias", "full_name": "Ana HOXHA", "family_name": "Hoxha", "current": 1, "sources": 1, "source_locator": "line 5", "person": "HOXHA"}),
+            json!({"kind": "alias", "full_name": "Anna HOCA", "family_name": "Hoca", "current": 1, "sources": 1, "source_locator": "line 2", "person": "HOXHA"}),
+            json!({"kind": "primary", "full_name": "Arben BEGA", "family_name": "BEGA", "current": 1, "sources": 1, "source_locator": "line 3", "person": "BEGA"}),
+        ]
+    );
+    assert_eq!(
+        birth_dates,
+        &[
+            json!({"date_of_birth": "1990", "precision": "year", "approximate": 1, "earliest": "1990-01-01", "latest": "1990-12-31", "date_text": "1990"}),
+            json!({"date_of_birth": "1990-01-02", "precision": "day", "approximate": 0, "earliest": "1990-01-02", "latest": "1990-01-02", "date_text": null}),
+        ]
+    );
+    assert_eq!(
+        nationalities,
+        &[
+            json!({"kind": "nationality", "country": "ALB"}),
+            json!({"kind": "nationality", "country": "ALB"}),
+            json!({"kind": "citizenship", "country": "GRC"}),
+        ]
+    );
+    assert_eq!(
+        persons,
+        &[
+            json!({"family_name": "BEGA", "primary_name": "Arben BEGA", "all_names": "Arben BEGA", "all_dates_of_birth": null, "all_nationalities": "ALB", "names": 1}),
+            json!({"family_name": "HOXHA", "primary_name": "Ana HOXHA", "all_names": "Ana HOXHA; Anna HOCA", "all_dates_of_birth": "1990; 1990-01-02", "all_nationalities": "ALB; GRC", "names": 2}),
+        ]
+    );
 }

@@ -186,7 +186,8 @@ fn messy_values_load_normalised_with_their_originals_and_are_counted() {
     let listed = sandbox.jstac(&["fields", "--format", "csv"]);
     assert_eq!(listed.status.code(), Some(0), "{}", stderr(&listed));
     assert!(
-        stdout(&listed).contains("1,entities.person.columns.nationality,Nationality,country,5,0,1"),
+        stdout(&listed)
+            .contains("1,entities.person.columns.nationality,Nationality,country,5,0,1,0"),
         "{}",
         stdout(&listed)
     );

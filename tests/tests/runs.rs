@@ -72,6 +72,9 @@ fn runs_filter_by_pipeline_status_and_since_and_show_one_run() {
     );
     assert_eq!(files[0]["sha256"].as_str().unwrap().len(), 64);
     assert_eq!(files[0]["read"], 55);
+    // Records no rule applies to: none here, as in the run.
+    assert_eq!(files[0]["skipped"], 0);
+    assert_eq!(shown["run"]["skipped"], 0);
     assert!(!shown["fields"].as_array().expect("fields").is_empty());
 
     // The failed run as a table: its error, no files.

@@ -20,7 +20,8 @@ pub struct TableRows {
     pub rows: Vec<Vec<Json>>,
 }
 
-/// Entity and link tables, by name and key column, in the order a snapshot lists them.
+/// Entity and link tables, by name and key column, in the order a snapshot
+/// lists them; the catalogue's value tables follow (see [`keyed_tables`]).
 const KEYED_TABLES: &[(&str, &str)] = &[
     ("persons", "person_key"),
     ("events", "event_key"),
@@ -30,13 +31,26 @@ const KEYED_TABLES: &[(&str, &str)] = &[
     ("links", "link_key"),
 ];
 
+/// The tables a snapshot lists, by name and key column: [`KEYED_TABLES`],
+/// then every value table of the catalogue (`names`, `birth_dates`, …),
+/// in its order.
+fn keyed_tables() -> impl Iterator<Item = (&'static str, &'static str)> {
+    let values = jstac_core::catalog::TABLES
+        .iter()
+        .filter(|table| table.is_value_table())
+        .map(|table| (table.name, table.key_column));
+    KEYED_TABLES.iter().copied().chain(values)
+}
+
 impl Warehouse {
-    /// Every persons, events, locations, organisations, NRM referrals and
-    /// links row of `agency`'s `dataset`, sorted by key, then the quarantine of the runs that loaded it (file name,
-    /// locator, field, reason), in file and record order.
+    /// Every persons, events, locations, organisations, NRM referrals,
+    /// links and value-table row (names, birth dates, …) of `agency`'s
+    /// `dataset`, sorted by key, then the quarantine of the runs that
+    /// loaded it (file name, locator, field, reason), in file and record
+    /// order.
     pub async fn dataset_snapshot(&self, agency: &str, dataset: &str) -> Result<Vec<TableRows>> {
         let mut tables = Vec::new();
-        for (table, key) in KEYED_TABLES {
+        for (table, key) in keyed_tables() {
             let sql =
                 format!("SELECT * FROM {table} WHERE agency = $1 AND dataset = $2 ORDER BY {key}");
             let rows = with_pool!(&*self.db, |pool| {

@@ -7,13 +7,19 @@
 //! ```text
 //! pipelines/tests/NAME/input/      fixture files (the source.path file pattern picks them)
 //! pipelines/tests/NAME/expected/   persons, events, locations, organisations, nrm_referrals,
-//!                                  links and quarantine .jsonl
+//!                                  links and quarantine .jsonl; and names, birth_dates,
+//!                                  nationalities, identifiers, addresses .jsonl where the
+//!                                  pipeline writes values
 //! ```
 //!
-//! An expected file holds one JSON object per row, entity and link rows in
-//! key order, without the run and file ids that vary between runs;
-//! quarantine rows are the file's name, locator, field and reason.
-//! `--update` writes them from the actual rows.
+//! An expected file holds one JSON object per row, entity, link and value
+//! rows in key order, without the run and file ids that vary between runs;
+//! quarantine rows are the file's name, locator, field and reason. A
+//! missing file expects no rows. `--update` writes them from the actual
+//! rows: every entity, link and quarantine file, and a value table's file
+//! only when the pipeline wrote values to it (one left from an earlier
+//! update is removed when it has none), so a pipeline that declares no
+//! values gets no empty value files.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -205,9 +211,23 @@ fn to_jsonl(table: &TableRows) -> String {
 fn write_expected(dir: &Path, tables: &[TableRows]) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     for table in tables {
-        std::fs::write(dir.join(format!("{}.jsonl", table.table)), to_jsonl(table))?;
+        let file = dir.join(format!("{}.jsonl", table.table));
+        if table.rows.is_empty() && is_value_table(&table.table) {
+            match std::fs::remove_file(&file) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+                _ => continue,
+            }
+        }
+        std::fs::write(file, to_jsonl(table))?;
     }
     Ok(())
+}
+
+/// A value table of the catalogue (`names`, `birth_dates`, …): many
+/// values of an entity's attribute, written only by pipelines that declare
+/// them.
+fn is_value_table(name: &str) -> bool {
+    jstac_core::catalog::table(name).is_some_and(|t| t.is_value_table())
 }
 
 /// The rows of an expected file; a missing file has none.
@@ -439,6 +459,40 @@ mod tests {
                 "persons: unexpected row cccc… (line 4) {\"person_key\":\"cccc\",\"family_name\":\"NEW\",\"source_locator\":\"line 4\"}",
             ]
         );
+    }
+
+    /// `--update` writes every entity, link and quarantine file, empty or
+    /// not, but a value table's only when it has rows, and removes one an
+    /// earlier update left when it has none.
+    #[test]
+    fn value_tables_get_a_file_only_when_the_pipeline_wrote_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let expected = dir.path().join("expected");
+        let names = |rows| table("names", &["value_key", "full_name"], rows);
+        let tables = [
+            table("persons", &["person_key"], vec![]),
+            names(vec![vec![json!("k1"), json!("Ana HOXHA")]]),
+            table("birth_dates", &["value_key"], vec![]),
+        ];
+        write_expected(&expected, &tables).unwrap();
+        let files = || {
+            let mut found: Vec<String> = std::fs::read_dir(&expected)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            found.sort();
+            found
+        };
+        assert_eq!(files(), ["names.jsonl", "persons.jsonl"]);
+        // A missing file expects no rows: the empty birth dates match.
+        let mut differences = Vec::new();
+        for table in &tables {
+            let rows = read_expected(&expected.join(format!("{}.jsonl", table.table))).unwrap();
+            compare_keyed(table, &rows, &mut differences);
+        }
+        assert!(differences.is_empty(), "{differences:?}");
+        write_expected(&expected, &[names(vec![])]).unwrap();
+        assert_eq!(files(), ["persons.jsonl"]);
     }
 
     #[test]
