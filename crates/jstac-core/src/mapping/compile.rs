@@ -74,6 +74,8 @@ pub(super) enum Extra {
     FamilyOfFullName,
     /// The given names read from a full name (the entity maps none).
     GivenOfFullName,
+    /// The source text of a column read from several fields.
+    OriginalOfColumn { column: &'static str, of: usize },
     /// A value's owner: its table name.
     OwnerTable(&'static str),
     /// A value's owner: its key.
@@ -116,6 +118,7 @@ impl Extra {
     pub(super) fn column(&self) -> &'static str {
         match self {
             Extra::Original { column, .. }
+            | Extra::OriginalOfColumn { column, .. }
             | Extra::NameKey(column)
             | Extra::OwnerTable(column)
             | Extra::OwnerKey(column)
@@ -489,14 +492,20 @@ fn add_spills(entities: &mut Vec<EntityMap>) {
 /// and the family and given names of a full name when it maps neither.
 fn extras(table: &'static TableDef, rules: &[ColumnRule], columns: &[ColumnMap]) -> Vec<Extra> {
     let mut extras = Vec::new();
-    for column in columns {
-        if let (Source::Field(field), Some(original)) =
-            (&column.source, table.original_of(column.column))
-        {
-            extras.push(Extra::Original {
+    for (index, column) in columns.iter().enumerate() {
+        let Some(original) = table.original_of(column.column) else {
+            continue;
+        };
+        match &column.source {
+            Source::Field(field) => extras.push(Extra::Original {
                 column: original.name,
                 field: *field,
-            });
+            }),
+            Source::Combined { .. } => extras.push(Extra::OriginalOfColumn {
+                column: original.name,
+                of: index,
+            }),
+            Source::Constant(_) => {}
         }
     }
     let parts: Vec<NamePart> = rules.iter().filter_map(ColumnRule::name_part).collect();

@@ -689,6 +689,14 @@ impl Mapping {
                         _ => Value::Null,
                     }
                 }
+                Extra::OriginalOfColumn { of, .. } => {
+                    match self.text_of(records, &columns[*of].source, at).0 {
+                        Some(text) if !text.trim().is_empty() => {
+                            Value::Text(text.trim().to_owned())
+                        }
+                        _ => Value::Null,
+                    }
+                }
                 Extra::NameKey(_) => names.key(),
                 Extra::FamilyOfFullName => names.of_full(|name| &name.family),
                 Extra::GivenOfFullName => names.of_full(|name| &name.given),
