@@ -211,9 +211,11 @@ fn the_analyst_views_answer_over_the_bundled_pipelines() {
         );
     }
 
-    // No bundled pipeline declares values yet: the value views show each
-    // person's own name, date of birth, nationality and postcode, and the
-    // objects linked to them, once each; analyst_persons sums them up.
+    // The samples load no value rows (the sanctions lists' pipelines,
+    // which declare values, have no samples here): the value views show
+    // each person's own name, date of birth, nationality and postcode,
+    // and the objects linked to them, once each; analyst_persons sums
+    // them up.
     let count = |sql: &str| sandbox.query(sql)[0]["n"].as_i64().unwrap();
     assert_eq!(
         count("SELECT COUNT(*) AS n FROM analyst_person_names"),
