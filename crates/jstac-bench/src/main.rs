@@ -160,6 +160,7 @@ fn sqlite_floor_sql(from: &Path) -> String {
         include_str!("../../jstac-warehouse/migrations/sqlite/0004_analyst_views.sql"),
         include_str!("../../jstac-warehouse/migrations/sqlite/0005_grading_checks.sql"),
         include_str!("../../jstac-warehouse/migrations/sqlite/0006_values.sql"),
+        include_str!("../../jstac-warehouse/migrations/sqlite/0007_timestamps.sql"),
     ] {
         sql.push_str(migration);
         sql.push('\n');
