@@ -183,3 +183,55 @@ fn bundled_pipelines(data: &std::path::Path) -> (usize, usize) {
     }
     (bundled, synthesised)
 }
+
+/// A subject with a dual nationality ("Albanian Greek") no longer sends its
+/// whole intelligence report, and every other subject of it, to quarantine:
+/// the person keeps the first country, the text as written beside it, and
+/// `nationalities` holds both; "Not known" is counted, never a country.
+#[test]
+fn the_scale_10_nca_feed_loads_dual_nationalities_whole() {
+    let sandbox = Sandbox::new();
+    let output = jstac(
+        &sandbox,
+        &["synth", "--out", "data", "--seed", "2016", "--scale", "10"],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let feed = std::fs::read_to_string(
+        sandbox
+            .path()
+            .join("data/nca_intelligence/nca_intel_synth.xml"),
+    )
+    .expect("the NCA feed");
+    let duals = feed.matches(" Greek</ir:Nationality>").count();
+    let not_known = feed.matches("<ir:Nationality>Not known<").count();
+    assert!(duals >= 5, "only {duals} dual nationalities");
+
+    let pipeline = workspace_root().join("pipelines/nca_intelligence.toml");
+    let pipeline = pipeline.to_str().expect("a UTF-8 path");
+    let output = jstac(&sandbox, &["run", pipeline, "--source-root", "data"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let summary = stdout(&output);
+    assert!(summary.contains(" 0 quarantined"), "{summary}");
+    assert!(
+        summary.contains(&format!("{not_known} not known")),
+        "{summary}"
+    );
+    let rows = sandbox.query(
+        "SELECT person_key, nationality FROM persons WHERE nationality_text LIKE '% Greek'",
+    );
+    assert_eq!(rows.len(), duals, "{rows:?}");
+    for row in &rows {
+        let key = row["person_key"].as_str().expect("key");
+        let values = sandbox.query(&format!(
+            "SELECT country FROM analyst_person_nationalities WHERE person_key = '{key}' ORDER BY country"
+        ));
+        let countries: Vec<&str> = values
+            .iter()
+            .filter_map(|v| v["country"].as_str())
+            .collect();
+        assert!(
+            countries.contains(&"GRC") && countries.len() >= 2,
+            "{key}: {countries:?}"
+        );
+    }
+}
