@@ -216,9 +216,8 @@ fn the_scale_10_nca_feed_loads_dual_nationalities_whole() {
         summary.contains(&format!("{not_known} not known")),
         "{summary}"
     );
-    let rows = sandbox.query(
-        "SELECT person_key, nationality FROM persons WHERE nationality_text LIKE '% Greek'",
-    );
+    let rows = sandbox
+        .query("SELECT person_key, nationality FROM persons WHERE nationality_text LIKE '% Greek'");
     assert_eq!(rows.len(), duals, "{rows:?}");
     for row in &rows {
         let key = row["person_key"].as_str().expect("key");
