@@ -131,7 +131,11 @@ fn the_analyst_views_answer_over_the_bundled_pipelines() {
     assert!(persons.as_i64().unwrap() > 100, "{persons}");
     assert_eq!(rows[0]["first"], persons);
     assert_eq!(rows[0]["last"], persons);
-    assert_eq!(rows[0]["agencies"], 6);
+    // Every agency that holds a person shows in the view (the bundled
+    // pipelines are any set: count, do not assume).
+    let agencies = sandbox.query("SELECT COUNT(DISTINCT agency) AS n FROM persons")[0]["n"].clone();
+    assert!(agencies.as_i64().unwrap() > 1, "{agencies}");
+    assert_eq!(rows[0]["agencies"], agencies);
     // No person without a source record asserting it.
     assert_eq!(
         sandbox.query("SELECT COUNT(*) AS n FROM analyst_persons WHERE source_records = 0")[0]["n"],
@@ -211,23 +215,33 @@ fn the_analyst_views_answer_over_the_bundled_pipelines() {
         );
     }
 
-    // The samples load no value rows (the sanctions lists' pipelines,
-    // which declare values, have no samples here): the value views show
-    // each person's own name, date of birth, nationality and postcode,
-    // and the objects linked to them, once each; analyst_persons sums
-    // them up.
+    // The value views show each person's own name and date of birth
+    // (once, where a value row repeats it) and every value row of theirs:
+    // at least the larger of the two, at most both together, whatever
+    // the bundled pipelines declare.
     let count = |sql: &str| sandbox.query(sql)[0]["n"].as_i64().unwrap();
-    assert_eq!(
-        count("SELECT COUNT(*) AS n FROM analyst_person_names"),
-        count(
-            "SELECT COUNT(*) AS n FROM persons
-             WHERE full_name IS NOT NULL OR given_names IS NOT NULL OR family_name IS NOT NULL"
-        )
-    );
-    assert_eq!(
-        count("SELECT COUNT(*) AS n FROM analyst_person_birth_dates"),
-        count("SELECT COUNT(*) AS n FROM persons WHERE date_of_birth IS NOT NULL")
-    );
+    for (view, value_table, own) in [
+        (
+            "analyst_person_names",
+            "names",
+            "full_name IS NOT NULL OR given_names IS NOT NULL OR family_name IS NOT NULL",
+        ),
+        (
+            "analyst_person_birth_dates",
+            "birth_dates",
+            "date_of_birth IS NOT NULL",
+        ),
+    ] {
+        let shown = count(&format!("SELECT COUNT(*) AS n FROM {view}"));
+        let own = count(&format!("SELECT COUNT(*) AS n FROM persons WHERE {own}"));
+        let values = count(&format!(
+            "SELECT COUNT(*) AS n FROM {value_table} WHERE owner_table = 'persons'"
+        ));
+        assert!(
+            shown >= own.max(values) && shown <= own + values,
+            "{view}: {shown} rows for {own} own values and {values} value rows"
+        );
+    }
     assert!(count("SELECT COUNT(*) AS n FROM analyst_person_identifiers") > 0);
     assert_eq!(
         count(
