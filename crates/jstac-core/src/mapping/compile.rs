@@ -8,7 +8,9 @@ use crate::catalog::{self, Fill, TableDef};
 use crate::convert::{Conversion, Value};
 use crate::grading::{GradePart, GradeSource};
 use crate::normalise::{NamePart, OnInvalid, Transform};
-use crate::pipeline::{CheckedPipeline, ColumnRule, Combine, Condition, SpecError, ValueSource};
+use crate::pipeline::{
+    CheckedPipeline, ColumnRule, Combine, Condition, SpecError, Split, ValueSource,
+};
 
 /// A pipeline's mapping, bound to the field order of one file.
 #[derive(Debug, Clone)]
@@ -165,6 +167,8 @@ pub(super) struct ColumnMap {
     pub(super) on_invalid: OnInvalid,
     /// Index into [`Mapping::counted`], when its outcomes are counted.
     pub(super) counted: Option<usize>,
+    /// Where one text holds several values (value tables only).
+    pub(super) split: Option<Split>,
 }
 
 #[derive(Debug, Clone)]
@@ -259,6 +263,7 @@ impl Mapping {
                         transform: rule.transform.clone(),
                         on_invalid: rule.on_invalid,
                         counted,
+                        split: rule.split.clone(),
                     }
                 })
                 .collect::<Vec<_>>()
@@ -457,6 +462,7 @@ fn add_spills(entities: &mut Vec<EntityMap>) {
                 transform: None,
                 on_invalid: found.on_invalid,
                 counted: None,
+                split: None,
             };
             let value = ColumnMap {
                 column: into_column,

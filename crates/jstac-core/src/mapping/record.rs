@@ -782,6 +782,44 @@ impl Mapping {
         further: &mut Vec<Value>,
     ) -> Result<Value, RecordError> {
         let (raw_text, kind) = self.text_of(records, source, at);
+        if let (Some(split), Some(text)) = (&column.split, raw_text.as_deref()) {
+            let parts = split.parts(text);
+            if parts.len() > 1 {
+                // Several values in one text: each converted as if alone,
+                // the first the row's, the rest a row each.
+                let parts: Vec<String> = parts.into_iter().map(str::to_owned).collect();
+                let mut first = None;
+                for part in parts {
+                    let value = self.convert_text(
+                        column,
+                        Some(Cow::Owned(part)),
+                        kind,
+                        outcomes,
+                        names,
+                        further,
+                    )?;
+                    if first.is_none() {
+                        first = Some(value);
+                    } else if value != Value::Null {
+                        further.push(value);
+                    }
+                }
+                return Ok(first.unwrap_or(Value::Null));
+            }
+        }
+        self.convert_text(column, raw_text, kind, outcomes, names, further)
+    }
+
+    /// [`Self::convert`] of one text.
+    fn convert_text<'r>(
+        &self,
+        column: &ColumnMap,
+        raw_text: Option<Cow<'r, str>>,
+        kind: Kind,
+        outcomes: &mut Vec<Outcome>,
+        names: &mut Names<'r>,
+        further: &mut Vec<Value>,
+    ) -> Result<Value, RecordError> {
         let raw: Option<&str> = raw_text.as_deref();
         let text = raw.map(str::trim).filter(|t| !t.is_empty());
         let converted = match (&column.transform, text) {

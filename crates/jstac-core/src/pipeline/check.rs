@@ -115,6 +115,63 @@ pub struct ColumnRule {
     /// (normalised, unmatched, quarantined): it has a normaliser, a
     /// lookup, or is a date read with options.
     pub counted: bool,
+    /// Value tables: where one text holds several values.
+    pub split: Option<Split>,
+}
+
+/// How one source text holds several values (`split = ...`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Split {
+    /// At list numbers: `(1) A (2) B`, `1) A 2) B`.
+    Numbered,
+    /// At this separator.
+    At(String),
+}
+
+impl Split {
+    /// The values in `text`, trimmed (and of separators left at their
+    /// ends); parts with no letter or digit (`-`) are no value. A text
+    /// with no list number is one value.
+    pub fn parts<'t>(&self, text: &'t str) -> Vec<&'t str> {
+        let pieces: Vec<&str> = match self {
+            Split::At(separator) => text.split(separator.as_str()).collect(),
+            Split::Numbered => split_numbered(text),
+        };
+        pieces
+            .into_iter()
+            .map(|p| p.trim_matches(|c: char| c.is_whitespace() || matches!(c, '.' | ',' | ';')))
+            .filter(|p| p.chars().any(char::is_alphanumeric))
+            .collect()
+    }
+}
+
+/// `(1) A (2) B` or `1) A 2) B` into `A`, `B`: a list number is digits
+/// and `)`, perhaps after `(`, at the start or after a space.
+fn split_numbered(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let at_boundary = i == 0 || bytes[i - 1].is_ascii_whitespace();
+        if at_boundary {
+            let open = usize::from(bytes[i] == b'(');
+            let digits = bytes[i + open..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            let close = i + open + digits;
+            if digits > 0 && digits <= 3 && bytes.get(close) == Some(&b')') {
+                pieces.push(&text[start..i]);
+                start = close + 1;
+                i = start;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    pieces.push(&text[start..]);
+    pieces
 }
 
 impl ColumnRule {
@@ -814,6 +871,25 @@ fn check_column(
     };
     let formats: Vec<String> = spec.format.clone().map(|f| f.0).unwrap_or_default();
     let required = spec.required;
+    let split = match spec.split.as_deref() {
+        None => None,
+        Some(_) if !table_def.is_value_table() => {
+            errors.push(SpecError::new(
+                format!("{key}.split"),
+                "only a value table's column holds several values (an entity row has one per column); map them with a value rule (of = \"ENTITY\")",
+            ));
+            None
+        }
+        Some("") => {
+            errors.push(SpecError::new(
+                format!("{key}.split"),
+                "is empty; give a separator (\";\") or \"numbered\" for (1) A (2) B",
+            ));
+            None
+        }
+        Some("numbered") => Some(Split::Numbered),
+        Some(separator) => Some(Split::At(separator.to_owned())),
+    };
 
     // Date options.
     let excel = spec.excel.map(|system| system.0);
@@ -1048,6 +1124,7 @@ fn check_column(
             transform,
             on_invalid,
             counted,
+            split,
         }),
         _ => Err(errors),
     }

@@ -35,8 +35,8 @@ pub mod spec;
 mod tests;
 
 pub use check::{
-    CheckedPipeline, ColumnRule, Combine, Condition, EntityRule, LinkRule, TemplatePart, Test,
-    ValueSource,
+    CheckedPipeline, ColumnRule, Combine, Condition, EntityRule, LinkRule, Split, TemplatePart,
+    Test, ValueSource,
 };
 pub use error::{Located, Location, SpecError};
 pub use read::{KeySpans, PipelineFile};

@@ -241,6 +241,9 @@ pub struct RuleSpec {
     pub pivot: Option<i64>,
     /// What joins a list of fields (a space unless given).
     pub join: Option<String>,
+    /// Value tables: one text holds several values, split at this
+    /// separator (`";"`), or at list numbers (`"numbered"`: `(1) A (2) B`).
+    pub split: Option<String>,
 }
 
 impl WithField for RuleSpec {

@@ -448,3 +448,94 @@ fn a_second_nationality_in_an_entity_column_is_kept_as_values() {
     assert_eq!(out.field_counts[0].not_known, 1);
     assert_eq!(out.field_counts[0].normalised, 2);
 }
+
+#[test]
+fn a_split_column_gives_a_value_per_part() {
+    let spec = serde_json::json!({
+        "agency": "police", "dataset": "list", "plugin": "csv",
+        "source": { "path": "x.csv" },
+        "entities": {
+            "person": { "table": "persons", "key": ["Ref"], "columns": { "gender": "Gender" } },
+            "passport": { "table": "identifiers", "of": "person", "columns": {
+                "identifier_type": { "value": "passport" },
+                "identifier": { "field": "Passport", "split": "numbered" } } },
+            "phone": { "table": "identifiers", "of": "person", "columns": {
+                "identifier_type": { "value": "phone" },
+                "identifier": { "field": "Phones", "split": ";" } } },
+            "born": { "table": "birth_dates", "of": "person", "columns": {
+                "date_of_birth": { "field": "DOB", "format": "%d/%m/%Y", "split": "numbered" } } }
+        }
+    });
+    let mapping = compile(spec, &["Ref", "Gender", "Passport", "Phones", "DOB"]);
+    let mut out = mapping.new_batch();
+    let rows = vec![
+        vec![
+            Some("P1"),
+            Some("F"),
+            Some("(1) 223611 (2) C00146605. (3) -"),
+            Some("0113 496 0000; ;07700 900123"),
+            Some("(1) 02/03/1970 (2) 03/02/1970"),
+        ],
+        // No list number: the whole text is the one value.
+        vec![
+            Some("P2"),
+            Some("M"),
+            Some("A123 (issued 2010)"),
+            None,
+            None,
+        ],
+    ];
+    mapping.map_into(
+        &Lists {
+            rows,
+            lists: vec![],
+        },
+        &mut out,
+    );
+    assert!(out.quarantine.is_empty(), "{:?}", out.quarantine);
+    // Rules go by name: born, passport, person, phone.
+    let values = |rule: usize, column_name: &str| -> Vec<Value> {
+        let rows = &out.entities[rule];
+        (0..rows.rows.len())
+            .map(|i| column(rows, i, column_name).clone())
+            .collect()
+    };
+    assert_eq!(
+        values(1, "identifier"),
+        [
+            text("223611"),
+            text("C00146605"),
+            text("A123 (issued 2010)")
+        ]
+    );
+    assert_eq!(
+        values(3, "identifier"),
+        [text("0113 496 0000"), text("07700 900123")]
+    );
+    let day = |d: u32, m: u32| Value::Date(NaiveDate::from_ymd_opt(1970, m, d).unwrap());
+    assert_eq!(values(0, "date_of_birth"), [day(2, 3), day(3, 2)]);
+}
+
+#[test]
+fn split_is_for_value_tables_only() {
+    let spec: PipelineSpec = serde_json::from_value(serde_json::json!({
+        "agency": "police", "dataset": "list", "plugin": "csv",
+        "source": { "path": "x.csv" },
+        "entities": {
+            "person": { "table": "persons", "key": ["Ref"], "columns": {
+                "postcode": { "field": "Postcode", "split": ";" } } }
+        }
+    }))
+    .unwrap();
+    let errors: Vec<String> = spec
+        .check()
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with("entities.person.columns.postcode.split: only a value table"),
+        "{errors:?}"
+    );
+}
