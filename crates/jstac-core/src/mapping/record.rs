@@ -429,10 +429,20 @@ impl Mapping {
             record,
             values: values.clone(),
         });
-        // Further values one text named (`British/Irish`): a row each.
+        // Further values one text named (`British/Irish`, `(1) A (2) B`):
+        // a row each, with the columns filled from them made again.
         for (column, value) in more {
             let mut values = values.clone();
             values[column] = value;
+            self.fill_extras(
+                &entity.columns,
+                &entity.extras,
+                records,
+                at,
+                Some(owner),
+                &Names::default(),
+                &mut values,
+            );
             let key = self.value_key(entity, owner, &values);
             out.entities[index].rows.push(EntityRow {
                 key,
@@ -680,7 +690,25 @@ impl Mapping {
             };
             values.push(value);
         }
-        let mapped = values.len();
+        self.fill_extras(columns, extras, records, at, owner, &names, &mut values);
+        Ok(values)
+    }
+
+    /// The columns the mapping fills (`extras`), after a row's mapped
+    /// values (the first `columns.len()` of `values`).
+    #[allow(clippy::too_many_arguments)]
+    fn fill_extras<R: SourceRecords + ?Sized>(
+        &self,
+        columns: &[ColumnMap],
+        extras: &[Extra],
+        records: &R,
+        at: At,
+        owner: Option<(&'static str, Key)>,
+        names: &Names<'_>,
+        values: &mut Vec<Value>,
+    ) {
+        let mapped = columns.len();
+        values.truncate(mapped);
         for extra in extras {
             let value = match extra {
                 Extra::Original { field, .. } => {
@@ -754,7 +782,6 @@ impl Mapping {
             };
             values.push(value);
         }
-        Ok(values)
     }
 
     /// The source fields a column reads, for a quarantine entry.

@@ -514,6 +514,15 @@ fn a_split_column_gives_a_value_per_part() {
     );
     let day = |d: u32, m: u32| Value::Date(NaiveDate::from_ymd_opt(1970, m, d).unwrap());
     assert_eq!(values(0, "date_of_birth"), [day(2, 3), day(3, 2)]);
+    // The columns the mapping fills are each value's own.
+    assert_eq!(
+        values(1, "identifier_normalised")[..2],
+        [text("223611"), text("C00146605")]
+    );
+    assert_eq!(
+        values(0, "earliest"),
+        [text("1970-03-02"), text("1970-02-03")]
+    );
 }
 
 #[test]
