@@ -420,7 +420,7 @@ impl Mapping {
                 && *value != Value::Null
                 && (substance.is_empty() || substance.contains(&column.column))
         });
-        if !has_data {
+        if !has_data && unmatched_texts(entity, &values).is_empty() {
             return Ok(());
         }
         let key = self.value_key(entity, owner, &values);
@@ -453,7 +453,9 @@ impl Mapping {
         Ok(())
     }
 
-    /// A value's key: its table, owner and mapped columns' values.
+    /// A value's key: its table, owner and mapped columns' values (and the
+    /// source text of a value no code was found for: two such are two
+    /// values).
     fn value_key(&self, entity: &EntityMap, owner: (&'static str, Key), values: &[Value]) -> Key {
         let owner_key = hex_text(&owner.1);
         let parts: Vec<String> = entity
@@ -462,6 +464,11 @@ impl Mapping {
             .zip(values)
             .filter(|(_, value)| **value != Value::Null)
             .map(|(column, value)| format!("{}={}", column.column, value_text(value)))
+            .chain(
+                unmatched_texts(entity, values)
+                    .into_iter()
+                    .map(|(i, text)| format!("{}~{text}", entity.columns[i].column)),
+            )
             .collect();
         entity_key(
             &self.agency,
@@ -992,6 +999,44 @@ impl Mapping {
 }
 
 /// The writing system of a text's first letter, by its Unicode block.
+/// A value's substance columns a normaliser found no code for, though the
+/// source wrote something it does not call "not known" (`former Soviet
+/// Union`): (column index, the source text its `…_text` companion kept).
+/// Such a value is kept, with its text and no code.
+fn unmatched_texts<'v>(entity: &EntityMap, values: &'v [Value]) -> Vec<(usize, &'v str)> {
+    let substance = entity.table.substance;
+    let mapped = entity.columns.len();
+    let mut found = Vec::new();
+    for (k, extra) in entity.extras.iter().enumerate() {
+        let of = match extra {
+            Extra::Original { field, .. } => entity
+                .columns
+                .iter()
+                .position(|c| matches!(c.source, Source::Field(f) if f == *field)),
+            Extra::OriginalOfColumn { of, .. } => Some(*of),
+            _ => None,
+        };
+        let Some(i) = of else { continue };
+        let column = &entity.columns[i];
+        let (Value::Null, Some(Value::Text(text))) = (&values[i], values.get(mapped + k)) else {
+            continue;
+        };
+        if !substance.is_empty() && !substance.contains(&column.column) {
+            continue;
+        }
+        let not_known = match &column.transform {
+            Some(Transform::Normalise(normaliser)) => {
+                matches!(normaliser.apply(text), Ok(Normalised::NotKnown(_)))
+            }
+            _ => false,
+        };
+        if !not_known {
+            found.push((i, text.as_str()));
+        }
+    }
+    found
+}
+
 fn script_of(text: &str) -> Option<&'static str> {
     let letter = text.chars().find(|c| c.is_alphabetic())?;
     Some(match u32::from(letter) {

@@ -463,7 +463,7 @@ handling = { value = "X" }
     assert_eq!(
         read(&text),
         [
-            "13:38: entities.person.columns.given_names.formt: unknown field `formt`, expected one of `field`, `coalesce`, `template`, `value`, `type`, `format`, `required`, `normalise`, `order`, `lookup`, `on_invalid`, `partial`, `excel`, `pivot`, `join`",
+            "13:38: entities.person.columns.given_names.formt: unknown field `formt`, expected one of `field`, `coalesce`, `template`, `value`, `type`, `format`, `required`, `normalise`, `order`, `lookup`, `on_invalid`, `partial`, `excel`, `pivot`, `join`, `split`",
             "13:61: entities.person.columns.given_names.partial: invalid type: string \"yes\", expected a boolean",
             "14:18: entities.person.columns.gender: invalid type: integer `5`, expected a source field name or a table such as { field = \"...\" } or { value = \"...\" }",
             "15:65: entities.person.columns.nationality.excel: invalid value: integer `1901`, expected \"1900\" or \"1904\" (the workbook's date system)",
