@@ -48,17 +48,15 @@ const COMPARED: &[&str] = &[
      FROM analyst_run_quality ORDER BY run_id",
     "SELECT * FROM analyst_provenance ORDER BY entity_key, run_id, sha256, record_no",
     // The views of each value (without last_seen_at, a run's start:
-    // see `without_times`), and the persons' summary of them.
-    "SELECT * FROM analyst_person_names ORDER BY person_key, kind, full_name, entity_key",
-    "SELECT * FROM analyst_person_birth_dates ORDER BY person_key, earliest, latest, entity_key",
-    "SELECT * FROM analyst_person_nationalities ORDER BY person_key, kind, country, entity_key",
-    "SELECT * FROM analyst_person_identifiers
-     ORDER BY person_key, identifier_type, identifier, entity_key",
-    "SELECT * FROM analyst_person_addresses ORDER BY person_key, kind, postcode, entity_key",
-    "SELECT * FROM analyst_organisation_names
-     ORDER BY organisation_key, kind, full_name, entity_key",
-    "SELECT * FROM analyst_organisation_identifiers
-     ORDER BY organisation_key, identifier_type, identifier, entity_key",
+    // see `without_times`), and the persons' summary of them; in key
+    // order (the backends put NULLs at opposite ends of an ORDER BY).
+    "SELECT * FROM analyst_person_names ORDER BY person_key, entity_key",
+    "SELECT * FROM analyst_person_birth_dates ORDER BY person_key, entity_key",
+    "SELECT * FROM analyst_person_nationalities ORDER BY person_key, entity_key",
+    "SELECT * FROM analyst_person_identifiers ORDER BY person_key, entity_key",
+    "SELECT * FROM analyst_person_addresses ORDER BY person_key, entity_key",
+    "SELECT * FROM analyst_organisation_names ORDER BY organisation_key, entity_key",
+    "SELECT * FROM analyst_organisation_identifiers ORDER BY organisation_key, entity_key",
     "SELECT person_key, primary_name, all_names, all_dates_of_birth, all_nationalities, names,
             identifiers
      FROM analyst_persons ORDER BY person_key",
