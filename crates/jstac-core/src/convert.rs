@@ -1,7 +1,10 @@
 //! Typed conversions from source text to warehouse values.
 //!
 //! Every conversion trims surrounding whitespace first, and an empty value
-//! is `Null`. A failure says what was wrong without echoing the value: these
+//! is `Null`. Text with a C0 control character other than tab, CR and LF
+//! is refused ([`check_text`]), before any conversion, normaliser or
+//! lookup: the mapping checks every source text it reads, from every
+//! plugin, so no backend stores one. A failure says what was wrong without echoing the value: these
 //! messages reach logs, and values are personal data.
 //!
 //! Files: this one ([`Conversion`], numbers and booleans) → `dates.rs`
@@ -52,15 +55,15 @@ impl Conversion {
     /// Converts one source value of a known kind. A typed date needs no
     /// format; an error value is always refused.
     pub fn apply_typed(&self, raw: Option<&str>, kind: Kind) -> Result<Value, ConvertError> {
-        // What every warehouse stores: no NUL in text (PostgreSQL refuses
-        // it), dates and instants in years 1 to 9999 (ISO 8601 text,
-        // PostgreSQL `date` and `timestamptz`).
+        // What every warehouse stores: no control characters in text (NUL:
+        // PostgreSQL refuses it), dates and instants in years 1 to 9999
+        // (ISO 8601 text, PostgreSQL `date` and `timestamptz`).
         use chrono::Datelike as _;
+        if let Some(text) = raw {
+            check_text(text)?;
+        }
         let value = self.convert_typed(raw, kind)?;
         match &value {
-            Value::Text(text) | Value::Decimal(text) if text.contains('\0') => {
-                Err(ConvertError::Nul)
-            }
             Value::Date(date) if !(1..=9999).contains(&date.year()) => {
                 Err(ConvertError::YearOutOfRange)
             }
@@ -105,6 +108,18 @@ impl Conversion {
             Conversion::Date(rule) => rule.read_text(text),
             Conversion::Timestamp(rule) => rule.read_text(text),
         }
+    }
+}
+
+/// Refuses text holding a C0 control character (U+0000 to U+001F) other
+/// than tab, CR and LF: the first one found, named by its code point.
+pub fn check_text(text: &str) -> Result<(), ConvertError> {
+    match text
+        .bytes()
+        .find(|&b| b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n'))
+    {
+        Some(byte) => Err(ConvertError::ControlCharacter(char::from(byte))),
+        None => Ok(()),
     }
 }
 

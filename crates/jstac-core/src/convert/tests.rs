@@ -23,7 +23,12 @@ fn nul_characters_and_dates_outside_years_1_to_9999_are_refused() {
     check(
         Conversion::Text,
         &[
-            ("Ana\0Hoxha", Err("contains a NUL character")),
+            ("Ana\0Hoxha", Err("contains the control character U+0000")),
+            (
+                "Ana\u{1b}Hoxha",
+                Err("contains the control character U+001B"),
+            ),
+            ("Ana\tHoxha", Ok(Value::Text("Ana\tHoxha".into()))),
             ("Ana Hoxha", Ok(Value::Text("Ana Hoxha".into()))),
         ],
     );
