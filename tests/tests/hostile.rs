@@ -105,3 +105,69 @@ columns.given_names = "Given"
         assert_eq!(sandbox.count("persons"), 1);
     }
 }
+
+/// XML nested deeper than `max_depth` inside one record quarantines that
+/// record (the reader skips to its end) and the records around it load;
+/// nesting too deep outside any record still rejects the file, with the
+/// plugin's own words and none of the Arrow stream's wrapping.
+#[test]
+fn xml_too_deep_inside_a_record_quarantines_that_record() {
+    let sandbox = Sandbox::new();
+    let deep = "<x>".repeat(20) + &"</x>".repeat(20);
+    sandbox.write(
+        "data/a.xml",
+        format!(
+            "<Feed>\n<P><Ref>N1</Ref><Name>ONE</Name></P>\n<P><Ref>N2</Ref><Name>TWO</Name>{deep}</P>\n<P><Ref>N3</Ref><Name>THREE</Name></P>\n</Feed>\n"
+        ),
+    );
+    sandbox.write(
+        "p.toml",
+        r#"agency = "police"
+dataset = "crimes"
+plugin = "xml"
+
+[source]
+path = "data/*.xml"
+
+[source.options]
+record = "/Feed/P"
+fields = { Ref = "Ref", Name = "Name" }
+max_depth = 10
+
+[entities.person]
+table = "persons"
+key = ["Ref"]
+columns.family_name = "Name"
+"#,
+    );
+    let output = sandbox.jstac(&["run", "p.toml"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("3 read, 2 loaded, 1 quarantined"),
+        "{}",
+        stdout(&output)
+    );
+    let quarantined = sandbox.query("SELECT reason FROM quarantine");
+    assert_eq!(
+        quarantined,
+        [serde_json::json!({"reason": "elements nested deeper than max_depth (10)"})]
+    );
+
+    // Too deep outside any record: the file is rejected, in the plugin's words.
+    sandbox.write(
+        "data/b.xml",
+        format!(
+            "<Feed>{}<P><Ref>N4</Ref></P>{}</Feed>\n",
+            "<y>".repeat(20),
+            "</y>".repeat(20)
+        ),
+    );
+    let output = sandbox.jstac(&["run", "p.toml"]);
+    assert_eq!(output.status.code(), Some(65), "{}", stderr(&output));
+    let errors = stderr(&output);
+    assert_eq!(
+        errors.trim_end(),
+        "error: data/b.xml: line 1 (byte 33): elements nested deeper than max_depth (10)",
+        "{errors}"
+    );
+}
