@@ -123,12 +123,28 @@ pub fn check_text(text: &str) -> Result<(), ConvertError> {
     }
 }
 
+/// Accepts `1234`, `-1234`, `1,234`: commas only between groups of three
+/// digits, as [`parse_decimal`] checks them.
 fn parse_integer(text: &str) -> Result<Value, ConvertError> {
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if !valid_grouping(unsigned) {
+        return Err(ConvertError::NotAWholeNumber);
+    }
     let digits = text.replace(',', "");
     digits
         .parse::<i64>()
         .map(Value::Integer)
         .map_err(|_| ConvertError::NotAWholeNumber)
+}
+
+/// Whether the commas of a whole part, if any, group its digits in
+/// threes: `1,234` and `12,345,678`, not `1,2,3`, `12,34` or `1234,567`.
+fn valid_grouping(whole: &str) -> bool {
+    !whole.contains(',')
+        || whole
+            .split(',')
+            .enumerate()
+            .all(|(i, group)| (i == 0 && (1..=3).contains(&group.len())) || group.len() == 3)
 }
 
 /// Accepts `1234`, `-1234.5`, `1,234.50`, `£1,234.50`; returns canonical text.
@@ -140,16 +156,11 @@ fn parse_decimal(text: &str) -> Result<String, ConvertError> {
     let rest = rest.strip_prefix('£').unwrap_or(rest);
     let (whole, fraction) = rest.split_once('.').unwrap_or((rest, ""));
     let whole_digits: String = whole.chars().filter(|&c| c != ',').collect();
-    let valid_grouping = !whole.contains(',')
-        || whole
-            .split(',')
-            .enumerate()
-            .all(|(i, group)| (i == 0 && (1..=3).contains(&group.len())) || group.len() == 3);
     let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     if whole_digits.is_empty()
         || !all_digits(&whole_digits)
         || !all_digits(fraction)
-        || !valid_grouping
+        || !valid_grouping(whole)
         || (rest.contains('.') && fraction.is_empty())
     {
         return Err(ConvertError::NotADecimal);
