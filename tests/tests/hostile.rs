@@ -171,3 +171,32 @@ columns.family_name = "Name"
         "{errors}"
     );
 }
+
+/// A file's own shortcomings (empty, lacking fields the pipeline reads) are
+/// bad data: 65, one line naming the file and what it lacks, that file
+/// rejected and the others loaded; `validate` says the same.
+#[test]
+fn an_empty_file_or_one_lacking_fields_is_bad_data() {
+    let sandbox = Sandbox::new();
+    sandbox.write("data/a_empty.csv", "");
+    sandbox.write("data/b_other.csv", "Id,Name\nN1,HOXHA\n");
+    sandbox.write("data/c_good.csv", "Ref,Surname\nN1,HOXHA\n");
+    sandbox.write("p.toml", PIPELINE);
+    for command in ["validate", "run"] {
+        let output = sandbox.jstac(&[command, "p.toml"]);
+        assert_eq!(output.status.code(), Some(65), "{}", stderr(&output));
+        let errors = stderr(&output);
+        assert_eq!(
+            errors
+                .lines()
+                .map(|line| line.strip_prefix("error: ").unwrap_or(line))
+                .collect::<Vec<_>>(),
+            [
+                "data/a_empty.csv: is empty",
+                "data/b_other.csv: lacks the fields Ref, Surname the pipeline reads",
+            ],
+            "jstac {command}"
+        );
+    }
+    assert_eq!(sandbox.count("persons"), 1);
+}
