@@ -475,3 +475,28 @@ fn a_schedule_without_pipelines_is_a_setting_error() {
         jstac_tests::stderr(&output)
     );
 }
+
+/// An empty CSV and one without the fields the pipeline reads are bad data
+/// (65): they go to `failed/` once, not back to the inbox for ever.
+#[test]
+fn an_empty_file_and_a_file_lacking_fields_go_to_failed() {
+    let sandbox = Sandbox::new();
+    sandbox.write("p.toml", CSV_PIPELINE);
+    configure(&sandbox, &[("p.toml", "in/p")]);
+    let daemon = Daemon::start(&sandbox, "daemon");
+    drop_file(&sandbox, "in/p/empty.csv", "");
+    drop_file(&sandbox, "in/p/other.csv", "Ref,Name\nN1,HOXHA\n");
+    let failed = sandbox.path().join("in/p/failed");
+    // Each file and its sidecar.
+    wait_until("both files in failed/", || files(&failed).len() == 4);
+    let day = failed.join(chrono_day());
+    let sidecar = std::fs::read_to_string(day.join("empty.csv.error.txt")).expect("sidecar");
+    assert!(sidecar.contains("exit 65"), "{sidecar}");
+    assert!(sidecar.contains("empty.csv: is empty"), "{sidecar}");
+    let sidecar = std::fs::read_to_string(day.join("other.csv.error.txt")).expect("sidecar");
+    assert!(
+        sidecar.contains("other.csv: lacks the field Surname the pipeline reads"),
+        "{sidecar}"
+    );
+    assert!(!daemon.log().contains("will retry"), "{}", daemon.log());
+}

@@ -1,7 +1,10 @@
 //! Typed conversions from source text to warehouse values.
 //!
 //! Every conversion trims surrounding whitespace first, and an empty value
-//! is `Null`. A failure says what was wrong without echoing the value: these
+//! is `Null`. Text with a C0 control character other than tab, CR and LF
+//! is refused ([`check_text`]), before any conversion, normaliser or
+//! lookup: the mapping checks every source text it reads, from every
+//! plugin, so no backend stores one. A failure says what was wrong without echoing the value: these
 //! messages reach logs, and values are personal data.
 //!
 //! Files: this one ([`Conversion`], numbers and booleans) → `dates.rs`
@@ -52,15 +55,15 @@ impl Conversion {
     /// Converts one source value of a known kind. A typed date needs no
     /// format; an error value is always refused.
     pub fn apply_typed(&self, raw: Option<&str>, kind: Kind) -> Result<Value, ConvertError> {
-        // What every warehouse stores: no NUL in text (PostgreSQL refuses
-        // it), dates and instants in years 1 to 9999 (ISO 8601 text,
-        // PostgreSQL `date` and `timestamptz`).
+        // What every warehouse stores: no control characters in text (NUL:
+        // PostgreSQL refuses it), dates and instants in years 1 to 9999
+        // (ISO 8601 text, PostgreSQL `date` and `timestamptz`).
         use chrono::Datelike as _;
+        if let Some(text) = raw {
+            check_text(text)?;
+        }
         let value = self.convert_typed(raw, kind)?;
         match &value {
-            Value::Text(text) | Value::Decimal(text) if text.contains('\0') => {
-                Err(ConvertError::Nul)
-            }
             Value::Date(date) if !(1..=9999).contains(&date.year()) => {
                 Err(ConvertError::YearOutOfRange)
             }
@@ -108,12 +111,40 @@ impl Conversion {
     }
 }
 
+/// Refuses text holding a C0 control character (U+0000 to U+001F) other
+/// than tab, CR and LF: the first one found, named by its code point.
+pub fn check_text(text: &str) -> Result<(), ConvertError> {
+    match text
+        .bytes()
+        .find(|&b| b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n'))
+    {
+        Some(byte) => Err(ConvertError::ControlCharacter(char::from(byte))),
+        None => Ok(()),
+    }
+}
+
+/// Accepts `1234`, `-1234`, `1,234`: commas only between groups of three
+/// digits, as [`parse_decimal`] checks them.
 fn parse_integer(text: &str) -> Result<Value, ConvertError> {
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if !valid_grouping(unsigned) {
+        return Err(ConvertError::NotAWholeNumber);
+    }
     let digits = text.replace(',', "");
     digits
         .parse::<i64>()
         .map(Value::Integer)
         .map_err(|_| ConvertError::NotAWholeNumber)
+}
+
+/// Whether the commas of a whole part, if any, group its digits in
+/// threes: `1,234` and `12,345,678`, not `1,2,3`, `12,34` or `1234,567`.
+fn valid_grouping(whole: &str) -> bool {
+    !whole.contains(',')
+        || whole
+            .split(',')
+            .enumerate()
+            .all(|(i, group)| (i == 0 && (1..=3).contains(&group.len())) || group.len() == 3)
 }
 
 /// Accepts `1234`, `-1234.5`, `1,234.50`, `£1,234.50`; returns canonical text.
@@ -125,16 +156,11 @@ fn parse_decimal(text: &str) -> Result<String, ConvertError> {
     let rest = rest.strip_prefix('£').unwrap_or(rest);
     let (whole, fraction) = rest.split_once('.').unwrap_or((rest, ""));
     let whole_digits: String = whole.chars().filter(|&c| c != ',').collect();
-    let valid_grouping = !whole.contains(',')
-        || whole
-            .split(',')
-            .enumerate()
-            .all(|(i, group)| (i == 0 && (1..=3).contains(&group.len())) || group.len() == 3);
     let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     if whole_digits.is_empty()
         || !all_digits(&whole_digits)
         || !all_digits(fraction)
-        || !valid_grouping
+        || !valid_grouping(whole)
         || (rest.contains('.') && fraction.is_empty())
     {
         return Err(ConvertError::NotADecimal);

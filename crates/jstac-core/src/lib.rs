@@ -28,7 +28,7 @@ pub use catalog::{ColumnType, LINKS, TABLES, TableDef};
 pub use convert::{Kind, Value};
 pub use grading::{GradePart, Grading};
 pub use mapping::{
-    CountedField, EntityRows, FieldCounts, FieldShape, FieldStats, Key, LinkRow, MappedBatch,
-    Mapping, QuarantineEntry, SourceRecords,
+    BindError, CountedField, EntityRows, FieldCounts, FieldShape, FieldStats, Key, LinkRow,
+    MappedBatch, Mapping, QuarantineEntry, SourceRecords,
 };
 pub use pipeline::{Located, Location, PipelineFile, PipelineSpec, SpecError};

@@ -134,6 +134,41 @@ pub fn check_options(pipeline: &Pipeline, plugin: &Plugin) -> Result<(), (Failur
     Err((Failure::Config, pipeline.errors(errors, None).to_string()))
 }
 
+/// Binds a pipeline to one file's fields. What fails here is the file's
+/// fault, not the pipeline's (another file may have the fields): bad data
+/// (65), the file rejected and the others loaded, in one line naming the
+/// file and what it lacks.
+pub fn bind(
+    pipeline: &Pipeline,
+    file: &Path,
+    fields: &[String],
+    shapes: &[jstac_core::FieldShape],
+) -> Result<Mapping, (Failure, String)> {
+    Mapping::bind(&pipeline.checked, fields, shapes).map_err(|error| {
+        let message = if fields.is_empty() {
+            let empty = std::fs::metadata(file).is_ok_and(|m| m.len() == 0);
+            if empty {
+                "is empty".to_owned()
+            } else {
+                "has no fields (no header row?)".to_owned()
+            }
+        } else if !error.missing.is_empty() {
+            let plural = if error.missing.len() == 1 { "" } else { "s" };
+            format!(
+                "lacks the field{plural} {} the pipeline reads",
+                error.missing.join(", ")
+            )
+        } else {
+            let context = format!("[reading {}]", file.display());
+            return (
+                Failure::Data,
+                pipeline.errors(error.errors, Some(&context)).to_string(),
+            );
+        };
+        (Failure::Data, format!("{}: {message}", file.display()))
+    })
+}
+
 /// Runs the pipeline at `path` on the given files instead of its
 /// `source.path` (`jstac run --file`, as the scheduler runs an inbox file).
 pub async fn run_pipeline_on(
@@ -316,13 +351,7 @@ async fn load_file(
     let mut stream = plugin
         .open(file, &pipeline.spec.source.options, ctx.settings.batch_size)
         .map_err(|e| Failure::of_read(&e))?;
-    let mapping = Mapping::compile(&pipeline.checked, stream.fields(), &stream.shapes()).map_err(
-        |errors| {
-            let context = format!("[reading {}]", file.display());
-            let errors = pipeline.errors(errors, Some(&context));
-            (Failure::Config, errors.to_string())
-        },
-    )?;
+    let mapping = bind(pipeline, file, stream.fields(), &stream.shapes())?;
 
     let mut fields = FieldStats::for_mapping(&mapping);
     let path_text = file.display().to_string();

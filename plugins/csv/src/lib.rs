@@ -4,7 +4,10 @@
 //! delimiter and quote, and UTF-8 (a leading byte-order mark is dropped) or
 //! Windows-1252 text. A ragged row or a row with bytes that are not valid in
 //! the declared encoding is not fatal: it is handed to the runner as a
-//! rejected record with its line and the reason, and goes to quarantine.
+//! rejected record with its line and the reason, and goes to quarantine. A
+//! quoted field opened and never closed (it would swallow every line after
+//! it into one field) rejects the file, naming the line it opened on and
+//! the lines it covers.
 
 #![forbid(unsafe_code)]
 
@@ -95,6 +98,12 @@ pub struct CsvReader {
     record: csv::ByteRecord,
     /// Lines before the first line the csv reader sees (skipped title lines).
     line_offset: u64,
+    /// The file, and where in it the csv reader starts (after a byte-order
+    /// mark and skipped lines), to check a record that runs to the end.
+    path: std::path::PathBuf,
+    start: u64,
+    /// Bytes the csv reader sees: the file's length less `start`.
+    csv_len: u64,
 }
 
 fn ascii_byte(option: &str, c: char) -> Result<u8, PluginError> {
@@ -112,13 +121,16 @@ impl CsvReader {
         let delimiter = ascii_byte("delimiter", options.delimiter)?;
         let quote = ascii_byte("quote", options.quote)?;
         let mut input = BufReader::with_capacity(256 * 1024, File::open(path)?);
-        skip_bom(&mut input)?;
+        let file_len = input.get_ref().metadata()?.len();
+        let mut start = skip_bom(&mut input)?;
         let mut line_offset = 0;
         for _ in 0..options.skip_lines {
             let mut line = Vec::new();
-            if input.read_until(b'\n', &mut line)? == 0 {
+            let n = input.read_until(b'\n', &mut line)?;
+            if n == 0 {
                 break;
             }
+            start += n as u64;
             line_offset += 1;
         }
         let line_ends = LineEnds::default();
@@ -164,6 +176,55 @@ impl CsvReader {
             quote,
             record: csv::ByteRecord::new(),
             line_offset,
+            path: path.to_owned(),
+            start,
+            csv_len: file_len.saturating_sub(start),
+        })
+    }
+
+    /// Fails when the record just read, which runs to the end of the file
+    /// and began at byte `record_start`, ends inside a quoted field: a
+    /// quote opened and never closed swallows every line after it into one
+    /// field, which the csv crate returns as a record without complaint.
+    /// The record's bytes are read again with a line end and one more field
+    /// after them: a closed record gives two records, an open quote one.
+    fn check_closed(&self, record_start: u64) -> Result<(), PluginError> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut file = File::open(&self.path)?;
+        file.seek(SeekFrom::Start(self.start + record_start))?;
+        let mut reparse = csv::ReaderBuilder::new()
+            .delimiter(self.delimiter)
+            .quote(self.quote)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(BufReader::new(file).chain(&b"\nend"[..]));
+        let mut record = csv::ByteRecord::new();
+        let mut records = 0;
+        while reparse
+            .read_byte_record(&mut record)
+            .map_err(|e| read_error(self.line_offset + 1, e))?
+        {
+            records += 1;
+        }
+        if records > 1 {
+            return Ok(());
+        }
+        // The open field is the record's last; it runs to the end of the file.
+        let open_field = self.record.iter().next_back().unwrap_or_default();
+        let file_newlines = self.line_ends.newlines_seen();
+        let opened = file_newlines + 1 - memchr_count(open_field) + self.line_offset;
+        let first = file_newlines + 1 - memchr_count(self.record.as_slice()) + self.line_offset;
+        let last = if open_field.ends_with(b"\n") {
+            file_newlines + self.line_offset
+        } else {
+            file_newlines + 1 + self.line_offset
+        };
+        Err(PluginError::Read {
+            locator: format!("line {opened}"),
+            message: format!(
+                "a quoted field opened on line {opened} is never closed: lines {first}-{last} ({} lines) are not read as records",
+                last + 1 - first
+            ),
         })
     }
 
@@ -189,12 +250,16 @@ impl RecordReader for CsvReader {
     fn read_batch(&mut self, batch: &mut BatchBuilder) -> Result<bool, PluginError> {
         while !batch.is_full() {
             let line_hint = self.reader.position().line() + self.line_offset;
+            let record_start = self.reader.position().byte();
             let more = self
                 .reader
                 .read_byte_record(&mut self.record)
                 .map_err(|e| read_error(line_hint, e))?;
             if !more {
                 return Ok(false);
+            }
+            if self.reader.position().byte() >= self.csv_len {
+                self.check_closed(record_start)?;
             }
             let inner_newlines = memchr_count(self.record.as_slice());
             let line = self
@@ -282,6 +347,15 @@ impl LineEnds {
     }
 }
 
+impl LineEnds {
+    /// Every `\n` the csv reader has pulled so far.
+    fn newlines_seen(&self) -> u64 {
+        self.0
+            .lock()
+            .map_or(0, |ends| ends.passed_newlines + ends.newlines.len() as u64)
+    }
+}
+
 /// Passes bytes through to the csv reader, noting its line ends (see [`LineEnds`]).
 struct LineEndTracker<R> {
     inner: R,
@@ -312,13 +386,15 @@ fn memchr_count(bytes: &[u8]) -> u64 {
     bytes.iter().filter(|&&b| b == b'\n').count() as u64
 }
 
-/// Drops a UTF-8 byte-order mark at the very start of the file.
-fn skip_bom(input: &mut BufReader<File>) -> std::io::Result<()> {
+/// Drops a UTF-8 byte-order mark at the very start of the file; returns
+/// the bytes dropped.
+fn skip_bom(input: &mut BufReader<File>) -> std::io::Result<u64> {
     let start = input.fill_buf()?;
     if start.starts_with(b"\xEF\xBB\xBF") {
         input.consume(3);
+        return Ok(3);
     }
-    Ok(())
+    Ok(0)
 }
 
 /// Which field (and byte within it) is not valid UTF-8, if any.

@@ -23,11 +23,12 @@
 //!
 //! **Faults**: a document that is not well-formed (truncated, a mismatched
 //! tag, a forbidden character, bytes invalid in its encoding, nesting deeper
-//! than `max_depth`, a token larger than `max_record_bytes`) stops the file
+//! than `max_depth` outside a record, a token larger than `max_record_bytes`) stops the file
 //! with an error naming the line (and, for UTF-8 files, the byte). The
 //! runner then rolls the whole file back: a truncated file loads nothing
 //! and can be sent again. A well-formed record that cannot be read (a
-//! forbidden entity, a record over `max_record_bytes`) goes to quarantine
+//! forbidden entity, a record over `max_record_bytes`, nesting deeper than
+//! `max_depth` inside it) goes to quarantine
 //! with its locator and reason, and reading goes on. Never half a record.
 //!
 //! **Encodings**: UTF-8 (with or without byte-order mark), UTF-16 LE/BE

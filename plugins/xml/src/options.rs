@@ -92,7 +92,9 @@ pub struct XmlOptions {
     #[serde(default = "default_true")]
     pub trim: bool,
     /// Deepest element nesting allowed anywhere in the file; deeper nesting
-    /// stops the file with an error naming the line.
+    /// inside a record quarantines that record (read to its end, not
+    /// tracked), and outside one stops the file with an error naming the
+    /// line.
     #[serde(default = "default_max_depth")]
     #[schemars(range(min = 1, max = 60000))]
     pub max_depth: u32,

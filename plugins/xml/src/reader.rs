@@ -34,12 +34,13 @@ const OVERSIZE_RAW_BYTES: usize = 64 * 1024;
 ///
 /// A fault that makes the document not well-formed (a truncated file, a
 /// mismatched or unclosed tag, a forbidden character, bytes invalid in the
-/// encoding, nesting deeper than `max_depth`, a token longer than
+/// encoding, nesting deeper than `max_depth` outside a record, a token longer than
 /// `max_record_bytes`) ends reading with an [`XmlError::Malformed`] naming
 /// the line: every record before it has been returned whole, the record it
 /// falls in never is. A record that is well-formed but cannot be read (an
 /// entity reference other than the five predefined ones, a character
-/// reference to a character XML forbids, more than `max_record_bytes`) is
+/// reference to a character XML forbids, more than `max_record_bytes`,
+/// nesting deeper than `max_depth`) is
 /// returned as rejected, with the reason and its text, and reading goes on.
 pub struct XmlRecords {
     reader: Reader<Tap>,

@@ -384,7 +384,7 @@ fn an_external_entity_is_never_read() {
 }
 
 #[test]
-fn deep_nesting_is_an_error_not_a_stack_overflow() {
+fn deep_nesting_rejects_its_record_without_a_stack_overflow() {
     let depth = 100_000;
     let mut xml = String::with_capacity(depth * 8);
     xml.push_str("<Feed><Report>");
@@ -394,7 +394,7 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
     for _ in 0..depth {
         xml.push_str("</a>");
     }
-    xml.push_str("</Report></Feed>");
+    xml.push_str("</Report><Report><a><a>next</a></a></Report></Feed>");
     // A small stack: reading must not recurse.
     let (records, error) = std::thread::Builder::new()
         .stack_size(256 * 1024)
@@ -405,12 +405,31 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
         .unwrap()
         .join()
         .unwrap();
-    assert!(records.is_empty());
-    match error {
-        Some(XmlError::Malformed { line, message, .. }) => {
-            assert_eq!(line, 1);
-            assert!(message.contains("max_depth (256)"), "{message}");
-            assert!(message.contains("/Feed/Report[1]"), "{message}");
+    // Confined to its record: that record is rejected, the next one read.
+    assert!(error.is_none(), "{error:?}");
+    match &records[..] {
+        [
+            Record::Rejected {
+                locator, reason, ..
+            },
+            next,
+        ] => {
+            assert_eq!(reason, "elements nested deeper than max_depth (256)");
+            assert!(locator.contains("/Feed/Report[1]"), "{locator}");
+            assert_eq!(next.text("A"), Some("next"));
+        }
+        other => panic!("expected a rejected record and a read one, got {other:?}"),
+    }
+
+    // Outside any record, too deep nesting stops the file.
+    let mut xml = String::from("<Feed>");
+    for _ in 0..300 {
+        xml.push_str("<a>");
+    }
+    let opts = options(json!({ "record": "Feed/Report", "fields": { "A": "a" } }));
+    match read(xml, &opts).1 {
+        Some(XmlError::Malformed { message, .. }) => {
+            assert_eq!(message, "elements nested deeper than max_depth (256)");
         }
         other => panic!("expected a depth error, got {other:?}"),
     }
@@ -420,8 +439,8 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
     let shallow =
         options(json!({ "record": "Feed/Report", "fields": { "C": "a/b/c" }, "max_depth": 4 }));
     assert!(matches!(
-        read(xml, &shallow).1,
-        Some(XmlError::Malformed { .. })
+        &read(xml, &shallow).0[..],
+        [Record::Rejected { .. }]
     ));
     let enough =
         options(json!({ "record": "Feed/Report", "fields": { "C": "a/b/c" }, "max_depth": 5 }));

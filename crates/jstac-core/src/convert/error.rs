@@ -12,9 +12,12 @@ pub enum ConvertError {
     /// and cell as the plugin wrote them, never data.
     #[error("error value {0} in the source")]
     ErrorValue(String),
-    /// Text with a NUL character, which no warehouse stores.
-    #[error("contains a NUL character")]
-    Nul,
+    /// Text with a C0 control character other than tab, CR and LF: NUL,
+    /// which no warehouse stores (PostgreSQL refuses it), or another that
+    /// no agency means as data (a damaged or binary file). Names the
+    /// character as `U+0000`, never the value.
+    #[error("contains the control character U+{:04X}", u32::from(*.0))]
+    ControlCharacter(char),
     /// A date outside the years 1 to 9999, which no warehouse stores.
     #[error("a date outside the years 1 to 9999")]
     YearOutOfRange,

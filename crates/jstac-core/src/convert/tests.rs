@@ -23,7 +23,12 @@ fn nul_characters_and_dates_outside_years_1_to_9999_are_refused() {
     check(
         Conversion::Text,
         &[
-            ("Ana\0Hoxha", Err("contains a NUL character")),
+            ("Ana\0Hoxha", Err("contains the control character U+0000")),
+            (
+                "Ana\u{1b}Hoxha",
+                Err("contains the control character U+001B"),
+            ),
+            ("Ana\tHoxha", Ok(Value::Text("Ana\tHoxha".into()))),
             ("Ana Hoxha", Ok(Value::Text("Ana Hoxha".into()))),
         ],
     );
@@ -78,6 +83,15 @@ fn integers() {
             ("42", Ok(Value::Integer(42))),
             ("-7", Ok(Value::Integer(-7))),
             ("1,200", Ok(Value::Integer(1200))),
+            ("-1,234,567", Ok(Value::Integer(-1234567))),
+            // Commas group digits in threes, or the value is not a number
+            // as written (a list, a misplaced separator).
+            ("1,2,3", Err("not a whole number")),
+            ("12,34", Err("not a whole number")),
+            ("1234,567", Err("not a whole number")),
+            (",123", Err("not a whole number")),
+            ("123,", Err("not a whole number")),
+            ("1,,234", Err("not a whole number")),
             ("4.5", Err("not a whole number")),
             ("forty", Err("not a whole number")),
         ],

@@ -189,6 +189,15 @@ impl ColumnMap {
     }
 }
 
+/// Why a pipeline cannot be bound to a file's fields: each mistake at its
+/// key, and the names of the fields the pipeline reads that the file lacks
+/// (once each, in the pipeline's order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BindError {
+    pub missing: Vec<String>,
+    pub errors: Vec<SpecError>,
+}
+
 impl Mapping {
     /// Binds a checked pipeline to a file's fields. Every field the pipeline
     /// names must exist; each missing one is an error naming its key.
@@ -201,12 +210,27 @@ impl Mapping {
         fields: &[String],
         shapes: &[FieldShape],
     ) -> Result<Mapping, Vec<SpecError>> {
+        Mapping::bind(pipeline, fields, shapes).map_err(|e| e.errors)
+    }
+
+    /// [`Mapping::compile`], saying also which fields the file lacks
+    /// (every mistake found here is about one file's fields, so the file's
+    /// fault: the runner rejects that file and goes on).
+    pub fn bind(
+        pipeline: &CheckedPipeline,
+        fields: &[String],
+        shapes: &[FieldShape],
+    ) -> Result<Mapping, BindError> {
         let shape = |field: usize| shapes.get(field).copied().unwrap_or_default();
         let mut errors = Vec::new();
+        let mut missing: Vec<String> = Vec::new();
         let mut find = |key: String, name: &str| -> usize {
             match fields.iter().position(|f| f == name) {
                 Some(index) => index,
                 None => {
+                    if !missing.iter().any(|m| m == name) {
+                        missing.push(name.to_owned());
+                    }
                     errors.push(SpecError {
                         key,
                         message: format!(
@@ -421,7 +445,7 @@ impl Mapping {
                 raw_keys: raw_keys(fields),
             })
         } else {
-            Err(errors)
+            Err(BindError { missing, errors })
         }
     }
 

@@ -22,7 +22,7 @@ mod record;
 mod stats;
 
 pub use batch::{EntityRow, EntityRows, FieldCounts, LinkRow, MappedBatch, QuarantineEntry};
-pub use compile::{CountedField, Mapping};
+pub use compile::{BindError, CountedField, Mapping};
 pub use input::{FieldShape, SourceRecords};
 pub use key::{Key, entity_key, link_key};
 pub use stats::FieldStats;

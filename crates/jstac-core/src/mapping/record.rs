@@ -14,7 +14,7 @@ use super::key::{Key, entity_key, link_key};
 use chrono::NaiveDate;
 use jstac_normalise::date::approximate_marker;
 
-use crate::convert::{ConvertError, Kind, Value};
+use crate::convert::{ConvertError, Kind, Value, check_text};
 use crate::grading::Grading;
 use crate::normalise::{NamePart, NormaliseError, Normalised, OnInvalid, Transform};
 use crate::pipeline::{Combine, TemplatePart};
@@ -855,6 +855,14 @@ impl Mapping {
         further: &mut Vec<Value>,
     ) -> Result<Value, RecordError> {
         let raw: Option<&str> = raw_text.as_deref();
+        // A control character refuses the record whatever the column does
+        // (normalised, looked up, `on_invalid`): see `convert::check_text`.
+        if let Some(Err(reason)) = raw.map(check_text) {
+            return Err(RecordError::new(
+                Some(self.field_names(column)),
+                format!("{}: {reason}", column.key),
+            ));
+        }
         let text = raw.map(str::trim).filter(|t| !t.is_empty());
         let converted = match (&column.transform, text) {
             // Blanks are null, and an error cell is refused, whatever the column does.

