@@ -66,38 +66,91 @@ impl Context {
     }
 
     /// Finds and loads plugin `name` from the plugin search path.
-    pub fn plugin(&mut self, name: &str) -> Result<Arc<Plugin>, String> {
+    pub fn plugin(&mut self, name: &str) -> Result<Arc<Plugin>, PluginError> {
         if let Some(plugin) = self.plugins.get(name) {
             return Ok(plugin.clone());
         }
         let plugin = Arc::new(find_plugin(&self.settings, name)?);
         if plugin.info().name != name {
-            return Err(format!(
+            return Err(PluginError::Load(format!(
                 "{}: calls itself {:?}, not {name:?}",
                 plugin.path().display(),
                 plugin.info().name
-            ));
+            )));
         }
         self.plugins.insert(name.to_owned(), plugin.clone());
         Ok(plugin)
     }
 }
 
-pub fn find_plugin(settings: &Settings, name: &str) -> Result<Plugin, String> {
+/// Why a pipeline's plugin is not there to use.
+#[derive(Debug)]
+pub enum PluginError {
+    /// Other plugins are installed, none by this name: the pipeline's
+    /// `plugin` is wrong (78). Holds the names installed.
+    Unknown(Vec<String>),
+    /// No plugin at all on the search path, or the library would not
+    /// load: the installation's fault (69).
+    Load(String),
+}
+
+impl PluginError {
+    /// The failure and its one line, the `plugin` key placed in the
+    /// pipeline file when the name is the mistake.
+    pub fn failure(self, pipeline: &Pipeline) -> (Failure, String) {
+        match self {
+            PluginError::Unknown(installed) => {
+                let message = format!(
+                    "no plugin is called {:?}; the plugins installed are {} (`jstac plugins` lists them)",
+                    pipeline.spec.plugin,
+                    installed.join(", ")
+                );
+                let errors = vec![SpecError::new("plugin", message)];
+                (Failure::Config, pipeline.errors(errors, None).to_string())
+            }
+            PluginError::Load(message) => (
+                Failure::Infrastructure,
+                format!("{}: plugin: {message}", pipeline.path.display()),
+            ),
+        }
+    }
+}
+
+/// The names of the plugin libraries on the search path, sorted, once each.
+fn installed_plugins(dirs: &[PathBuf]) -> Vec<String> {
+    let prefix = jstac_host::library_file_name("");
+    let (prefix, suffix) = prefix.split_at(prefix.len() - std::env::consts::DLL_SUFFIX.len());
+    let mut names: Vec<String> = jstac_host::candidate_libraries(dirs)
+        .iter()
+        .filter_map(|path| {
+            let file = path.file_name()?.to_str()?;
+            Some(file.strip_prefix(prefix)?.strip_suffix(suffix)?.to_owned())
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+pub fn find_plugin(settings: &Settings, name: &str) -> Result<Plugin, PluginError> {
     let file_name = jstac_host::library_file_name(name);
     let dirs = settings.plugin_search_path();
-    let path = dirs
+    let Some(path) = dirs
         .iter()
         .map(|dir| dir.join(&file_name))
         .find(|path| path.is_file())
-        .ok_or_else(|| {
-            let searched: Vec<_> = dirs.iter().map(|d| d.display().to_string()).collect();
-            format!(
-                "plugin {name:?} not found: no {file_name} in {} (build plugins with `cargo build --release`, or set --plugin-dir)",
-                searched.join(", ")
-            )
-        })?;
-    Plugin::load(&path).map_err(|e| e.to_string())
+    else {
+        let installed = installed_plugins(&dirs);
+        if !installed.is_empty() {
+            return Err(PluginError::Unknown(installed));
+        }
+        let searched: Vec<_> = dirs.iter().map(|d| d.display().to_string()).collect();
+        return Err(PluginError::Load(format!(
+            "plugin {name:?} not found: no plugin at all in {} (build plugins with `cargo build --release`, or set --plugin-dir)",
+            searched.join(", ")
+        )));
+    };
+    Plugin::load(&path).map_err(|e| PluginError::Load(e.to_string()))
 }
 
 /// Loads, checks and looks up the plugin of a pipeline: everything that can
@@ -108,12 +161,9 @@ pub fn prepare(
 ) -> Result<(Pipeline, Arc<Plugin>), (Failure, String)> {
     let pipeline = pipelines::load(path, &ctx.settings.registry)
         .map_err(|e| (Failure::Config, e.to_string()))?;
-    let plugin = ctx.plugin(&pipeline.spec.plugin).map_err(|e| {
-        (
-            Failure::Infrastructure,
-            format!("{}: plugin: {e}", path.display()),
-        )
-    })?;
+    let plugin = ctx
+        .plugin(&pipeline.spec.plugin)
+        .map_err(|e| e.failure(&pipeline))?;
     check_options(&pipeline, &plugin)?;
     Ok((pipeline, plugin))
 }

@@ -38,12 +38,7 @@ pub fn run(settings: &Settings, args: ValidateArgs) -> Result<ExitCode> {
 fn validate(settings: &Settings, path: &Path) -> Result<String, (Failure, String)> {
     let pipeline =
         pipelines::load(path, &settings.registry).map_err(|e| (Failure::Config, e.to_string()))?;
-    let plugin = find_plugin(settings, &pipeline.spec.plugin).map_err(|e| {
-        (
-            Failure::Infrastructure,
-            format!("{}: plugin: {e}", path.display()),
-        )
-    })?;
+    let plugin = find_plugin(settings, &pipeline.spec.plugin).map_err(|e| e.failure(&pipeline))?;
     check_options(&pipeline, &plugin)?;
     let files = pipeline
         .source_files(settings.source_root.as_deref())

@@ -1,0 +1,51 @@
+//! A data engineer's mistakes (issue 19, cases 7 to 14): each is reported
+//! once, in one line naming what to fix, with the exit code a scheduler
+//! acts on (64 usage, 65 bad data or a query refused, 69 infrastructure,
+//! 78 a pipeline or setting wrong).
+
+use jstac_tests::{Sandbox, stderr, stdout};
+
+const PIPELINE: &str = r#"agency = "police"
+dataset = "crimes"
+plugin = "csv"
+
+[source]
+path = "data/*.csv"
+
+[entities.person]
+table = "persons"
+key = ["Ref"]
+columns.family_name = "Surname"
+"#;
+
+/// The error lines of a command, without their `error: ` prefix.
+fn error_lines(output: &std::process::Output) -> Vec<String> {
+    stderr(output)
+        .lines()
+        .map(|line| line.strip_prefix("error: ").unwrap_or(line).to_owned())
+        .collect()
+}
+
+/// A plugin name no installed plugin has is the pipeline's mistake (78),
+/// one line at the `plugin` key naming the plugins there are; a plugin
+/// that is there but will not load stays infrastructure (69, in
+/// `foundation.rs`).
+#[test]
+fn an_unknown_plugin_is_a_pipeline_mistake() {
+    let sandbox = Sandbox::new();
+    sandbox.write("data/a.csv", "Ref,Surname\nN1,HOXHA\n");
+    sandbox.write("p.toml", PIPELINE.replace("\"csv\"", "\"csvv\""));
+    for command in ["validate", "run"] {
+        let output = sandbox.jstac(&[command, "p.toml"]);
+        assert_eq!(output.status.code(), Some(78), "{}", stderr(&output));
+        let lines = error_lines(&output);
+        assert_eq!(lines.len(), 1, "jstac {command}: {lines:?}");
+        assert!(
+            lines[0].starts_with(
+                "p.toml:3:1: plugin: no plugin is called \"csvv\"; the plugins installed are csv, spreadsheet, "
+            ),
+            "jstac {command}: {lines:?}"
+        );
+        assert!(lines[0].contains(", xml"), "{lines:?}");
+    }
+}
