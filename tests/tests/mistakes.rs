@@ -49,3 +49,37 @@ fn an_unknown_plugin_is_a_pipeline_mistake() {
         assert!(lines[0].contains(", xml"), "{lines:?}");
     }
 }
+
+/// A source folder that does not exist is the pipeline's mistake (78) in
+/// `run` and `validate`, naming the folder at `source.path`; an existing
+/// folder with no file matching is a note, and exit 0.
+#[test]
+fn a_missing_source_folder_is_a_pipeline_mistake() {
+    let sandbox = Sandbox::new();
+    sandbox.write("p.toml", PIPELINE);
+    for command in ["validate", "run"] {
+        let output = sandbox.jstac(&[command, "p.toml"]);
+        assert_eq!(output.status.code(), Some(78), "{}", stderr(&output));
+        assert_eq!(
+            error_lines(&output),
+            ["p.toml:6:1: source.path: the folder data does not exist"],
+            "jstac {command}"
+        );
+    }
+    std::fs::create_dir(sandbox.path().join("data")).unwrap();
+    for command in ["validate", "run"] {
+        let output = sandbox.jstac(&[command, "p.toml"]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        assert_eq!(
+            stderr(&output).lines().collect::<Vec<_>>(),
+            ["note: p.toml: source.path: no file matches \"data/*.csv\""],
+            "jstac {command}"
+        );
+    }
+    let output = sandbox.jstac(&["run", "p.toml"]);
+    assert!(
+        stdout(&output).contains("files: 0 loaded"),
+        "{}",
+        stdout(&output)
+    );
+}

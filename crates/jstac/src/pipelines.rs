@@ -124,7 +124,9 @@ impl Pipeline {
     /// `JSTAC_SOURCE_ROOT`), relative to the root with the path's first
     /// folder dropped: `samples/nrm_referrals/*.csv` becomes
     /// `ROOT/nrm_referrals/*.csv` (what `jstac synth --out ROOT` writes). An
-    /// absolute `source.path` is used as it is.
+    /// absolute `source.path` is used as it is. A folder that does not
+    /// exist is the pipeline's mistake, unless under a source root (which
+    /// need not hold every pipeline's feed).
     pub fn source_files(&self, root: Option<&Path>) -> Result<Vec<PathBuf>, FileErrors> {
         let base = self.path.parent().unwrap_or(Path::new("."));
         let error =
@@ -140,6 +142,12 @@ impl Pipeline {
                 let rest = under_root(&self.spec.source.path).map_err(|reason| {
                     error("source.path", format!("{reason} (with a source root)"))
                 })?;
+                // A root holds the feeds of some pipelines (what `jstac
+                // synth` wrote), not of every one: a folder missing under
+                // it means no file, which the caller notes.
+                if !root.join(literal_folder(&rest)).is_dir() {
+                    return Ok(Vec::new());
+                }
                 // The root is a folder name, not a pattern: `[` or `*` in it
                 // must match themselves.
                 format!(
@@ -148,10 +156,17 @@ impl Pipeline {
                     rest.to_string_lossy()
                 )
             }
-            _ => base
-                .join(&self.spec.source.path)
-                .to_string_lossy()
-                .into_owned(),
+            _ => {
+                let path = Path::new(&self.spec.source.path);
+                let folder = base.join(literal_folder(path));
+                if !(folder.as_os_str().is_empty() || folder.is_dir()) {
+                    return Err(error(
+                        "source.path",
+                        format!("the folder {} does not exist", folder.display()),
+                    ));
+                }
+                base.join(path).to_string_lossy().into_owned()
+            }
         };
         let paths = glob::glob(&pattern)
             .map_err(|e| error("source.path", format!("bad glob pattern: {e}")))?;
@@ -161,6 +176,39 @@ impl Pipeline {
             .collect();
         files.sort();
         Ok(files)
+    }
+}
+
+/// The folder a glob's files must be in: its components up to the first
+/// that holds a wildcard, or all but the file name when none does
+/// (`data/2024-*/x.csv` → `data`; `data/a.csv` → `data`). Empty for a
+/// pattern in the current folder.
+fn literal_folder(pattern: &Path) -> PathBuf {
+    let components: Vec<_> = pattern.components().collect();
+    let literal = components
+        .iter()
+        .take_while(|c| !c.as_os_str().to_string_lossy().contains(['*', '?', '[']))
+        .count();
+    components[..literal.min(components.len().saturating_sub(1))]
+        .iter()
+        .collect()
+}
+
+impl Pipeline {
+    /// The note for a pipeline whose folder holds no file it matches: not
+    /// a fault (an inbox may be empty today), but said.
+    pub fn no_files_note(&self, root: Option<&Path>) -> String {
+        let under = match root {
+            Some(root) if Path::new(&self.spec.source.path).is_relative() => {
+                format!(" (under the source root {})", root.display())
+            }
+            _ => String::new(),
+        };
+        format!(
+            "{}: source.path: no file matches {:?}{under}",
+            self.path.display(),
+            self.spec.source.path
+        )
     }
 }
 
@@ -192,8 +240,23 @@ fn under_root(path: &str) -> Result<PathBuf, String> {
 
 #[cfg(test)]
 mod source_root_tests {
-    use super::under_root;
-    use std::path::PathBuf;
+    use super::{literal_folder, under_root};
+    use std::path::{Path, PathBuf};
+
+    #[test]
+    fn the_folder_of_a_glob_is_its_part_before_any_wildcard() {
+        for (pattern, folder) in [
+            ("data/*.csv", "data"),
+            ("data/a.csv", "data"),
+            ("a/b/2024-*/c/*.xml", "a/b"),
+            ("*.csv", ""),
+            ("x.csv", ""),
+            ("/srv/in/*.csv", "/srv/in"),
+            ("../samples/x/[ab].csv", "../samples/x"),
+        ] {
+            assert_eq!(literal_folder(Path::new(pattern)), PathBuf::from(folder));
+        }
+    }
 
     #[test]
     fn a_source_root_replaces_the_first_folder() {

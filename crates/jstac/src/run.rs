@@ -34,6 +34,8 @@ pub struct RunReport {
     pub fields: Vec<FieldStats>,
     pub elapsed: Duration,
     pub failures: Vec<(Failure, String)>,
+    /// What the user should know that is no failure (no file matched).
+    pub notes: Vec<String>,
 }
 
 impl RunReport {
@@ -266,6 +268,11 @@ pub async fn run_pipeline(ctx: &mut Context, path: &Path, force: bool) -> RunRep
         }
     };
     let mut report = run_files(ctx, &pipeline, &plugin, &files, force).await;
+    if files.is_empty() {
+        report
+            .notes
+            .push(pipeline.no_files_note(ctx.settings.source_root.as_deref()));
+    }
     report.elapsed = started.elapsed();
     report
 }

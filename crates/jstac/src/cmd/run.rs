@@ -65,6 +65,9 @@ pub async fn run(settings: Settings, args: RunArgs) -> Result<ExitCode> {
         for (_, message) in &report.failures {
             eprintln!("error: {message}");
         }
+        for note in &report.notes {
+            eprintln!("note: {note}");
+        }
         let secs = report.elapsed.as_secs_f64();
         println!(
             "{}: run {} | files: {} loaded, {} skipped, {} failed | records: {} read, {} loaded, {} quarantined{} | {:.2} s, {:.0} records/s",

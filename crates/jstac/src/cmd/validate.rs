@@ -43,6 +43,12 @@ fn validate(settings: &Settings, path: &Path) -> Result<String, (Failure, String
     let files = pipeline
         .source_files(settings.source_root.as_deref())
         .map_err(|e| (Failure::Config, e.to_string()))?;
+    if files.is_empty() {
+        eprintln!(
+            "note: {}",
+            pipeline.no_files_note(settings.source_root.as_deref())
+        );
+    }
     // A file that cannot be read or lacks fields is bad data (65), as
     // `run` rejects it; every file is looked at.
     let mut failures = Vec::new();
