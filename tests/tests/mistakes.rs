@@ -83,3 +83,37 @@ fn a_missing_source_folder_is_a_pipeline_mistake() {
         stdout(&output)
     );
 }
+
+/// A settings key jstac does not know is an error (78) naming it and the
+/// nearest known key, before anything is opened: `warehouse_ulr` was
+/// ignored and the data went to the default warehouse.
+#[test]
+fn an_unknown_settings_key_is_refused_with_the_nearest_one() {
+    let sandbox = Sandbox::new();
+    sandbox.write("data/a.csv", "Ref,Surname\nN1,HOXHA\n");
+    sandbox.write("p.toml", PIPELINE);
+    sandbox.write("jstac.toml", "warehouse_ulr = \"sqlite://elsewhere.db\"\n");
+    let output = sandbox.jstac(&["run", "p.toml"]);
+    assert_eq!(output.status.code(), Some(78), "{}", stderr(&output));
+    assert_eq!(
+        error_lines(&output),
+        ["jstac.toml: unknown setting \"warehouse_ulr\" (did you mean \"warehouse_url\"?)"]
+    );
+    assert!(!sandbox.warehouse().exists(), "nothing loaded anywhere");
+
+    sandbox.write("other.toml", "batch_size = 10\nzzz = 1\n");
+    let output = sandbox.jstac(&["--config", "other.toml", "validate", "p.toml"]);
+    assert_eq!(output.status.code(), Some(78), "{}", stderr(&output));
+    assert_eq!(
+        error_lines(&output),
+        ["other.toml: unknown setting \"zzz\" (the settings are warehouse_url, pipelines_dir, plugin_dirs, source_root, batch_size, schedule, agencies)"]
+    );
+
+    // Known keys, and the tables' own keys, are accepted.
+    sandbox.write(
+        "jstac.toml",
+        "batch_size = 100\n[schedule]\npoll_seconds = 5\n[agencies.leeds-cc]\nname = \"Leeds\"\nkind = \"local-authority\"\n",
+    );
+    let output = sandbox.jstac(&["run", "p.toml"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}

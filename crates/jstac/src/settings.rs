@@ -108,8 +108,56 @@ pub struct ScheduledPipeline {
     pub cron: Option<String>,
 }
 
+/// The keys a settings file may have at its top level (`[schedule]` and
+/// `[agencies.CODE]` refuse unknown keys through serde).
+const KEYS: [&str; 7] = [
+    "warehouse_url",
+    "pipelines_dir",
+    "plugin_dirs",
+    "source_root",
+    "batch_size",
+    "schedule",
+    "agencies",
+];
+
+/// Refuses a settings file's top-level key that is not a setting, naming
+/// the nearest one: a mistyped `warehouse_ulr` would otherwise be ignored
+/// and the data go to the default warehouse.
+fn check_keys(file: &Path) -> Result<()> {
+    let table = config::Config::builder()
+        .add_source(config::File::from(file).format(config::FileFormat::Toml))
+        .build()
+        .and_then(config::Config::try_deserialize::<BTreeMap<String, config::Value>>)
+        .with_context(|| format!("reading settings file {}", file.display()))?;
+    let mut unknown: Vec<&String> = table
+        .keys()
+        .filter(|key| !KEYS.contains(&key.as_str()))
+        .collect();
+    unknown.sort();
+    let Some(key) = unknown.first() else {
+        return Ok(());
+    };
+    let nearest = KEYS
+        .iter()
+        .map(|known| (strsim::jaro_winkler(&key.to_lowercase(), known), known))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, known)| known);
+    let hint = match nearest {
+        Some(known) => format!("did you mean {known:?}?"),
+        None => format!("the settings are {}", KEYS.join(", ")),
+    };
+    anyhow::bail!("{}: unknown setting {key:?} ({hint})", file.display())
+}
+
 impl Settings {
     pub fn load(config_file: Option<&Path>) -> Result<Settings> {
+        let default_file = Path::new("jstac.toml");
+        match config_file {
+            Some(path) if path.is_file() => check_keys(path)?,
+            None if default_file.is_file() => check_keys(default_file)?,
+            _ => {}
+        }
         let mut builder = config::Config::builder()
             .set_default("warehouse_url", "sqlite://warehouse.db")?
             .set_default("pipelines_dir", "pipelines")?
