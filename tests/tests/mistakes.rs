@@ -106,7 +106,9 @@ fn an_unknown_settings_key_is_refused_with_the_nearest_one() {
     assert_eq!(output.status.code(), Some(78), "{}", stderr(&output));
     assert_eq!(
         error_lines(&output),
-        ["other.toml: unknown setting \"zzz\" (the settings are warehouse_url, pipelines_dir, plugin_dirs, source_root, batch_size, schedule, agencies)"]
+        [
+            "other.toml: unknown setting \"zzz\" (the settings are warehouse_url, pipelines_dir, plugin_dirs, source_root, batch_size, schedule, agencies)"
+        ]
     );
 
     // Known keys, and the tables' own keys, are accepted.
@@ -116,4 +118,52 @@ fn an_unknown_settings_key_is_refused_with_the_nearest_one() {
     );
     let output = sandbox.jstac(&["run", "p.toml"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
+/// Usage mistakes exit 64 and a query the warehouse refuses 65 (sysexits'
+/// `EX_USAGE` and `EX_DATAERR`), each one line; they were 69, which a
+/// scheduler retries as an outage.
+#[test]
+fn usage_mistakes_exit_64_and_a_refused_query_65() {
+    for sandbox in [Sandbox::new(), Sandbox::postgres()] {
+        sandbox.write("data/a.csv", "Ref,Surname\nN1,HOXHA\n");
+        sandbox.write("p.toml", PIPELINE);
+        assert_eq!(sandbox.jstac(&["run", "p.toml"]).status.code(), Some(0));
+        for (args, line) in [
+            (&["run"][..], "name the pipeline files to run, or use --all"),
+            (
+                &["runs", "show", "999"][..],
+                "no run 999 in the warehouse (see `jstac runs`)",
+            ),
+        ] {
+            let output = sandbox.jstac(args);
+            assert_eq!(
+                output.status.code(),
+                Some(64),
+                "{args:?}: {}",
+                stderr(&output)
+            );
+            assert_eq!(error_lines(&output), [line], "{args:?}");
+        }
+        let output = sandbox.jstac(&["run", "--no-such-flag"]);
+        assert_eq!(output.status.code(), Some(64), "{}", stderr(&output));
+
+        let refused = if sandbox.is_postgres() {
+            "query refused: syntax error at or near \"SELEC\""
+        } else {
+            "query refused: near \"SELEC\": syntax error"
+        };
+        let output = sandbox.jstac(&["query", "SELEC 1"]);
+        assert_eq!(output.status.code(), Some(65), "{}", stderr(&output));
+        assert_eq!(error_lines(&output), [refused]);
+        let output = sandbox.jstac(&["query", "DELETE FROM persons"]);
+        assert_eq!(output.status.code(), Some(65), "{}", stderr(&output));
+        assert_eq!(sandbox.count("persons"), 1);
+    }
+    let help = Sandbox::new().jstac(&["--help"]);
+    assert!(
+        stdout(&help).contains("64 usage (a missing or bad argument, no such run)"),
+        "{}",
+        stdout(&help)
+    );
 }

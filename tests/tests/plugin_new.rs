@@ -31,12 +31,12 @@ fn a_new_plugin_builds_and_passes_its_test() {
     let lib = std::fs::read_to_string(crate_dir.join("src/lib.rs")).unwrap();
     assert!(lib.contains("const NAME: &'static str = \"acme_fw\";"));
 
-    // Asking again refuses to overwrite; a bad name is a usage error.
+    // Asking again refuses to overwrite; a bad name is a usage error (64).
     let again = sandbox.jstac(&["plugin", "new", "acme_fw", "--dir", "ws/plugins"]);
     assert_eq!(again.status.code(), Some(69), "{}", stderr(&again));
     assert!(stderr(&again).contains("already exists"));
     let bad = sandbox.jstac(&["plugin", "new", "Acme-FW"]);
-    assert_eq!(bad.status.code(), Some(78), "{}", stderr(&bad));
+    assert_eq!(bad.status.code(), Some(64), "{}", stderr(&bad));
 
     // A scratch workspace with this one's settings and lock file.
     let root = workspace_root();

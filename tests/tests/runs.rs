@@ -53,7 +53,7 @@ fn runs_filter_by_pipeline_status_and_since_and_show_one_run() {
     );
     assert!(runs_json(&sandbox, &["--since", "2999-01-01T00:00:00Z"]).is_empty());
     let bad = sandbox.jstac(&["runs", "--since", "yesterday"]);
-    assert_eq!(bad.status.code(), Some(78));
+    assert_eq!(bad.status.code(), Some(64), "a usage mistake");
     assert!(stderr(&bad).contains("--since"), "{}", stderr(&bad));
 
     // One run in JSON: the run, its file with its SHA-256 and counts, and

@@ -34,4 +34,31 @@ impl From<sqlx::Error> for WarehouseError {
     }
 }
 
+impl WarehouseError {
+    /// The database's own words when it refused a statement for what the
+    /// statement says (a syntax error, an unknown table or column, a write
+    /// on a read-only warehouse, a constraint), not for the state of the
+    /// connection, the disk or the server; `None` for those.
+    pub fn refused_statement(&self) -> Option<String> {
+        let WarehouseError::Sql(sqlx::Error::Database(error)) = self else {
+            return None;
+        };
+        let code = error.code().unwrap_or_default();
+        let refused = if error
+            .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+            .is_some()
+        {
+            // Primary result codes: SQLITE_ERROR, _READONLY, _CONSTRAINT,
+            // _MISMATCH, _AUTH, _RANGE (the others are I/O, locks, memory).
+            let primary = code.parse::<i32>().map_or(0, |c| c & 0xff);
+            matches!(primary, 1 | 8 | 19 | 20 | 23 | 25)
+        } else {
+            // SQLSTATE classes of the connection, resources, the operator,
+            // the system and internal errors are not the statement's.
+            !matches!(code.get(..2), Some("08" | "53" | "57" | "58" | "XX") | None)
+        };
+        refused.then(|| error.message().to_owned())
+    }
+}
+
 pub type Result<T, E = WarehouseError> = std::result::Result<T, E>;

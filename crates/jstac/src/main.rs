@@ -30,9 +30,10 @@ use crate::settings::Settings;
 /// Load agency files on modern slavery and trafficking into one warehouse.
 ///
 /// Exit codes: 0 success; 1 `pipeline test`: rows differ from the expected
-/// files; 65 bad data (a file rejected; with `run --strict`, records
-/// quarantined); 69 infrastructure failure (warehouse, plugin library,
-/// files); 70 a plugin crashed; 78 a pipeline or setting is wrong.
+/// files; 64 usage (a missing or bad argument, no such run); 65 bad data (a
+/// file rejected; with `run --strict`, records quarantined; a query the
+/// warehouse refused); 69 infrastructure failure (warehouse, plugin
+/// library, files); 70 a plugin crashed; 78 a pipeline or setting is wrong.
 #[derive(Debug, Parser)]
 #[command(name = "jstac", version)]
 struct Cli {
@@ -109,7 +110,19 @@ enum Command {
 
 fn main() -> ExitCode {
     restore_sigpipe();
-    let cli = Cli::parse();
+    // clap's own usage errors exit 64 as ours do (clap says 2); help and
+    // --version print to stdout and exit 0.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(Failure::Usage.exit_code())
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
     init_logging(cli.log_format, matches!(cli.command, Command::Schedule));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -125,7 +138,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(Failure::Infrastructure.exit_code())
+            exit::of_error(&e)
         }
     }
 }

@@ -52,7 +52,7 @@ pub fn run(args: PluginArgs) -> Result<ExitCode> {
         }
         Err(NewPluginError::Name(message)) => {
             eprintln!("error: {message}");
-            Ok(ExitCode::from(Failure::Config.exit_code()))
+            Ok(ExitCode::from(Failure::Usage.exit_code()))
         }
         Err(NewPluginError::Io(message)) => {
             eprintln!("error: {message}");

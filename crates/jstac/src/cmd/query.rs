@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result};
 use jstac_warehouse::Warehouse;
 
+use crate::exit::Refused;
 use crate::output::{self, Format};
 use crate::settings::Settings;
 
@@ -18,7 +19,13 @@ pub struct QueryArgs {
 
 pub async fn run(settings: &Settings, args: QueryArgs) -> Result<ExitCode> {
     let warehouse = Warehouse::open_read_only(&settings.warehouse_url).await?;
-    let result = warehouse.query(&args.sql).await.context("query failed")?;
+    let result = match warehouse.query(&args.sql).await {
+        Ok(result) => result,
+        Err(e) => match e.refused_statement() {
+            Some(reason) => return Err(Refused(format!("query refused: {reason}")).into()),
+            None => return Err(e).context("query failed"),
+        },
+    };
     output::print(&result.columns, &result.rows, args.format)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use jstac_warehouse::{FileSummary, Warehouse};
 
-use crate::exit::exit;
+use crate::exit::{Usage, exit};
 use crate::output;
 use crate::run::{Context, host_name, process_alive, run_pipeline, run_pipeline_on};
 use crate::settings::Settings;
@@ -40,10 +40,10 @@ pub async fn run(settings: Settings, args: RunArgs) -> Result<ExitCode> {
         file,
     } = args;
     if pipelines.is_empty() && !all {
-        anyhow::bail!("name the pipeline files to run, or use --all");
+        return Err(Usage("name the pipeline files to run, or use --all".into()).into());
     }
     if file.is_some() && pipelines.len() != 1 {
-        anyhow::bail!("--file runs one pipeline: name exactly one");
+        return Err(Usage("--file runs one pipeline: name exactly one".into()).into());
     }
     let paths = settings.pipeline_files(pipelines)?;
     let warehouse = Warehouse::open(&settings.warehouse_url).await?;

@@ -2,12 +2,12 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use chrono::{DateTime, NaiveDate, NaiveTime, SecondsFormat, TimeDelta, Utc};
 use jstac_warehouse::{RunFilter, RunRow, Warehouse};
 use serde_json::{Value as Json, json};
 
-use crate::exit::Failure;
+use crate::exit::{Failure, Usage};
 use crate::output::{self, Format};
 use crate::settings::Settings;
 
@@ -162,7 +162,7 @@ async fn list(
         Ok(since) => since,
         Err(error) => {
             eprintln!("error: {error}");
-            return Ok(ExitCode::from(Failure::Config.exit_code()));
+            return Ok(ExitCode::from(Failure::Usage.exit_code()));
         }
     };
     let filter = RunFilter {
@@ -185,7 +185,10 @@ async fn list(
 /// sections separated by a blank line; JSON prints one object.
 async fn show(warehouse: &Warehouse, run_id: i64, format: Format) -> Result<ExitCode> {
     let Some(run) = warehouse.run(run_id).await? else {
-        bail!("no run {run_id} in the warehouse (see `jstac runs`)");
+        return Err(Usage(format!(
+            "no run {run_id} in the warehouse (see `jstac runs`)"
+        ))
+        .into());
     };
     let error = run.error.clone();
     let run = run_row(run);
