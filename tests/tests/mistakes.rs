@@ -167,3 +167,88 @@ fn usage_mistakes_exit_64_and_a_refused_query_65() {
         stdout(&help)
     );
 }
+
+/// A warehouse that cannot be opened or written is said once, in one line
+/// with its path or URL (password hidden) and the cause in the user's
+/// terms: no SQLite result codes repeated, no PostgreSQL source line, a
+/// refused connection said at once instead of a pool timing out after 30 s.
+#[test]
+fn a_warehouse_that_cannot_be_used_is_one_clear_line() {
+    let sandbox = Sandbox::new();
+    sandbox.write("data/a.csv", "Ref,Surname\nN1,HOXHA\n");
+    sandbox.write("p.toml", PIPELINE);
+    assert_eq!(sandbox.jstac(&["run", "p.toml"]).status.code(), Some(0));
+    sandbox.write("data/b.csv", "Ref,Surname\nN2,SMITH\n");
+
+    let jstac_at = |url: &str, args: &[&str]| {
+        std::process::Command::new(jstac_tests::target_dir().join("jstac"))
+            .current_dir(sandbox.path())
+            .env_remove("JSTAC_WAREHOUSE_URL")
+            .args(["--warehouse", url])
+            .args(args)
+            .output()
+            .expect("running jstac")
+    };
+    let run_on = |url: &str| {
+        let output = jstac_at(url, &["run", "p.toml"]);
+        assert_eq!(output.status.code(), Some(69), "{url}: {}", stderr(&output));
+        error_lines(&output)
+    };
+    // Read-only (what permissions, an immutable file or a read-only mount
+    // give too; the tests may run as root, whom permissions do not stop).
+    let read_only = format!("{}?mode=ro", sandbox.warehouse_url);
+    assert_eq!(
+        run_on(&read_only),
+        [format!(
+            "warehouse {read_only}: the database file is read-only (its permissions, an immutable file, a read-only mount or mode=ro); loading must write to it"
+        )]
+    );
+    assert_eq!(sandbox.count("persons"), 1, "nothing written");
+    assert_eq!(
+        run_on("sqlite://no/such/folder/w.db"),
+        ["warehouse sqlite://no/such/folder/w.db: the folder no/such/folder does not exist"]
+    );
+    let output = jstac_at("sqlite://nothing.db", &["runs"]);
+    assert_eq!(output.status.code(), Some(69));
+    assert_eq!(
+        error_lines(&output),
+        [
+            "warehouse sqlite://nothing.db: there is no warehouse file nothing.db (`jstac run` creates it)"
+        ]
+    );
+    assert!(!sandbox.path().join("nothing.db").exists());
+
+    // A closed port: refused at once, said so.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let closed = format!("postgres://jstac:s3cret@127.0.0.1:{port}/jstac");
+    let shown = closed.replace("s3cret", "***");
+    assert_eq!(
+        run_on(&closed),
+        [format!(
+            "warehouse {shown}: connection refused (is the server running and listening on that host and port?)"
+        )]
+    );
+
+    // A database the server does not have: its own words, no source line.
+    let admin = jstac_tests::postgres_admin_url();
+    let (server, _) = admin.rsplit_once('/').expect("a database in the URL");
+    let missing = format!(
+        "{}/jstac_no_such_database_{}",
+        server.replacen("postgres@", "postgres:s3cret@", 1),
+        std::process::id()
+    );
+    let lines = run_on(&missing);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].ends_with(&format!(
+            "/jstac_no_such_database_{}: database \"jstac_no_such_database_{}\" does not exist",
+            std::process::id(),
+            std::process::id()
+        )),
+        "{lines:?}"
+    );
+    assert!(!lines[0].contains("s3cret"), "{lines:?}");
+}

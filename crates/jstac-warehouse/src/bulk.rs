@@ -66,6 +66,16 @@ impl<'lock> Handle<'lock> {
         })
     }
 
+    /// Whether the connection can only read its main database: SQLite
+    /// opens a file it may not write (permissions, an immutable file, a
+    /// read-only mount, `mode=ro`) read-only without a word, and the first
+    /// write fails far from the open.
+    pub(crate) fn read_only(&self) -> bool {
+        // SAFETY: the handle is open and ours (see `new`); the name is a
+        // NUL-terminated string that outlives the call.
+        unsafe { ffi::sqlite3_db_readonly(self.db.as_ptr(), c"main".as_ptr()) == 1 }
+    }
+
     fn error(&self, doing: &str) -> WarehouseError {
         // SAFETY: the handle is open; errmsg returns a NUL-terminated string
         // owned by SQLite, copied before any other call.

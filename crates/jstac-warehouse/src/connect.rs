@@ -8,8 +8,11 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+use sqlx::{ConnectOptions, Connection};
+
+use crate::bulk::Handle;
 use crate::db::{Db, Warehouse};
-use crate::error::{Result, WarehouseError};
+use crate::error::{READ_ONLY, Result, WarehouseError, explain};
 use crate::url::{Backend, redact};
 
 /// The page size of a new SQLite warehouse (an existing one keeps its own).
@@ -19,18 +22,62 @@ use crate::url::{Backend, redact};
 /// rewriting a 64 KiB page.
 pub const SQLITE_PAGE_SIZE: u32 = 16384;
 
+/// How long the first connection to a PostgreSQL server may take: a
+/// refused connection fails at once, a host that drops packets after this.
+const POSTGRES_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 pub(crate) fn sqlite_options(url: &str) -> Result<SqliteConnectOptions> {
-    SqliteConnectOptions::from_str(url).map_err(|source| WarehouseError::Connect {
-        url: redact(url),
-        source,
-    })
+    SqliteConnectOptions::from_str(url).map_err(connect_error(url))
 }
 
 fn postgres_options(url: &str) -> Result<PgConnectOptions> {
-    PgConnectOptions::from_str(url).map_err(|source| WarehouseError::Connect {
+    PgConnectOptions::from_str(url).map_err(connect_error(url))
+}
+
+fn failed(url: &str, cause: String) -> WarehouseError {
+    WarehouseError::Connect {
         url: redact(url),
-        source,
-    })
+        cause,
+    }
+}
+
+/// A SQLite file's folder must exist (the file is created in it); said
+/// so, instead of SQLite's "unable to open database file".
+fn check_folder(url: &str, file: &std::path::Path) -> Result<()> {
+    match file.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() && !folder.is_dir() => {
+            let what = if folder.exists() {
+                "is not a folder"
+            } else {
+                "does not exist"
+            };
+            Err(failed(
+                url,
+                format!("the folder {} {what}", folder.display()),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// One connection made before the pool: the pool retries a refused
+/// connection until its acquire timeout and then says only that it timed
+/// out; this says why, at once.
+async fn check_postgres(url: &str, options: &PgConnectOptions) -> Result<()> {
+    match tokio::time::timeout(POSTGRES_CONNECT_TIMEOUT, options.connect()).await {
+        Ok(Ok(connection)) => {
+            let _ = connection.close().await;
+            Ok(())
+        }
+        Ok(Err(e)) => Err(connect_error(url)(e)),
+        Err(_) => Err(failed(
+            url,
+            format!(
+                "no answer within {} s (is the host reachable?)",
+                POSTGRES_CONNECT_TIMEOUT.as_secs()
+            ),
+        )),
+    }
 }
 
 /// An exclusive lock on `DB-jstac.lock`, held while a warehouse is created
@@ -53,10 +100,7 @@ fn migration_lock(db: &std::path::Path) -> std::io::Result<Option<std::fs::File>
 }
 
 fn connect_error(url: &str) -> impl FnOnce(sqlx::Error) -> WarehouseError + '_ {
-    move |source| WarehouseError::Connect {
-        url: redact(url),
-        source,
-    }
+    move |source| failed(url, explain(&source))
 }
 
 impl Warehouse {
@@ -78,10 +122,12 @@ impl Warehouse {
                 // Two runners opening a new warehouse at once would both
                 // create it and both run migration 1: a lock file beside it
                 // takes turns. (PostgreSQL migrations take an advisory lock.)
+                check_folder(url, options.get_filename())?;
                 let _migrating = migration_lock(options.get_filename()).map_err(|source| {
                     WarehouseError::Lock {
                         url: redact(url),
-                        source,
+                        lock: format!("{}-jstac.lock", options.get_filename().display()),
+                        cause: source.to_string(),
                     }
                 })?;
                 let pool = SqlitePoolOptions::new()
@@ -89,6 +135,13 @@ impl Warehouse {
                     .connect_with(options)
                     .await
                     .map_err(connect_error(url))?;
+                {
+                    let mut connection = pool.acquire().await.map_err(connect_error(url))?;
+                    let mut locked = connection.lock_handle().await?;
+                    if Handle::new(&mut locked).read_only() {
+                        return Err(failed(url, READ_ONLY.to_owned()));
+                    }
+                }
                 let warehouse = Warehouse::new(Db::Sqlite(pool));
                 warehouse.migrate(url).await?;
                 warehouse
@@ -101,6 +154,7 @@ impl Warehouse {
                 // live runner is never idle that long between chunks.
                 let options = postgres_options(url)?
                     .options([("idle_in_transaction_session_timeout", "15min")]);
+                check_postgres(url, &options).await?;
                 let pool = PgPoolOptions::new()
                     .max_connections(4)
                     .acquire_timeout(Duration::from_secs(30))
@@ -119,7 +173,18 @@ impl Warehouse {
     pub async fn open_read_only(url: &str) -> Result<Warehouse> {
         let warehouse = match Backend::of_url(url)? {
             Backend::Sqlite => {
-                let options = sqlite_options(url)?
+                let options = sqlite_options(url)?;
+                let file = options.get_filename();
+                if !file.as_os_str().is_empty() && file != ":memory:" && !file.exists() {
+                    return Err(failed(
+                        url,
+                        format!(
+                            "there is no warehouse file {} (`jstac run` creates it)",
+                            file.display()
+                        ),
+                    ));
+                }
+                let options = options
                     .read_only(true)
                     .busy_timeout(Duration::from_secs(30))
                     .pragma("query_only", "ON");
@@ -135,6 +200,7 @@ impl Warehouse {
                 // also run inside an explicit READ ONLY transaction (read.rs).
                 let options =
                     postgres_options(url)?.options([("default_transaction_read_only", "on")]);
+                check_postgres(url, &options).await?;
                 let pool = PgPoolOptions::new()
                     .max_connections(1)
                     .acquire_timeout(Duration::from_secs(30))

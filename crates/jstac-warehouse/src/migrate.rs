@@ -2,7 +2,7 @@
 //! version check that refuses a warehouse newer than this build.
 
 use crate::db::{Db, Warehouse, with_pool};
-use crate::error::{Result, WarehouseError};
+use crate::error::{Result, WarehouseError, explain_migrate};
 use crate::url::redact;
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -22,7 +22,7 @@ impl Warehouse {
         };
         migrated.map_err(|source| WarehouseError::Migrate {
             url: redact(url),
-            source,
+            cause: explain_migrate(&source),
         })
     }
 
