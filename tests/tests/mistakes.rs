@@ -252,3 +252,36 @@ fn a_warehouse_that_cannot_be_used_is_one_clear_line() {
     );
     assert!(!lines[0].contains("s3cret"), "{lines:?}");
 }
+
+/// Pipelines are checked before the warehouse is opened: when none can
+/// run, no warehouse is created or migrated (SQLite file or PostgreSQL
+/// tables); when one can, it runs and the other is reported.
+#[test]
+fn pipelines_that_fail_their_checks_create_no_warehouse() {
+    for sandbox in [Sandbox::new(), Sandbox::postgres()] {
+        sandbox.write("data/a.csv", "Ref,Surname\nN1,HOXHA\n");
+        sandbox.write("p.toml", PIPELINE);
+        sandbox.write(
+            "bad.toml",
+            PIPELINE.replace("table = \"persons\"", "table = \"people\""),
+        );
+        sandbox.write("nofolder.toml", PIPELINE.replace("data/", "nothere/"));
+        let output = sandbox.jstac(&["run", "bad.toml", "nofolder.toml"]);
+        assert_eq!(output.status.code(), Some(78), "{}", stderr(&output));
+        if sandbox.is_postgres() {
+            let tables = sandbox
+                .query("SELECT COUNT(*) AS n FROM pg_tables WHERE schemaname = current_schema()");
+            assert_eq!(tables[0]["n"], 0, "no table created");
+        } else {
+            let names: Vec<_> = std::fs::read_dir(sandbox.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|name| name.starts_with("warehouse"))
+                .collect();
+            assert!(names.is_empty(), "{names:?}");
+        }
+        let output = sandbox.jstac(&["run", "bad.toml", "p.toml"]);
+        assert_eq!(output.status.code(), Some(78), "{}", stderr(&output));
+        assert_eq!(sandbox.count("persons"), 1);
+    }
+}

@@ -98,8 +98,8 @@ pub async fn test_pipeline(
     let warehouse = Warehouse::open(&settings.warehouse_url)
         .await
         .map_err(|e| (Failure::Infrastructure, e.to_string()))?;
+    let (pipeline, plugin) = run::prepare(&settings, &mut run::Plugins::default(), path)?;
     let mut ctx = Context::new(settings, warehouse);
-    let (pipeline, plugin) = run::prepare(&mut ctx, path)?;
     let report = run::run_files(&mut ctx, &pipeline, &plugin, &files, true).await;
     if let Some(worst) = report.worst(false) {
         let messages: Vec<&str> = report.failures.iter().map(|(_, m)| m.as_str()).collect();

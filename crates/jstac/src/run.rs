@@ -55,7 +55,6 @@ impl RunReport {
 pub struct Context {
     pub settings: Settings,
     pub warehouse: Warehouse,
-    plugins: HashMap<String, Arc<Plugin>>,
 }
 
 impl Context {
@@ -63,16 +62,22 @@ impl Context {
         Context {
             settings,
             warehouse,
-            plugins: HashMap::new(),
         }
     }
+}
 
+/// The plugins an invocation has loaded, by name: each library is loaded
+/// once.
+#[derive(Default)]
+pub struct Plugins(HashMap<String, Arc<Plugin>>);
+
+impl Plugins {
     /// Finds and loads plugin `name` from the plugin search path.
-    pub fn plugin(&mut self, name: &str) -> Result<Arc<Plugin>, PluginError> {
-        if let Some(plugin) = self.plugins.get(name) {
+    pub fn get(&mut self, settings: &Settings, name: &str) -> Result<Arc<Plugin>, PluginError> {
+        if let Some(plugin) = self.0.get(name) {
             return Ok(plugin.clone());
         }
-        let plugin = Arc::new(find_plugin(&self.settings, name)?);
+        let plugin = Arc::new(find_plugin(settings, name)?);
         if plugin.info().name != name {
             return Err(PluginError::Load(format!(
                 "{}: calls itself {:?}, not {name:?}",
@@ -80,7 +85,7 @@ impl Context {
                 plugin.info().name
             )));
         }
-        self.plugins.insert(name.to_owned(), plugin.clone());
+        self.0.insert(name.to_owned(), plugin.clone());
         Ok(plugin)
     }
 }
@@ -156,18 +161,70 @@ pub fn find_plugin(settings: &Settings, name: &str) -> Result<Plugin, PluginErro
 }
 
 /// Loads, checks and looks up the plugin of a pipeline: everything that can
-/// fail before a run record is written.
+/// fail before a run record is written (and before the warehouse is
+/// opened).
 pub fn prepare(
-    ctx: &mut Context,
+    settings: &Settings,
+    plugins: &mut Plugins,
     path: &Path,
 ) -> Result<(Pipeline, Arc<Plugin>), (Failure, String)> {
-    let pipeline = pipelines::load(path, &ctx.settings.registry)
-        .map_err(|e| (Failure::Config, e.to_string()))?;
-    let plugin = ctx
-        .plugin(&pipeline.spec.plugin)
+    let pipeline =
+        pipelines::load(path, &settings.registry).map_err(|e| (Failure::Config, e.to_string()))?;
+    let plugin = plugins
+        .get(settings, &pipeline.spec.plugin)
         .map_err(|e| e.failure(&pipeline))?;
     check_options(&pipeline, &plugin)?;
     Ok((pipeline, plugin))
+}
+
+/// A pipeline checked and ready to run: its plugin and the files to load.
+pub struct Prepared {
+    pub pipeline: Pipeline,
+    pub plugin: Arc<Plugin>,
+    pub files: Vec<PathBuf>,
+    /// Files named on the command line (`--file`), not `source.path`'s.
+    pub named: bool,
+}
+
+/// Prepares the pipeline at `path` to run on `file` (`jstac run --file`,
+/// as the scheduler runs an inbox file) or else on its `source.path`
+/// files. Needs no warehouse: a pipeline that fails here opens none.
+pub fn prepare_run(
+    settings: &Settings,
+    plugins: &mut Plugins,
+    path: &Path,
+    file: Option<&Path>,
+) -> Result<Prepared, (Failure, String)> {
+    let (pipeline, plugin) = prepare(settings, plugins, path)?;
+    let files = match file {
+        Some(file) => vec![file.to_owned()],
+        None => pipeline
+            .source_files(settings.source_root.as_deref())
+            .map_err(|e| (Failure::Config, e.to_string()))?,
+    };
+    Ok(Prepared {
+        pipeline,
+        plugin,
+        files,
+        named: file.is_some(),
+    })
+}
+
+/// Runs a prepared pipeline: one run record, each file one transaction.
+pub async fn run_prepared(ctx: &mut Context, prepared: &Prepared, force: bool) -> RunReport {
+    let Prepared {
+        pipeline,
+        plugin,
+        files,
+        named,
+    } = prepared;
+    let mut report = run_files(ctx, pipeline, plugin, files, force).await;
+    if files.is_empty() && !named {
+        report
+            .notes
+            .push(pipeline.no_files_note(ctx.settings.source_root.as_deref()));
+    }
+    report
 }
 
 /// Checks a pipeline's `source.options` against its plugin's JSON Schema,
@@ -219,62 +276,6 @@ pub fn bind(
         };
         (Failure::Data, format!("{}: {message}", file.display()))
     })
-}
-
-/// Runs the pipeline at `path` on the given files instead of its
-/// `source.path` (`jstac run --file`, as the scheduler runs an inbox file).
-pub async fn run_pipeline_on(
-    ctx: &mut Context,
-    path: &Path,
-    files: &[PathBuf],
-    force: bool,
-) -> RunReport {
-    let started = Instant::now();
-    let (pipeline, plugin) = match prepare(ctx, path) {
-        Ok(prepared) => prepared,
-        Err(failure) => {
-            return RunReport {
-                pipeline: path.display().to_string(),
-                failures: vec![failure],
-                ..RunReport::default()
-            };
-        }
-    };
-    let mut report = run_files(ctx, &pipeline, &plugin, files, force).await;
-    report.elapsed = started.elapsed();
-    report
-}
-
-pub async fn run_pipeline(ctx: &mut Context, path: &Path, force: bool) -> RunReport {
-    let started = Instant::now();
-    let (pipeline, plugin) = match prepare(ctx, path) {
-        Ok(prepared) => prepared,
-        Err(failure) => {
-            return RunReport {
-                pipeline: path.display().to_string(),
-                failures: vec![failure],
-                ..RunReport::default()
-            };
-        }
-    };
-    let files = match pipeline.source_files(ctx.settings.source_root.as_deref()) {
-        Ok(files) => files,
-        Err(e) => {
-            return RunReport {
-                pipeline: pipeline.name.clone(),
-                failures: vec![(Failure::Config, e.to_string())],
-                ..RunReport::default()
-            };
-        }
-    };
-    let mut report = run_files(ctx, &pipeline, &plugin, &files, force).await;
-    if files.is_empty() {
-        report
-            .notes
-            .push(pipeline.no_files_note(ctx.settings.source_root.as_deref()));
-    }
-    report.elapsed = started.elapsed();
-    report
 }
 
 /// Runs a prepared pipeline on the given files (its own source files, or a

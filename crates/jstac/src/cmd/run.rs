@@ -9,7 +9,9 @@ use jstac_warehouse::{FileSummary, Warehouse};
 
 use crate::exit::{Usage, exit};
 use crate::output;
-use crate::run::{Context, host_name, process_alive, run_pipeline, run_pipeline_on};
+use crate::run::{
+    Context, Plugins, RunReport, host_name, prepare_run, process_alive, run_prepared,
+};
 use crate::settings::Settings;
 
 #[derive(Debug, clap::Args)]
@@ -46,21 +48,38 @@ pub async fn run(settings: Settings, args: RunArgs) -> Result<ExitCode> {
         return Err(Usage("--file runs one pipeline: name exactly one".into()).into());
     }
     let paths = settings.pipeline_files(pipelines)?;
-    let warehouse = Warehouse::open(&settings.warehouse_url).await?;
-    let interrupted = warehouse
-        .fail_interrupted_runs(&host_name(), process_alive)
-        .await?;
-    if interrupted > 0 {
-        eprintln!("note: marked {interrupted} interrupted run(s) as failed");
-    }
-    let mut ctx = Context::new(settings, warehouse);
+    // Every pipeline is checked before the warehouse is opened: when none
+    // can run, none is created or migrated.
+    let mut plugins = Plugins::default();
+    let prepared: Vec<_> = paths
+        .iter()
+        .map(|path| prepare_run(&settings, &mut plugins, path, file.as_deref()))
+        .collect();
+    let mut ctx = if prepared.iter().any(Result::is_ok) {
+        let warehouse = Warehouse::open(&settings.warehouse_url).await?;
+        let interrupted = warehouse
+            .fail_interrupted_runs(&host_name(), process_alive)
+            .await?;
+        if interrupted > 0 {
+            eprintln!("note: marked {interrupted} interrupted run(s) as failed");
+        }
+        Some(Context::new(settings, warehouse))
+    } else {
+        None
+    };
     let mut worst = None;
     let mut total = FileSummary::default();
     let mut seconds = 0.0;
-    for path in &paths {
-        let report = match &file {
-            Some(file) => run_pipeline_on(&mut ctx, path, std::slice::from_ref(file), force).await,
-            None => run_pipeline(&mut ctx, path, force).await,
+    for (path, prepared) in paths.iter().zip(prepared) {
+        let report = match (prepared, ctx.as_mut()) {
+            (Ok(prepared), Some(ctx)) => run_prepared(ctx, &prepared, force).await,
+            // (No context only when every pipeline failed its checks.)
+            (Err(failure), _) => RunReport {
+                pipeline: path.display().to_string(),
+                failures: vec![failure],
+                ..RunReport::default()
+            },
+            (Ok(_), None) => unreachable!("the warehouse is opened when a pipeline is prepared"),
         };
         for (_, message) in &report.failures {
             eprintln!("error: {message}");
@@ -108,7 +127,9 @@ pub async fn run(settings: Settings, args: RunArgs) -> Result<ExitCode> {
             seconds
         );
     }
-    ctx.warehouse.close().await;
+    if let Some(ctx) = ctx {
+        ctx.warehouse.close().await;
+    }
     if total.quarantined > 0 {
         eprintln!(
             "note: {} record(s) quarantined with their reasons; see `jstac quarantine`",
