@@ -285,3 +285,63 @@ fn pipelines_that_fail_their_checks_create_no_warehouse() {
         assert_eq!(sandbox.count("persons"), 1);
     }
 }
+
+/// `quarantine` and `fields` show every run of the latest `jstac run` by
+/// default (after `run --all`, not only its last pipeline), say when a list
+/// is cut at `--limit`, and `--run` picks one run.
+#[test]
+fn quarantine_and_fields_cover_the_latest_invocation_and_say_when_cut() {
+    for sandbox in [Sandbox::new(), Sandbox::postgres()] {
+        let dated = |dataset: &str, folder: &str| {
+            PIPELINE
+                .replace("crimes", dataset)
+                .replace("data/", &format!("{folder}/"))
+                + "columns.nationality = { field = \"Nat\", normalise = \"country\" }\n"
+        };
+        sandbox.write("a.toml", dated("alpha", "a"));
+        sandbox.write("b.toml", dated("beta", "b"));
+        let bad = |n: usize| {
+            let mut text = String::from("Ref,Surname,Nat\nN0,GOOD,Albanian\n");
+            for i in 1..=n {
+                text.push_str(&format!("N{i},BAD,Atlantis\n"));
+            }
+            text
+        };
+        sandbox.write("a/1.csv", bad(2));
+        sandbox.write("b/1.csv", bad(3));
+        let output = sandbox.jstac(&["run", "a.toml", "b.toml"]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+
+        let runs_of = |args: &[&str]| -> Vec<i64> {
+            let output = sandbox.jstac(&[args, &["--format", "json"][..]].concat());
+            assert!(output.status.success(), "{}", stderr(&output));
+            let rows: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+            rows.iter()
+                .map(|row| row["run"].as_i64().unwrap())
+                .collect()
+        };
+        assert_eq!(runs_of(&["quarantine"]), [1, 1, 2, 2, 2]);
+        assert_eq!(runs_of(&["fields"]), [1, 2]);
+        assert_eq!(runs_of(&["quarantine", "--run", "1"]), [1, 1]);
+
+        let cut = sandbox.jstac(&["quarantine", "--limit", "4", "--format", "csv"]);
+        assert_eq!(stdout(&cut).lines().count(), 5, "a header and 4 rows");
+        assert_eq!(
+            stderr(&cut).trim_end(),
+            "note: the first 4 quarantined records of the latest `jstac run` shown; there are more (--limit N)"
+        );
+        let whole = sandbox.jstac(&["quarantine", "--limit", "5", "--format", "csv"]);
+        assert_eq!(stderr(&whole), "");
+
+        // A later invocation is the default now, even with nothing quarantined.
+        sandbox.write("a/2.csv", "Ref,Surname,Nat\nN9,GOOD,Albanian\n");
+        assert!(sandbox.jstac(&["run", "a.toml"]).status.success());
+        assert_eq!(runs_of(&["quarantine"]), [] as [i64; 0]);
+        assert_eq!(runs_of(&["fields"]), [3]);
+        let none = sandbox.jstac(&["quarantine"]);
+        assert_eq!(
+            stderr(&none).trim_end(),
+            "note: no record quarantined in the latest `jstac run`"
+        );
+    }
+}

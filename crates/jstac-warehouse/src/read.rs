@@ -85,6 +85,22 @@ pub struct QueryResult {
     pub rows: Vec<Vec<Json>>,
 }
 
+/// The runs of the latest `jstac run` invocation, derived from the run
+/// ledger: the latest run's host and process, and that process's runs back
+/// to the last run another process of the host started (so a process id
+/// the system used again later is another invocation). SQL text for
+/// `concat!`, the same on both backends.
+macro_rules! latest_invocation {
+    () => {
+        "SELECT r.run_id FROM ingest_runs r,
+             (SELECT run_id, host, process_id FROM ingest_runs ORDER BY run_id DESC LIMIT 1) l
+         WHERE r.host = l.host AND r.process_id = l.process_id AND r.run_id <= l.run_id
+           AND NOT EXISTS (SELECT 1 FROM ingest_runs o
+               WHERE o.host = l.host AND o.process_id <> l.process_id
+                 AND o.run_id > r.run_id AND o.run_id < l.run_id)"
+    };
+}
+
 impl Warehouse {
     /// The most recent runs first.
     pub async fn runs(&self, filter: &RunFilter, limit: i64) -> Result<Vec<RunRow>> {
@@ -136,15 +152,17 @@ impl Warehouse {
         }))
     }
 
-    /// Quarantined records of one run (or of the latest run that has any).
+    /// Quarantined records of one run, or of every run of the latest `jstac
+    /// run` invocation (`latest_invocation!`), at most `limit`.
     pub async fn quarantine(&self, run_id: Option<i64>, limit: i64) -> Result<Vec<QuarantineRow>> {
         Ok(with_pool!(&*self.db, |pool| {
-            sqlx::query_as(
+            sqlx::query_as(concat!(
                 "SELECT q.run_id, f.path, q.locator, q.field, q.reason, q.raw_record
-                 FROM quarantine q JOIN source_files f ON f.file_id = q.file_id
-                 WHERE q.run_id = COALESCE($1, (SELECT MAX(run_id) FROM quarantine))
-                 ORDER BY q.quarantine_id LIMIT $2",
-            )
+                     FROM quarantine q JOIN source_files f ON f.file_id = q.file_id
+                     WHERE q.run_id = $1 OR ($1 IS NULL AND q.run_id IN (",
+                latest_invocation!(),
+                ")) ORDER BY q.quarantine_id LIMIT $2"
+            ))
             .bind(run_id)
             .bind(limit)
             .fetch_all(pool)
@@ -152,14 +170,18 @@ impl Warehouse {
         }))
     }
 
-    /// Per-field counts of one run (or of the latest run that has any).
+    /// Per-field counts of one run, or of every run of the latest `jstac
+    /// run` invocation (as `quarantine`).
     pub async fn field_stats(&self, run_id: Option<i64>) -> Result<Vec<FieldStatsRow>> {
         Ok(with_pool!(&*self.db, |pool| {
             sqlx::query_as(
-                "SELECT run_id, rule, field, normaliser, normalised, unmatched, quarantined, not_known
+                concat!(
+                    "SELECT run_id, rule, field, normaliser, normalised, unmatched, quarantined, not_known
                  FROM run_field_stats
-                 WHERE run_id = COALESCE($1, (SELECT MAX(run_id) FROM field_stats))
-                 ORDER BY rule",
+                 WHERE run_id = $1 OR ($1 IS NULL AND run_id IN (",
+                    latest_invocation!(),
+                    ")) ORDER BY run_id, rule"
+                ),
             )
             .bind(run_id)
             .fetch_all(pool)

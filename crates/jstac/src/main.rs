@@ -85,9 +85,11 @@ enum Command {
     #[command(args_conflicts_with_subcommands = true)]
     Runs(cmd::runs::RunsArgs),
     /// What each normaliser, lookup and date column did in a run (default:
-    /// the latest run with any): values normalised, unmatched, quarantined.
+    /// every run of the latest `jstac run`): values normalised, unmatched,
+    /// quarantined.
     Fields(cmd::fields::FieldsArgs),
-    /// Quarantined records of a run (default: the latest run with any).
+    /// Quarantined records of a run (default: every run of the latest `jstac
+    /// run`), at most --limit (a cut list says so).
     Quarantine(cmd::quarantine::QuarantineArgs),
     /// Run a read-only SQL query against the warehouse.
     Query(cmd::query::QueryArgs),

@@ -1,5 +1,5 @@
 //! `jstac fields`: what each normaliser, lookup and date column did in a
-//! run (default: the latest run with any).
+//! run (default: every run of the latest `jstac run`).
 
 use std::process::ExitCode;
 
@@ -12,6 +12,7 @@ use crate::settings::Settings;
 
 #[derive(Debug, clap::Args)]
 pub struct FieldsArgs {
+    /// One run (default: every run of the latest `jstac run`).
     #[arg(long)]
     run: Option<i64>,
     #[arg(long, value_enum, default_value = "table")]

@@ -1,5 +1,6 @@
-//! `jstac quarantine`: the quarantined records of a run (default: the
-//! latest run with any), their raw records only with `--raw`.
+//! `jstac quarantine`: the quarantined records of a run (default: every
+//! run of the latest `jstac run`), their raw records only with `--raw`;
+//! a list cut at `--limit` says so.
 
 use std::process::ExitCode;
 
@@ -12,9 +13,11 @@ use crate::settings::Settings;
 
 #[derive(Debug, clap::Args)]
 pub struct QuarantineArgs {
+    /// One run (default: every run of the latest `jstac run`).
     #[arg(long)]
     run: Option<i64>,
-    #[arg(long, default_value_t = 100)]
+    /// At most this many records (a longer list says it was cut).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(i64).range(1..))]
     limit: i64,
     /// Also show the raw records (personal data).
     #[arg(long)]
@@ -31,7 +34,9 @@ pub async fn run(settings: &Settings, args: QuarantineArgs) -> Result<ExitCode> 
         format,
     } = args;
     let warehouse = Warehouse::open_read_only(&settings.warehouse_url).await?;
-    let entries = warehouse.quarantine(run, limit).await?;
+    let mut entries = warehouse.quarantine(run, limit + 1).await?;
+    let cut = entries.len() as i64 > limit;
+    entries.truncate(limit as usize);
     let mut columns = ["run", "file", "locator", "field", "reason"]
         .map(String::from)
         .to_vec();
@@ -55,5 +60,16 @@ pub async fn run(settings: &Settings, args: QuarantineArgs) -> Result<ExitCode> 
         })
         .collect();
     output::print(&columns, &rows, format)?;
+    let of = match run {
+        Some(run) => format!("run {run}"),
+        None => "the latest `jstac run`".to_owned(),
+    };
+    if cut {
+        eprintln!(
+            "note: the first {limit} quarantined records of {of} shown; there are more (--limit N)"
+        );
+    } else if rows.is_empty() {
+        eprintln!("note: no record quarantined in {of}");
+    }
     Ok(ExitCode::SUCCESS)
 }
