@@ -345,3 +345,44 @@ fn quarantine_and_fields_cover_the_latest_invocation_and_say_when_cut() {
         );
     }
 }
+
+/// `jstac run NAME` (and `validate NAME`) finds `pipelines/NAME.toml`, as
+/// `run --all` names pipelines; source and pipeline paths are stored and
+/// shown without `..` (`src/x/1.csv`, not `pipelines/../src/x/1.csv`).
+#[test]
+fn a_pipeline_runs_by_name_and_its_paths_are_normalised() {
+    let sandbox = Sandbox::new();
+    sandbox.write("src/x/1.csv", "Ref,Surname\nN1,HOXHA\n");
+    sandbox.write(
+        "pipelines/alpha.toml",
+        PIPELINE.replace("data/*.csv", "../src/x/*.csv"),
+    );
+    for name in ["alpha", "alpha.toml"] {
+        let output = sandbox.jstac(&["validate", name]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        assert_eq!(
+            stdout(&output).trim_end(),
+            "ok: pipelines/alpha.toml (plugin csv 0.1.0, 1 file(s))"
+        );
+    }
+    let output = sandbox.jstac(&["run", "alpha"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).contains("1 loaded"), "{}", stdout(&output));
+    assert_eq!(
+        sandbox.query("SELECT path FROM source_files"),
+        [serde_json::json!({"path": "src/x/1.csv"})]
+    );
+    assert_eq!(
+        sandbox.query("SELECT DISTINCT source_path FROM person_provenance"),
+        [serde_json::json!({"source_path": "src/x/1.csv"})]
+    );
+    let output = sandbox.jstac(&["run", "--force", "./pipelines/../pipelines/alpha.toml"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        sandbox.query("SELECT DISTINCT pipeline_path FROM ingest_runs"),
+        [serde_json::json!({"pipeline_path": "pipelines/alpha.toml"})]
+    );
+    // A name that is no pipeline stays a missing file (78).
+    let output = sandbox.jstac(&["run", "beta"]);
+    assert_eq!(output.status.code(), Some(78), "{}", stderr(&output));
+}

@@ -46,8 +46,10 @@ impl std::fmt::Display for FileErrors {
 impl std::error::Error for FileErrors {}
 
 /// Reads and checks the pipeline file at `path`; its agency must be one
-/// of `agencies`.
+/// of `agencies`. The path is kept (and shown, and recorded with its
+/// runs) without `.` and `..`.
 pub fn load(path: &Path, agencies: &AgencyRegistry) -> Result<Pipeline, FileErrors> {
+    let path = &path_clean::clean(path);
     let fail = |message: String| FileErrors {
         path: path.to_owned(),
         errors: vec![Located {
@@ -170,9 +172,12 @@ impl Pipeline {
         };
         let paths = glob::glob(&pattern)
             .map_err(|e| error("source.path", format!("bad glob pattern: {e}")))?;
+        // Stored and shown as `samples/x/a.csv`, not
+        // `pipelines/../samples/x/a.csv`: cleaned lexically, symlinks kept.
         let mut files: Vec<PathBuf> = paths
             .filter_map(Result::ok)
             .filter(|p| p.is_file())
+            .map(path_clean::clean)
             .collect();
         files.sort();
         Ok(files)

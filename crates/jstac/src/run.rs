@@ -197,7 +197,7 @@ pub fn prepare_run(
 ) -> Result<Prepared, (Failure, String)> {
     let (pipeline, plugin) = prepare(settings, plugins, path)?;
     let files = match file {
-        Some(file) => vec![file.to_owned()],
+        Some(file) => vec![path_clean::clean(file)],
         None => pipeline
             .source_files(settings.source_root.as_deref())
             .map_err(|e| (Failure::Config, e.to_string()))?,

@@ -190,6 +190,20 @@ impl Settings {
         Ok(settings)
     }
 
+    /// `pipelines_dir/NAME.toml` for a bare `NAME` (or `NAME.toml`) that is
+    /// no file here; anything else as given.
+    fn pipeline_by_name(&self, given: PathBuf) -> PathBuf {
+        if given.exists() || given.components().count() != 1 {
+            return given;
+        }
+        let mut file = given.clone().into_os_string();
+        if given.extension().is_none_or(|ext| ext != "toml") {
+            file.push(".toml");
+        }
+        let named = self.pipelines_dir.join(file);
+        if named.is_file() { named } else { given }
+    }
+
     /// Plugin directories: those configured, then the runner's own directory
     /// and its `plugins/` subdirectory (where `cargo build` puts them).
     pub fn plugin_search_path(&self) -> Vec<PathBuf> {
@@ -205,10 +219,15 @@ impl Settings {
     }
 
     /// The pipeline files a command works on: those named, or every one in
-    /// the pipelines directory.
+    /// the pipelines directory. A name that is no file but names one in the
+    /// pipelines directory (`police_msa_crimes`, or with `.toml`) is that
+    /// file, as `run --all` lists them.
     pub fn pipeline_files(&self, given: Vec<PathBuf>) -> Result<Vec<PathBuf>> {
         if !given.is_empty() {
-            return Ok(given);
+            return Ok(given
+                .into_iter()
+                .map(|path| self.pipeline_by_name(path))
+                .collect());
         }
         crate::pipelines::discover(&self.pipelines_dir).with_context(|| {
             format!(
