@@ -71,9 +71,10 @@ fn bundled_pipelines() -> Vec<String> {
 #[test]
 fn the_analyst_views_exist_in_a_new_warehouse() {
     let sandbox = Sandbox::new();
-    // A run that finds no file creates and migrates the warehouse, and
-    // records a run that read nothing.
+    // A run that finds no file (in a folder that exists) creates and
+    // migrates the warehouse, and records a run that read nothing.
     sandbox.write("nrm.toml", NRM_PIPELINE);
+    std::fs::create_dir(sandbox.path().join("data")).expect("data folder");
     let output = sandbox.jstac(&["run", "nrm.toml"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let views = sandbox.query(

@@ -403,6 +403,7 @@ fn two_runners_at_once_on_postgres_load_every_file_once() {
             .replace("DATASET/*.csv", "nothing/*.csv")
             .replace("DATASET", "empty"),
     );
+    std::fs::create_dir(sandbox.path().join("nothing")).expect("an empty folder");
     let migrate = sandbox.jstac(&["run", "empty.toml"]);
     assert_eq!(migrate.status.code(), Some(0), "{}", stderr(&migrate));
     let outputs: Vec<_> = std::thread::scope(|scope| {
