@@ -28,16 +28,17 @@ pub(crate) fn keys(r: &Prepared) -> Vec<u64> {
     for d in &r.dobs {
         if let Some(x) = d.exact() {
             out.push(key_of!("d", d.earliest));
-            if x.day() <= 12 && x.day() != x.month() {
-                if let Some(s) = chrono::NaiveDate::from_ymd_opt(x.year(), x.day(), x.month()) {
-                    out.push(key_of!("d", s.num_days_from_ce()));
-                }
+            if x.day() <= 12
+                && x.day() != x.month()
+                && let Some(s) = chrono::NaiveDate::from_ymd_opt(x.year(), x.day(), x.month())
+            {
+                out.push(key_of!("d", s.num_days_from_ce()));
             }
         }
-        if d.latest - d.earliest <= 366 {
-            if let Some(e) = chrono::NaiveDate::from_num_days_from_ce_opt(d.earliest) {
-                years.push(e.year());
-            }
+        if d.latest - d.earliest <= 366
+            && let Some(e) = chrono::NaiveDate::from_num_days_from_ce_opt(d.earliest)
+        {
+            years.push(e.year());
         }
     }
     years.sort_unstable();
@@ -75,12 +76,8 @@ pub(crate) fn keys(r: &Prepared) -> Vec<u64> {
 }
 
 /// Every pair `(a, b)`, `a < b`, of records of different datasets sharing
-/// a key; `only` limits them to pairs with at least one record it marks.
-pub(crate) fn candidates(
-    records: &[Prepared],
-    max_block: usize,
-    only: Option<&[bool]>,
-) -> Vec<(u32, u32)> {
+/// a key.
+pub(crate) fn candidates(records: &[Prepared], max_block: usize) -> Vec<(u32, u32)> {
     let mut blocks: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
     for (i, r) in records.iter().enumerate() {
         for k in keys(r) {
@@ -96,11 +93,6 @@ pub(crate) fn candidates(
             for &b in &members[x + 1..] {
                 if records[a as usize].group == records[b as usize].group {
                     continue;
-                }
-                if let Some(only) = only {
-                    if !only[a as usize] && !only[b as usize] {
-                        continue;
-                    }
                 }
                 pairs.push((a.min(b), a.max(b)));
             }

@@ -176,7 +176,7 @@ pub fn resolve(
     let mut preparer = Preparer::new();
     let records: Vec<Prepared> = evidence.iter().map(|e| preparer.prepare(e)).collect();
     let freq = Frequencies::of(&records);
-    let pairs = block::candidates(&records, settings.max_block, None);
+    let pairs = block::candidates(&records, settings.max_block);
     let trained = model.is_none();
     let model = match model {
         Some(m) => m.clone(),

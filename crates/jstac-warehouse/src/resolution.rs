@@ -48,29 +48,34 @@ pub struct ResolutionState {
 
 type Pair = (String, Option<String>);
 type Quad = (String, Option<String>, Option<String>, Option<String>);
+type PersonRow = (String, String, String, i64, i64, Option<String>);
+type IdRow = (String, String, Option<String>, Option<String>);
+type EvidenceRows = (
+    Vec<PersonRow>,
+    Vec<Quad>,
+    Vec<Quad>,
+    Vec<Pair>,
+    Vec<IdRow>,
+    Vec<Pair>,
+    Vec<Pair>,
+);
+type StateRows = (Vec<(String, String)>, Vec<(String,)>, Option<(String, i64)>);
 
 impl Warehouse {
     /// Every person record with all its evidence, ordered by key.
     pub async fn person_evidence(&self) -> Result<Vec<Evidence>> {
-        let (persons, names, dates, nats, ids, posts, context): (
-            Vec<(String, String, String, i64, i64, Option<String>)>,
-            Vec<Quad>,
-            Vec<Quad>,
-            Vec<Pair>,
-            Vec<(String, String, Option<String>, Option<String>)>,
-            Vec<Pair>,
-            Vec<Pair>,
-        ) = with_pool!(&*self.db, |pool| {
-            (
-                sqlx::query_as(PERSONS).fetch_all(pool).await?,
-                sqlx::query_as(NAMES).fetch_all(pool).await?,
-                sqlx::query_as(BIRTH_DATES).fetch_all(pool).await?,
-                sqlx::query_as(NATIONALITIES).fetch_all(pool).await?,
-                sqlx::query_as(IDENTIFIERS).fetch_all(pool).await?,
-                sqlx::query_as(POSTCODES).fetch_all(pool).await?,
-                sqlx::query_as(CONTEXT).fetch_all(pool).await?,
-            )
-        });
+        let (persons, names, dates, nats, ids, posts, context): EvidenceRows =
+            with_pool!(&*self.db, |pool| {
+                (
+                    sqlx::query_as(PERSONS).fetch_all(pool).await?,
+                    sqlx::query_as(NAMES).fetch_all(pool).await?,
+                    sqlx::query_as(BIRTH_DATES).fetch_all(pool).await?,
+                    sqlx::query_as(NATIONALITIES).fetch_all(pool).await?,
+                    sqlx::query_as(IDENTIFIERS).fetch_all(pool).await?,
+                    sqlx::query_as(POSTCODES).fetch_all(pool).await?,
+                    sqlx::query_as(CONTEXT).fetch_all(pool).await?,
+                )
+            });
         let mut out: Vec<Evidence> = Vec::with_capacity(persons.len());
         let mut index: FxHashMap<String, usize> = FxHashMap::default();
         for (key, agency, dataset, first_run, last_run, gender) in persons {
@@ -133,11 +138,7 @@ impl Warehouse {
 
     /// The IDs, model and watermark the previous resolutions left.
     pub async fn resolution_state(&self) -> Result<ResolutionState> {
-        let (members, used, latest): (
-            Vec<(String, String)>,
-            Vec<(String,)>,
-            Option<(String, i64)>,
-        ) = with_pool!(&*self.db, |pool| {
+        let (members, used, latest): StateRows = with_pool!(&*self.db, |pool| {
             (
                 sqlx::query_as("SELECT person_key, resolved_id FROM resolved_members")
                     .fetch_all(pool)

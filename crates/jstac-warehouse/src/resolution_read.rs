@@ -5,6 +5,12 @@
 use crate::db::{Warehouse, with_pool};
 use crate::error::Result;
 
+type ReferenceRows = (
+    Option<(String, Option<String>)>,
+    Option<(String,)>,
+    Vec<(String, String)>,
+);
+
 /// One record of a resolved person, as `jstac explain` prints it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ResolvedRecord {
@@ -50,11 +56,7 @@ impl Warehouse {
     /// What `reference` names: a person key, a current resolved ID, or an
     /// ID retired by a merge or split (with where its records went).
     pub async fn resolve_reference(&self, reference: &str) -> Result<Reference> {
-        let (record, member, history): (
-            Option<(String, Option<String>)>,
-            Option<(String,)>,
-            Vec<(String, String)>,
-        ) = with_pool!(&*self.db, |pool| {
+        let (record, member, history): ReferenceRows = with_pool!(&*self.db, |pool| {
             (
                 sqlx::query_as(
                     "SELECT p.person_key, m.resolved_id FROM persons p \

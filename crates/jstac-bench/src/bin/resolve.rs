@@ -43,7 +43,8 @@ impl Jstac {
         let mut c = Command::new("/usr/bin/time");
         c.arg("-f").arg("%e %M").arg(&self.bin);
         c.arg("--config").arg(&self.config);
-        c.arg("--warehouse").arg(format!("sqlite://{}", db.display()));
+        c.arg("--warehouse")
+            .arg(format!("sqlite://{}", db.display()));
         c.args(args);
         c.env("JSTAC_PIPELINES_DIR", &self.pipelines);
         c.env_remove("JSTAC_SOURCE_ROOT");
@@ -52,7 +53,10 @@ impl Jstac {
 
     /// Runs; returns stdout, seconds and peak RSS in MiB.
     fn run(&self, db: &Path, args: &[&str]) -> Result<(String, f64, f64)> {
-        let out = self.cmd(db, args).output().context("running jstac under /usr/bin/time")?;
+        let out = self
+            .cmd(db, args)
+            .output()
+            .context("running jstac under /usr/bin/time")?;
         let err = String::from_utf8_lossy(&out.stderr).to_string();
         if !out.status.success() {
             bail!("jstac {args:?} failed: {err}");
@@ -61,7 +65,11 @@ impl Jstac {
         let mut it = last.split_whitespace();
         let secs: f64 = it.next().and_then(|s| s.parse().ok()).unwrap_or(0.0);
         let kib: f64 = it.next().and_then(|s| s.parse().ok()).unwrap_or(0.0);
-        Ok((String::from_utf8_lossy(&out.stdout).to_string(), secs, kib / 1024.0))
+        Ok((
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            secs,
+            kib / 1024.0,
+        ))
     }
 
     fn query(&self, db: &Path, sql: &str) -> Result<Vec<Json>> {
@@ -111,9 +119,21 @@ fn pairs(rows: &[(String, String, Option<String>)]) -> Pairs {
 
 fn score(name: &str, predicted: &Pairs, truth: &Pairs) {
     let tp = predicted.intersection(truth).count() as f64;
-    let p = if predicted.is_empty() { 0.0 } else { tp / predicted.len() as f64 };
-    let r = if truth.is_empty() { 0.0 } else { tp / truth.len() as f64 };
-    let f = if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
+    let p = if predicted.is_empty() {
+        0.0
+    } else {
+        tp / predicted.len() as f64
+    };
+    let r = if truth.is_empty() {
+        0.0
+    } else {
+        tp / truth.len() as f64
+    };
+    let f = if p + r > 0.0 {
+        2.0 * p * r / (p + r)
+    } else {
+        0.0
+    };
     println!(
         "  {name:<10} pairs {:>7}  precision {p:.3}  recall {r:.3}  F1 {f:.3}",
         predicted.len()
@@ -127,7 +147,9 @@ fn text(v: &Json) -> Option<String> {
 fn main() -> Result<()> {
     let args = Args::parse();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let bin = args.jstac.unwrap_or_else(|| root.join("target/release/jstac"));
+    let bin = args
+        .jstac
+        .unwrap_or_else(|| root.join("target/release/jstac"));
     let temp = tempfile::tempdir()?;
     let dir = args.dir.unwrap_or_else(|| temp.path().to_owned());
     std::fs::create_dir_all(&dir)?;
@@ -147,9 +169,12 @@ fn main() -> Result<()> {
         j.run(&db, &["synth", "--out", &data_s, "--scale", &s])?;
         j.run(&db, &["run", "--all", "--source-root", &data_s])?;
         let (summary, secs, mib) = j.run(&db, &["resolve"])?;
-        let rows = j.query(&db, "SELECT p.person_key, p.agency, p.dataset, p.name_key, \
+        let rows = j.query(
+            &db,
+            "SELECT p.person_key, p.agency, p.dataset, p.name_key, \
              CAST(p.date_of_birth AS TEXT) AS dob, m.resolved_id \
-             FROM persons p LEFT JOIN resolved_members m ON m.person_key = p.person_key")?;
+             FROM persons p LEFT JOIN resolved_members m ON m.person_key = p.person_key",
+        )?;
         let datasets: HashMap<String, String> = rows
             .iter()
             .filter_map(|r| Some((text(&r["agency"])?, text(&r["dataset"])?)))
@@ -158,7 +183,9 @@ fn main() -> Result<()> {
         let mut reader = csv::Reader::from_path(data.join("ground_truth.csv"))?;
         for rec in reader.records() {
             let rec = rec?;
-            let Some(dataset) = datasets.get(&rec[0]) else { continue };
+            let Some(dataset) = datasets.get(&rec[0]) else {
+                continue;
+            };
             truth_of
                 .entry(person_key(&rec[0], dataset, &rec[3]))
                 .or_insert_with(|| rec[4].to_owned());
@@ -174,7 +201,10 @@ fn main() -> Result<()> {
             _ => None,
         }));
         let resolved = pairs(&with(&|r| text(&r["resolved_id"])));
-        let unmatched = rows.iter().filter(|r| !truth_of.contains_key(&key(r))).count();
+        let unmatched = rows
+            .iter()
+            .filter(|r| !truth_of.contains_key(&key(r)))
+            .count();
         println!(
             "scale {scale}: {} person records ({unmatched} without truth), {} true cross-agency pairs",
             rows.len(),
@@ -188,7 +218,10 @@ fn main() -> Result<()> {
         // resolved warehouse, then resolve again.
         let extra = dir.join(format!("extra{scale}"));
         let extra_s = extra.display().to_string();
-        j.run(&db, &["synth", "--out", &extra_s, "--seed", "77", "--scale", "1"])?;
+        j.run(
+            &db,
+            &["synth", "--out", &extra_s, "--seed", "77", "--scale", "1"],
+        )?;
         let file = extra.join("police_msa_crimes/wyp_msa_synth.csv");
         let renamed = data.join("police_msa_crimes/wyp_msa_extra.csv");
         std::fs::copy(&file, &renamed)?;
