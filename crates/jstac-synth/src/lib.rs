@@ -41,9 +41,10 @@
 //! internationally. **Shared identifiers**: a person's passport number is
 //! the same at Border Force and Immigration Enforcement (some people meet
 //! both), their phone (an Ofcom drama number, one per person up to 20,000
-//! people) the same in an NRM referral and an IE encounter; 10‰ of NRM
-//! referrals give a controlling offender's phone instead, so a few phones
-//! are each several different victims' contact.
+//! people; at scale 3 and above numbers repeat between people) the same
+//! in an NRM referral and an IE encounter; 10‰ of the NRM's contact phones
+//! are a controlling offender's instead, so a few phones are each several
+//! different victims' contact.
 //!
 //! **Determinism**: the same seed and scale give byte-identical files (one
 //! seeded SplitMix64 stream, no hash-map iteration, fixed timestamps inside

@@ -312,7 +312,11 @@ impl Noise {
             return date::plus(p.dob, if roll.is_multiple_of(2) { 1 } else { -1 });
         }
         if roll.wrapping_sub(DOB_DAY_OFF) < DOB_YEAR_OFF {
-            let year = if roll.is_multiple_of(2) { year + 1 } else { year - 1 };
+            let year = if roll.is_multiple_of(2) {
+                year + 1
+            } else {
+                year - 1
+            };
             // 29 February has no twin in a common year: the 28th.
             return p
                 .dob
