@@ -49,7 +49,7 @@ pub const FEATURES: [Feature; 8] = [
             "different",
             "same year",
             "compatible",
-            "one day or digit apart",
+            "one day apart",
             "day and month swapped",
             "exact",
         ],
@@ -153,7 +153,7 @@ fn dob_level(a: Dob, b: Dob) -> u8 {
                 DOB_EXACT
             } else if x.year() == y.year() && x.month() == y.day() && x.day() == y.month() {
                 5
-            } else if (a.earliest - b.earliest).abs() <= 1 || one_digit_apart(x, y) {
+            } else if (a.earliest - b.earliest).abs() <= 1 {
                 4
             } else if x.year() == y.year() {
                 2
@@ -169,14 +169,6 @@ fn dob_level(a: Dob, b: Dob) -> u8 {
             }
         }
     }
-}
-
-fn one_digit_apart(x: chrono::NaiveDate, y: chrono::NaiveDate) -> bool {
-    let (a, b) = (
-        x.format("%Y%m%d").to_string(),
-        y.format("%Y%m%d").to_string(),
-    );
-    a.bytes().zip(b.bytes()).filter(|(p, q)| p != q).count() == 1
 }
 
 fn best<T>(a: &[T], b: &[T], f: impl Fn(&T, &T) -> u8) -> u8 {
@@ -216,7 +208,14 @@ fn same_or_missing(a: &[String], b: &[String]) -> u8 {
 pub fn compare(a: &Prepared, b: &Prepared) -> [u8; F] {
     let mut l = [0u8; F];
     l[NAME] = best(&a.names, &b.names, name_level);
-    l[DOB] = best(&a.dobs, &b.dobs, |x, y| dob_level(*x, *y));
+    // Exact dates decide when both sides have one; ranges (a year, an
+    // age at an event) count only when a side has no exact date.
+    l[DOB] = if a.exact_dobs().next().is_some() && b.exact_dobs().next().is_some() {
+        let exact = |r: &Prepared| r.dobs.iter().copied().filter(|d| d.exact().is_some()).collect::<Vec<_>>();
+        best(&exact(a), &exact(b), |x, y| dob_level(*x, *y))
+    } else {
+        best(&a.dobs, &b.dobs, |x, y| dob_level(*x, *y))
+    };
     l[NATIONALITY] = same_or_missing(&a.nationalities, &b.nationalities);
     l[GENDER] = match (&a.gender, &b.gender) {
         (Some(x), Some(y)) => 1 + u8::from(x == y),

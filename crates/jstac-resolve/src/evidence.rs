@@ -15,6 +15,9 @@ pub struct Evidence {
     pub last_run: i64,
     pub names: Vec<NameEvidence>,
     pub birth_dates: Vec<BirthDateEvidence>,
+    /// Ages given at dated events (a victim aged 34 on 2016-03-01): each
+    /// a year-long range of birth dates.
+    pub ages: Vec<AgeEvidence>,
     /// ISO 3166-1 alpha-3 codes (or whatever the source gave).
     pub nationalities: Vec<String>,
     pub gender: Option<String>,
@@ -41,6 +44,13 @@ pub struct BirthDateEvidence {
     pub date: Option<String>,
     pub earliest: Option<String>,
     pub latest: Option<String>,
+}
+
+/// An age in whole years on a date (`YYYY-MM-DD`).
+#[derive(Debug, Clone, Default)]
+pub struct AgeEvidence {
+    pub age: i64,
+    pub on: String,
 }
 
 /// An identifier: its type (`passport`, `phone`, `national id`, …), value

@@ -25,7 +25,7 @@ use serde_json::json;
 
 pub use compare::FEATURES;
 pub use evidence::{
-    BirthDateEvidence, Evidence, IdentifierEvidence, Judgement, NameEvidence, Verdict,
+    AgeEvidence, BirthDateEvidence, Evidence, IdentifierEvidence, Judgement, NameEvidence, Verdict,
 };
 pub use ids::{Change, Previous};
 pub use model::Model;

@@ -153,6 +153,7 @@ impl Preparer {
             names.push(Name { key, tokens, codes });
         }
         let mut dobs: Vec<Dob> = e.birth_dates.iter().filter_map(dob_of).collect();
+        dobs.extend(e.ages.iter().filter_map(|a| born_aged(a.age, &a.on)));
         dobs.sort_unstable_by_key(|d| (d.earliest, d.latest));
         dobs.dedup();
         let mut documents = Vec::new();
@@ -227,6 +228,21 @@ fn dob_of(b: &crate::evidence::BirthDateEvidence) -> Option<Dob> {
     partial(b.date.as_deref()?)
 }
 
+/// The birth dates of someone `age` years old on `on`: from the day after
+/// their `age + 1`th birthday's date back, to `age` years before.
+pub(crate) fn born_aged(age: i64, on: &str) -> Option<Dob> {
+    let on = NaiveDate::parse_from_str(on.get(..10).unwrap_or(on), "%Y-%m-%d").ok()?;
+    let age = u32::try_from(age).ok().filter(|a| *a < 130)?;
+    let latest = on.checked_sub_months(chrono::Months::new(12 * age))?;
+    let earliest = on
+        .checked_sub_months(chrono::Months::new(12 * (age + 1)))?
+        .succ_opt()?;
+    Some(Dob {
+        earliest: earliest.num_days_from_ce(),
+        latest: latest.num_days_from_ce(),
+    })
+}
+
 /// `1968`, `1968-03`, `1968-03-05` as the days they can mean.
 pub(crate) fn partial(text: &str) -> Option<Dob> {
     let text = text.trim();
@@ -288,5 +304,14 @@ mod tests {
         assert_eq!(d.latest - d.earliest, 28);
         assert!(d.exact().is_none());
         assert_eq!(partial("1980-02-03").unwrap().exact().unwrap().day(), 3);
+        let aged = born_aged(34, "2016-03-01").unwrap();
+        assert_eq!(
+            NaiveDate::from_num_days_from_ce_opt(aged.earliest).unwrap().to_string(),
+            "1981-03-02"
+        );
+        assert_eq!(
+            NaiveDate::from_num_days_from_ce_opt(aged.latest).unwrap().to_string(),
+            "1982-03-01"
+        );
     }
 }

@@ -6,7 +6,7 @@
 //! `jstac-resolve`'s.
 
 use jstac_resolve::{
-    BirthDateEvidence, Evidence, IdentifierEvidence, Judgement, Model, NameEvidence, Previous,
+    AgeEvidence, BirthDateEvidence, Evidence, IdentifierEvidence, Judgement, Model, NameEvidence, Previous,
     Resolution, Verdict,
 };
 use rustc_hash::FxHashMap;
@@ -28,6 +28,12 @@ const IDENTIFIERS: &str = "SELECT person_key, COALESCE(identifier_type, ''), \
      WHERE COALESCE(identifier_normalised, identifier) IS NOT NULL";
 const POSTCODES: &str =
     "SELECT person_key, postcode FROM analyst_person_addresses WHERE postcode IS NOT NULL";
+/// Ages given at dated events: a range of birth dates.
+const AGES: &str = "SELECT l.from_key, CAST(l.age_at_event AS BIGINT), \
+     CAST(COALESCE(e.occurred_from, e.reported_on) AS TEXT) FROM links l \
+     JOIN events e ON e.event_key = l.to_key \
+     WHERE l.from_table = 'persons' AND l.to_table = 'events' AND l.age_at_event IS NOT NULL \
+     AND COALESCE(e.occurred_from, e.reported_on) IS NOT NULL";
 /// Organisations a person is linked to, either way round: shared context.
 const CONTEXT: &str = "SELECT l.from_key, o.name FROM links l \
      JOIN organisations o ON o.organisation_key = l.to_key \
@@ -59,6 +65,7 @@ type EvidenceRows = (
     Vec<Pair>,
     Vec<Pair>,
 );
+type AgeRow = (String, i64, String);
 type StateRows = (Vec<(String, String)>, Vec<(String,)>, Option<(String, i64)>);
 
 impl Warehouse {
@@ -131,6 +138,14 @@ impl Warehouse {
         for (k, v) in context {
             if let (Some(i), Some(v)) = (at(&k), v) {
                 out[i].context.push(v);
+            }
+        }
+        let ages: Vec<AgeRow> = with_pool!(&*self.db, |pool| {
+            sqlx::query_as(AGES).fetch_all(pool).await?
+        });
+        for (k, age, on) in ages {
+            if let Some(i) = at(&k) {
+                out[i].ages.push(AgeEvidence { age, on });
             }
         }
         Ok(out)
