@@ -53,6 +53,11 @@ pub(crate) fn keys(r: &Prepared) -> Vec<u64> {
                 let (x, y) = if a <= b { (a, b) } else { (b, a) };
                 out.push(key_of!("c", x.as_str(), y.as_str()));
             }
+            let k = &n.skeletons[i];
+            for b in &n.skeletons[i + 1..] {
+                let (x, y) = if k <= b { (k, b) } else { (b, k) };
+                out.push(key_of!("s", x.as_str(), y.as_str()));
+            }
             for y in &years {
                 out.push(key_of!("y", a.as_str(), y));
             }

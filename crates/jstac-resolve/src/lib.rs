@@ -48,7 +48,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Settings {
         Settings {
-            threshold: 0.95,
+            threshold: 0.98,
             max_block: 400,
             seed: 2016,
         }
@@ -129,6 +129,16 @@ fn probability(w: f64) -> f64 {
     1.0 / (1.0 + (-w).exp2())
 }
 
+/// Whether a pair may match at all: their names agree (similar, or one's
+/// words all in the other's), or they share a document or phone. Names
+/// sharing one word (a family name, a common given name) say too little,
+/// whatever a date of birth adds: that is how namesakes and siblings meet.
+fn may_match(levels: &[u8; F]) -> bool {
+    levels[compare::NAME] >= 3
+        || levels[compare::DOCUMENT] == compare::SAME
+        || levels[compare::PHONE] == 1
+}
+
 /// Per feature: its level and weight for one pair.
 fn features(model: &Model, a: &Prepared, b: &Prepared, freq: &Frequencies) -> ([u8; F], [f64; F]) {
     let levels = compare::compare(a, b);
@@ -189,8 +199,12 @@ pub fn resolve(
     let mut scored: Vec<Scored> = pairs
         .iter()
         .filter_map(|&(a, b)| {
-            let (_, w) = features(&model, &records[a as usize], &records[b as usize], &freq);
-            let weight = prior + w.iter().sum::<f64>();
+            let (levels, w) = features(&model, &records[a as usize], &records[b as usize], &freq);
+            let mut weight = prior + w.iter().sum::<f64>();
+            if !may_match(&levels) {
+                // Kept as a candidate (it may be the nearest one), never a match.
+                weight = weight.min(threshold - 0.01);
+            }
             (weight >= floor).then_some(Scored { a, b, weight })
         })
         .collect();

@@ -69,9 +69,11 @@ impl Model {
         // Pairs sharing a document: almost surely one person; how their
         // dates of birth agree is the date's `m`.
         let mut silver: Vec<f64> = vec![0.0; FEATURES[crate::compare::DOB].levels.len()];
+        let mut patterns = Vec::with_capacity(pairs.len());
         for &(a, b) in pairs {
             let l = compare(&records[a as usize], &records[b as usize]);
             let p = crate::compare::pack(&l);
+            patterns.push(p);
             *all.entry(p).or_default() += 1.0;
             if l[crate::compare::DOB] == crate::compare::DOB_EXACT {
                 *by_dob.entry(p).or_default() += 1.0;
@@ -132,7 +134,7 @@ impl Model {
         }
         let n = records.len() as f64;
         let cross = (n * n - per_group.values().map(|g| g * g).sum::<f64>()) / 2.0;
-        let (m, lambda, i3) = em(&all, &u, m, None, false, cross.max(1.0));
+        let (lambda, i3) = one_to_one_lambda(records, pairs, &patterns, &m, &u, cross.max(1.0));
         Model {
             lambda,
             m,
@@ -142,6 +144,57 @@ impl Model {
             iterations: i1 + i2 + i3,
         }
     }
+}
+
+/// The share of all cross-dataset pairs that match, by EM with `m` and
+/// `u` fixed, counting each record's matches in another dataset once (its
+/// likeliest candidate there): a record with five namesakes in a dataset
+/// is at most one person there, so namesakes do not inflate the prior.
+fn one_to_one_lambda(
+    records: &[Prepared],
+    pairs: &[(u32, u32)],
+    patterns: &[Pattern],
+    m: &[Vec<f64>],
+    u: &[Vec<f64>],
+    cross: f64,
+) -> (f64, usize) {
+    let mut llr: FxHashMap<Pattern, f64> = FxHashMap::default();
+    for &p in patterns {
+        llr.entry(p).or_insert_with(|| {
+            (0..F)
+                .filter(|&f| !(level(p, f) == 0 && FEATURES[f].null))
+                .map(|f| {
+                    let l = level(p, f) as usize;
+                    m[f][l].max(FLOOR).ln() - u[f][l].max(FLOOR).ln()
+                })
+                .sum()
+        });
+    }
+    let mut lambda: f64 = 1e-4;
+    let mut iterations = 0;
+    for _ in 0..100 {
+        iterations += 1;
+        let prior = (lambda / (1.0 - lambda)).ln();
+        let mut best: FxHashMap<(u32, u32), f64> = FxHashMap::default();
+        for (&(a, b), p) in pairs.iter().zip(patterns) {
+            let post = 1.0 / (1.0 + (-(prior + llr[p])).exp());
+            for key in [
+                (a, records[b as usize].group),
+                (b, records[a as usize].group),
+            ] {
+                let e = best.entry(key).or_insert(0.0);
+                *e = e.max(post);
+            }
+        }
+        let expected: f64 = best.values().sum::<f64>() / 2.0;
+        let new = (expected / cross).clamp(1e-12, 0.5);
+        let change = (new.ln() - lambda.ln()).abs();
+        lambda = new;
+        if change < 1e-4 {
+            break;
+        }
+    }
+    (lambda, iterations)
 }
 
 /// Expectation-maximisation over pattern counts with `u` fixed: returns

@@ -16,6 +16,28 @@ pub(crate) struct Name {
     pub key: String,
     pub tokens: Vec<String>,
     pub codes: Vec<String>,
+    /// Each token's consonant skeleton (see [`skeleton`]).
+    pub skeletons: Vec<String>,
+}
+
+/// A word's consonant skeleton, for transliterations phonetic codes miss
+/// (`yohannes`/`yonas`, `hasan`/`hassan`, `omar`/`umar`,
+/// `abdullah`/`abdallah`): a leading vowel or `y` as `a`, then the
+/// consonants but `h`, `w` and `y`, doubled ones once.
+pub(crate) fn skeleton(word: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in word.chars().enumerate() {
+        let vowel = matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y');
+        if i == 0 {
+            out.push(if vowel { 'a' } else { c });
+            continue;
+        }
+        if vowel || matches!(c, 'h' | 'w') || out.ends_with(c) {
+            continue;
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A date of birth: the first and last day it can mean, as days from the
@@ -150,7 +172,13 @@ impl Preparer {
             }
             let tokens: Vec<String> = key.split(' ').map(str::to_owned).collect();
             let codes = tokens.iter().map(|t| self.metaphone.encode(t)).collect();
-            names.push(Name { key, tokens, codes });
+            let skeletons = tokens.iter().map(|t| skeleton(t)).collect();
+            names.push(Name {
+                key,
+                tokens,
+                codes,
+                skeletons,
+            });
         }
         let mut dobs: Vec<Dob> = e.birth_dates.iter().filter_map(dob_of).collect();
         dobs.extend(e.ages.iter().filter_map(|a| born_aged(a.age, &a.on)));
@@ -303,14 +331,27 @@ mod tests {
         let d = p.dobs[0];
         assert_eq!(d.latest - d.earliest, 28);
         assert!(d.exact().is_none());
+        for (a, b) in [
+            ("yohannes", "yonas"),
+            ("hasan", "hassan"),
+            ("omar", "umar"),
+            ("abdullah", "abdallah"),
+        ] {
+            assert_eq!(skeleton(a), skeleton(b), "{a} {b}");
+        }
+        assert_ne!(skeleton("ana"), skeleton("anna maria"));
         assert_eq!(partial("1980-02-03").unwrap().exact().unwrap().day(), 3);
         let aged = born_aged(34, "2016-03-01").unwrap();
         assert_eq!(
-            NaiveDate::from_num_days_from_ce_opt(aged.earliest).unwrap().to_string(),
+            NaiveDate::from_num_days_from_ce_opt(aged.earliest)
+                .unwrap()
+                .to_string(),
             "1981-03-02"
         );
         assert_eq!(
-            NaiveDate::from_num_days_from_ce_opt(aged.latest).unwrap().to_string(),
+            NaiveDate::from_num_days_from_ce_opt(aged.latest)
+                .unwrap()
+                .to_string(),
             "1982-03-01"
         );
     }

@@ -6,8 +6,8 @@
 //! `jstac-resolve`'s.
 
 use jstac_resolve::{
-    AgeEvidence, BirthDateEvidence, Evidence, IdentifierEvidence, Judgement, Model, NameEvidence, Previous,
-    Resolution, Verdict,
+    AgeEvidence, BirthDateEvidence, Evidence, IdentifierEvidence, Judgement, Model, NameEvidence,
+    Previous, Resolution, Verdict,
 };
 use rustc_hash::FxHashMap;
 use sqlx::QueryBuilder;

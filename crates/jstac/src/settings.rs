@@ -47,7 +47,7 @@ pub struct Settings {
 /// ```toml
 /// [resolve]
 /// after_run = true     # resolve after every run that loaded records
-/// threshold = 0.95     # a pair matches at this match probability or more
+/// threshold = 0.98     # a pair matches at this match probability or more
 /// max_block = 400      # a blocking key shared by more records is skipped
 /// ```
 #[derive(Debug, Clone, Deserialize)]
