@@ -81,8 +81,12 @@ pub(crate) fn keys(r: &Prepared) -> Vec<u64> {
 }
 
 /// Every pair `(a, b)`, `a < b`, of records of different datasets sharing
-/// a key.
-pub(crate) fn candidates(records: &[Prepared], max_block: usize) -> Vec<(u32, u32)> {
+/// a key; with `only`, pairs with at least one record it marks.
+pub(crate) fn candidates(
+    records: &[Prepared],
+    max_block: usize,
+    only: Option<&[bool]>,
+) -> Vec<(u32, u32)> {
     let mut blocks: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
     for (i, r) in records.iter().enumerate() {
         for k in keys(r) {
@@ -96,7 +100,9 @@ pub(crate) fn candidates(records: &[Prepared], max_block: usize) -> Vec<(u32, u3
         }
         for (x, &a) in members.iter().enumerate() {
             for &b in &members[x + 1..] {
-                if records[a as usize].group == records[b as usize].group {
+                if records[a as usize].group == records[b as usize].group
+                    || only.is_some_and(|o| !o[a as usize] && !o[b as usize])
+                {
                     continue;
                 }
                 pairs.push((a.min(b), a.max(b)));

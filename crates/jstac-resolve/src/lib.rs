@@ -118,6 +118,9 @@ pub struct Resolution {
     pub edges: Vec<Edge>,
     pub changes: Vec<Change>,
     pub stats: Stats,
+    /// Incremental: the IDs whose clusters were resolved again (old and
+    /// new); `clusters` and `edges` cover only those. `None`: everything.
+    pub scope: Option<Vec<String>>,
 }
 
 /// Log2 odds of a probability.
@@ -175,6 +178,8 @@ fn round(x: f64) -> f64 {
 
 /// Resolves `evidence` (all person records): reuses `model` when given,
 /// else trains one; honours `judgements`; keeps the IDs of `previous`.
+/// With a model, previous IDs and `changed` (per record: new or changed
+/// since the previous resolution), resolves incrementally.
 #[must_use]
 pub fn resolve(
     evidence: &[Evidence],
@@ -182,32 +187,76 @@ pub fn resolve(
     previous: &Previous,
     model: Option<&Model>,
     settings: &Settings,
+    changed: Option<&[bool]>,
 ) -> Resolution {
     let mut preparer = Preparer::new();
     let records: Vec<Prepared> = evidence.iter().map(|e| preparer.prepare(e)).collect();
     let freq = Frequencies::of(&records);
-    let pairs = block::candidates(&records, settings.max_block);
     let trained = model.is_none();
-    let model = match model {
-        Some(m) => m.clone(),
-        None => Model::train(&records, &pairs, settings.seed),
+    let (model, full_pairs) = match model {
+        Some(m) => (m.clone(), None),
+        None => {
+            let pairs = block::candidates(&records, settings.max_block, None);
+            (Model::train(&records, &pairs, settings.seed), Some(pairs))
+        }
     };
     let prior = model.prior();
     let threshold = logit2(settings.threshold);
     // Pairs far below the threshold can neither join nor be worth showing.
     let floor = threshold - 12.0;
-    let mut scored: Vec<Scored> = pairs
+    let score = |&(a, b): &(u32, u32)| {
+        let (levels, w) = features(&model, &records[a as usize], &records[b as usize], &freq);
+        let mut weight = prior + w.iter().sum::<f64>();
+        if !may_match(&levels) {
+            // Kept as a candidate (it may be the nearest one), never a match.
+            weight = weight.min(threshold - 0.01);
+        }
+        (weight >= floor).then_some(Scored { a, b, weight })
+    };
+    let judged: FxHashSet<&str> = judgements
         .iter()
-        .filter_map(|&(a, b)| {
-            let (levels, w) = features(&model, &records[a as usize], &records[b as usize], &freq);
-            let mut weight = prior + w.iter().sum::<f64>();
-            if !may_match(&levels) {
-                // Kept as a candidate (it may be the nearest one), never a match.
-                weight = weight.min(threshold - 0.01);
-            }
-            (weight >= floor).then_some(Scored { a, b, weight })
-        })
+        .flat_map(|j| [j.a.as_str(), j.b.as_str()])
         .collect();
+    // Incremental: with a stored model and previous IDs, only the records
+    // changed since (and judged ones) are compared, then the clusters they
+    // touch are clustered again; every other cluster stays as it was.
+    let scope: Option<Vec<bool>> = match (&full_pairs, changed) {
+        (None, Some(changed)) if !previous.members.is_empty() => {
+            let old = |i: usize| previous.members.get(&evidence[i].key);
+            let touched: Vec<bool> = (0..records.len())
+                .map(|i| {
+                    changed[i] || old(i).is_none() || judged.contains(evidence[i].key.as_str())
+                })
+                .collect();
+            let mut ids: FxHashSet<&String> = (0..records.len())
+                .filter(|&i| touched[i])
+                .filter_map(old)
+                .collect();
+            for s in block::candidates(&records, settings.max_block, Some(&touched))
+                .iter()
+                .filter_map(score)
+                .filter(|s| s.weight >= threshold)
+            {
+                ids.extend(old(s.a as usize));
+                ids.extend(old(s.b as usize));
+            }
+            Some(
+                (0..records.len())
+                    .map(|i| touched[i] || old(i).is_some_and(|id| ids.contains(id)))
+                    .collect(),
+            )
+        }
+        _ => None,
+    };
+    let pairs = match (full_pairs, &scope) {
+        (Some(pairs), _) => pairs,
+        (None, Some(s)) => block::candidates(&records, settings.max_block, Some(s))
+            .into_iter()
+            .filter(|&(a, b)| s[a as usize] && s[b as usize])
+            .collect(),
+        (None, None) => block::candidates(&records, settings.max_block, None),
+    };
+    let mut scored: Vec<Scored> = pairs.iter().filter_map(score).collect();
     let index: FxHashMap<&str, u32> = evidence
         .iter()
         .enumerate()
@@ -229,8 +278,16 @@ pub fn resolve(
     }
     let matched_pairs = scored.iter().filter(|s| s.weight >= threshold).count();
     let c = cluster::cluster(&records, &mut scored, threshold, &same, &different);
-    // Members anchor first: first seen, ties by key.
-    let mut member_lists: Vec<Vec<u32>> = c.clusters.clone();
+    // Members anchor first: first seen, ties by key. Out of scope: as before.
+    let kept: Vec<usize> = (0..c.clusters.len())
+        .filter(|&k| scope.as_ref().is_none_or(|s| s[c.clusters[k][0] as usize]))
+        .collect();
+    // Position in `member_lists` (and `ids`) of each of `c`'s clusters.
+    let mut pos = vec![usize::MAX; c.clusters.len()];
+    for (p, &k) in kept.iter().enumerate() {
+        pos[k] = p;
+    }
+    let mut member_lists: Vec<Vec<u32>> = kept.iter().map(|&k| c.clusters[k].clone()).collect();
     for m in &mut member_lists {
         m.sort_by(|&x, &y| {
             records[x as usize]
@@ -251,7 +308,7 @@ pub fn resolve(
     let key = |i: u32| evidence[i as usize].key.clone();
     let mut edges = Vec::new();
     for &(a, b, weight, judged) in &c.links {
-        let id = ids[c.cluster_of[a as usize] as usize].clone();
+        let id = ids[pos[c.cluster_of[a as usize] as usize]].clone();
         if judged {
             edges.push(Edge {
                 resolved_id: id,
@@ -280,6 +337,9 @@ pub fn resolve(
     let mut near: Vec<(&u32, &(Scored, Why))> = c.near.iter().collect();
     near.sort_by_key(|(cl, _)| **cl);
     for (&cl, (s, why)) in near {
+        if pos[cl as usize] == usize::MAX {
+            continue;
+        }
         let (levels, w) = features(
             &model,
             &records[s.a as usize],
@@ -307,7 +367,7 @@ pub fn resolve(
             ),
         };
         edges.push(Edge {
-            resolved_id: ids[cl as usize].clone(),
+            resolved_id: ids[pos[cl as usize]].clone(),
             a: key(s.a),
             b: key(s.b),
             kind: EdgeKind::KeptApart,
@@ -317,13 +377,39 @@ pub fn resolve(
             reason: Some(reason),
         });
     }
-    let multi_agency = member_lists
-        .iter()
-        .filter(|m| {
-            let first = &evidence[m[0] as usize].agency;
-            m.iter().any(|&i| &evidence[i as usize].agency != first)
-        })
-        .count();
+    // Totals over every record: this resolution's clusters, and the
+    // previous IDs of records out of scope.
+    let mut id_of: Vec<&str> = vec![""; records.len()];
+    for (m, id) in member_lists.iter().zip(&ids) {
+        for &i in m {
+            id_of[i as usize] = id;
+        }
+    }
+    let mut agencies: FxHashMap<&str, (&str, bool)> = FxHashMap::default();
+    for (i, e) in evidence.iter().enumerate() {
+        let id = match id_of[i] {
+            "" => previous
+                .members
+                .get(&e.key)
+                .map_or(e.key.as_str(), String::as_str),
+            id => id,
+        };
+        let entry = agencies.entry(id).or_insert((e.agency.as_str(), false));
+        entry.1 |= entry.0 != e.agency;
+    }
+    let multi_agency = agencies.values().filter(|(_, multi)| *multi).count();
+    let total_clusters = agencies.len();
+    let scope_ids = scope.as_ref().map(|s| {
+        let mut list: Vec<String> = ids.clone();
+        list.extend(
+            (0..records.len())
+                .filter(|&i| s[i])
+                .filter_map(|i| previous.members.get(&evidence[i].key).cloned()),
+        );
+        list.sort_unstable();
+        list.dedup();
+        list
+    });
     let clusters: Vec<Cluster> = member_lists
         .iter()
         .zip(&ids)
@@ -337,7 +423,7 @@ pub fn resolve(
             records: records.len(),
             candidate_pairs: pairs.len(),
             matched_pairs,
-            clusters: clusters.len(),
+            clusters: total_clusters,
             multi_agency,
             model_trained: trained,
         },
@@ -345,5 +431,6 @@ pub fn resolve(
         clusters,
         edges,
         changes,
+        scope: scope_ids,
     }
 }

@@ -252,7 +252,8 @@ impl Warehouse {
 
     /// Writes a resolution in one transaction: the run, the members whose
     /// ID is new or changed (`previous` says what they had), the edges of
-    /// the clusters written (all, or those of `touched` IDs), the history.
+    /// the clusters resolved (all, or those of the resolution's scope),
+    /// the history.
     /// Returns the resolution's id and the number of members written.
     pub async fn write_resolution(
         &self,
@@ -304,9 +305,26 @@ impl Warehouse {
                 );
                 q.build().execute(&mut *tx).await?;
             }
-            sqlx::query("DELETE FROM resolution_edges")
-                .execute(&mut *tx)
-                .await?;
+            match &result.scope {
+                None => {
+                    sqlx::query("DELETE FROM resolution_edges")
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Some(ids) => {
+                    for chunk in ids.chunks(1000) {
+                        let mut q = QueryBuilder::new(
+                            "DELETE FROM resolution_edges WHERE resolved_id IN (",
+                        );
+                        let mut list = q.separated(", ");
+                        for id in chunk {
+                            list.push_bind(id);
+                        }
+                        q.push(")");
+                        q.build().execute(&mut *tx).await?;
+                    }
+                }
+            }
             for chunk in result.edges.chunks(1000) {
                 let mut q = QueryBuilder::new(
                     "INSERT INTO resolution_edges (resolved_id, a, b, kind, weight, probability, \

@@ -70,9 +70,21 @@ pub async fn resolve(settings: &Settings, warehouse: &Warehouse, retrain: bool) 
         max_block: settings.resolve.max_block,
         ..jstac_resolve::Settings::default()
     };
+    // Records new or changed since the previous resolution: only they
+    // and the clusters they touch are resolved again (with a stored model).
+    let changed: Option<Vec<bool>> = state
+        .last_run_id
+        .map(|seen| evidence.iter().map(|e| e.last_run > seen).collect());
     let previous = state.previous;
     let (result, previous) = tokio::task::spawn_blocking(move || {
-        let r = jstac_resolve::resolve(&evidence, &judgements, &previous, model.as_ref(), &config);
+        let r = jstac_resolve::resolve(
+            &evidence,
+            &judgements,
+            &previous,
+            model.as_ref(),
+            &config,
+            changed.as_deref(),
+        );
         (r, previous)
     })
     .await
