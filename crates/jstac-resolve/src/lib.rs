@@ -32,7 +32,7 @@ pub use model::Model;
 
 use cluster::{Scored, Why};
 use compare::F;
-use prepare::{Frequencies, Prepared, Preparer};
+use prepare::{Frequencies, Prepared};
 
 /// How resolution decides.
 #[derive(Debug, Clone)]
@@ -189,8 +189,7 @@ pub fn resolve(
     settings: &Settings,
     changed: Option<&[bool]>,
 ) -> Resolution {
-    let mut preparer = Preparer::new();
-    let records: Vec<Prepared> = evidence.iter().map(|e| preparer.prepare(e)).collect();
+    let records = prepare::prepare_all(evidence);
     let freq = Frequencies::of(&records);
     let trained = model.is_none();
     let (model, full_pairs) = match model {

@@ -64,6 +64,7 @@ type EvidenceRows = (
     Vec<IdRow>,
     Vec<Pair>,
     Vec<Pair>,
+    Vec<AgeRow>,
 );
 type AgeRow = (String, i64, String);
 type StateRows = (Vec<(String, String)>, Vec<(String,)>, Option<(String, i64)>);
@@ -71,17 +72,19 @@ type StateRows = (Vec<(String, String)>, Vec<(String,)>, Option<(String, i64)>);
 impl Warehouse {
     /// Every person record with all its evidence, ordered by key.
     pub async fn person_evidence(&self) -> Result<Vec<Evidence>> {
-        let (persons, names, dates, nats, ids, posts, context): EvidenceRows =
+        let (persons, names, dates, nats, ids, posts, context, ages): EvidenceRows =
             with_pool!(&*self.db, |pool| {
-                (
-                    sqlx::query_as(PERSONS).fetch_all(pool).await?,
-                    sqlx::query_as(NAMES).fetch_all(pool).await?,
-                    sqlx::query_as(BIRTH_DATES).fetch_all(pool).await?,
-                    sqlx::query_as(NATIONALITIES).fetch_all(pool).await?,
-                    sqlx::query_as(IDENTIFIERS).fetch_all(pool).await?,
-                    sqlx::query_as(POSTCODES).fetch_all(pool).await?,
-                    sqlx::query_as(CONTEXT).fetch_all(pool).await?,
-                )
+                // As many at once as the pool has connections.
+                tokio::try_join!(
+                    sqlx::query_as(PERSONS).fetch_all(pool),
+                    sqlx::query_as(NAMES).fetch_all(pool),
+                    sqlx::query_as(BIRTH_DATES).fetch_all(pool),
+                    sqlx::query_as(NATIONALITIES).fetch_all(pool),
+                    sqlx::query_as(IDENTIFIERS).fetch_all(pool),
+                    sqlx::query_as(POSTCODES).fetch_all(pool),
+                    sqlx::query_as(CONTEXT).fetch_all(pool),
+                    sqlx::query_as(AGES).fetch_all(pool),
+                )?
             });
         let mut out: Vec<Evidence> = Vec::with_capacity(persons.len());
         let mut index: FxHashMap<String, usize> = FxHashMap::default();
@@ -140,9 +143,6 @@ impl Warehouse {
                 out[i].context.push(v);
             }
         }
-        let ages: Vec<AgeRow> = with_pool!(&*self.db, |pool| {
-            sqlx::query_as(AGES).fetch_all(pool).await?
-        });
         for (k, age, on) in ages {
             if let Some(i) = at(&k) {
                 out[i].ages.push(AgeEvidence { age, on });

@@ -60,6 +60,7 @@ pub async fn resolve(settings: &Settings, warehouse: &Warehouse, retrain: bool) 
         .context("reading person records")?;
     let judgements = warehouse.judgements().await.context("reading judgements")?;
     let last_run = warehouse.last_ingest_run().await?;
+    let read_secs = started.elapsed().as_secs_f64();
     // A stored model is reused unless asked, or the data has more than
     // doubled since it was trained.
     let model = state
@@ -89,6 +90,7 @@ pub async fn resolve(settings: &Settings, warehouse: &Warehouse, retrain: bool) 
     })
     .await
     .context("the resolver panicked")?;
+    let resolve_secs = started.elapsed().as_secs_f64() - read_secs;
     let (resolution_id, changed) = warehouse
         .write_resolution(&result, &previous, last_run, &started_at)
         .await
@@ -105,6 +107,9 @@ pub async fn resolve(settings: &Settings, warehouse: &Warehouse, retrain: bool) 
         records = summary.stats.records,
         clusters = summary.stats.clusters,
         changed = summary.changed,
+        read_secs,
+        resolve_secs,
+        write_secs = summary.seconds - read_secs - resolve_secs,
         "resolved"
     );
     Ok(summary)
