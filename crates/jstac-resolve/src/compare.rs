@@ -25,7 +25,7 @@ pub const PHONE: usize = 5;
 pub const POSTCODE: usize = 6;
 pub const CONTEXT: usize = 7;
 
-pub const NAME_EXACT: u8 = 5;
+pub const NAME_EXACT: u8 = 6;
 pub const DOB_EXACT: u8 = 6;
 pub const SAME: u8 = 2;
 
@@ -36,6 +36,7 @@ pub const FEATURES: [Feature; 8] = [
             "missing",
             "different",
             "one word shared",
+            "two or more words shared",
             "words missing",
             "similar",
             "exact",
@@ -103,14 +104,14 @@ pub fn level(pattern: Pattern, feature: usize) -> u8 {
     ((pattern >> (3 * feature)) & 7) as u8
 }
 
-/// Two tokens alike: equal, the same Double Metaphone code or consonant
-/// skeleton (words of three letters or more), or Jaro-Winkler at least
+/// Two tokens alike: equal, the same Double Metaphone code (words of three
+/// letters or more) or consonant skeleton (`al`/`el`), or Jaro-Winkler at least
 /// 0.88 (one typo in a word of five letters or more).
 fn tokens_alike(a: (&str, &str, &str), b: (&str, &str, &str)) -> bool {
     let long = a.0.len().min(b.0.len()) >= 3;
     a.0 == b.0
         || (long && !a.1.is_empty() && a.1 == b.1)
-        || (long && a.2.len() >= 2 && a.2 == b.2)
+        || (a.2.len() >= 2 && a.2 == b.2)
         || strsim::jaro_winkler(a.0, b.0) >= 0.88
 }
 
@@ -149,10 +150,12 @@ fn name_level(a: &Name, b: &Name) -> u8 {
     }
     let n = s.tokens.len();
     if matched == n && n == l.tokens.len() {
-        4
+        5
     } else if matched == n && n >= 2 {
+        4
+    } else if matched >= 2 {
         3
-    } else if matched >= 1 {
+    } else if matched == 1 {
         2
     } else {
         1
@@ -360,14 +363,16 @@ mod tests {
 
     #[test]
     fn levels_of_names_and_dates() {
-        assert_eq!(name_level(&name("ali hassan"), &name("ali hassan")), 5);
-        assert_eq!(name_level(&name("ali hasan"), &name("ali hassan")), 4);
-        assert_eq!(name_level(&name("jhon smith"), &name("john smith")), 4);
-        assert_eq!(name_level(&name("ali hassan"), &name("ali hassan musa")), 3);
+        assert_eq!(name_level(&name("ali hassan"), &name("ali hassan")), 6);
+        assert_eq!(name_level(&name("ali hasan"), &name("ali hassan")), 5);
+        assert_eq!(name_level(&name("jhon smith"), &name("john smith")), 5);
+        assert_eq!(name_level(&name("al sayed"), &name("el sayed")), 5);
+        assert_eq!(name_level(&name("ali hassan"), &name("ali hassan musa")), 4);
         assert_eq!(
             name_level(&name("mohamed yohannes"), &name("mohamed yonas")),
-            4
+            5
         );
+        assert_eq!(name_level(&name("amy bega laura"), &name("amy kola laura")), 3);
         assert_eq!(name_level(&name("ali omar"), &name("ali zaid")), 2);
         assert_eq!(name_level(&name("ana hoxha"), &name("bui lan")), 1);
         let d = |s| partial(s).unwrap();

@@ -134,10 +134,12 @@ fn probability(w: f64) -> f64 {
 
 /// Whether a pair may match at all: their names agree (similar, or one's
 /// words all in the other's), or they share a document or phone. Names
-/// sharing one word (a family name, a common given name) say too little,
-/// whatever a date of birth adds: that is how namesakes and siblings meet.
+/// sharing only some words (a family name, common given names) say too
+/// little, whatever a date of birth adds: that is how namesakes and
+/// siblings meet (measured: allowing two shared words gained 0.006 recall
+/// and cost 0.007 precision at scale 10).
 fn may_match(levels: &[u8; F]) -> bool {
-    levels[compare::NAME] >= 3
+    levels[compare::NAME] >= 4
         || levels[compare::DOCUMENT] == compare::SAME
         || levels[compare::PHONE] == 1
 }
