@@ -372,7 +372,10 @@ mod tests {
             name_level(&name("mohamed yohannes"), &name("mohamed yonas")),
             5
         );
-        assert_eq!(name_level(&name("amy bega laura"), &name("amy kola laura")), 3);
+        assert_eq!(
+            name_level(&name("amy bega laura"), &name("amy kola laura")),
+            3
+        );
         assert_eq!(name_level(&name("ali omar"), &name("ali zaid")), 2);
         assert_eq!(name_level(&name("ana hoxha"), &name("bui lan")), 1);
         let d = |s| partial(s).unwrap();
