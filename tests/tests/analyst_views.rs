@@ -43,7 +43,7 @@ NRM-T-0004,11/01/2017,Police,Labour,adult,M,Vietnamese
 ";
 
 /// The analyst views, by name.
-const VIEWS: [&str; 11] = [
+const VIEWS: [&str; 13] = [
     "analyst_organisation_identifiers",
     "analyst_organisation_names",
     "analyst_person_addresses",
@@ -54,6 +54,8 @@ const VIEWS: [&str; 11] = [
     "analyst_persons",
     "analyst_provenance",
     "analyst_referrals",
+    "analyst_resolved_persons",
+    "analyst_resolved_records",
     "analyst_run_quality",
 ];
 

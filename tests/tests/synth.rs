@@ -87,6 +87,20 @@ fn synth_then_run_all_then_nrm_summary_reproduces_2016() {
             && summary.contains("7055 read, 7055 loaded, 0 quarantined"),
         "{summary}"
     );
+    // The noise is the kind valid records have: nothing is quarantined.
+    let total = summary
+        .lines()
+        .find(|line| line.starts_with("total:"))
+        .expect("a total line");
+    let read = total
+        .split("records: ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .expect("records read");
+    assert!(
+        total.contains(&format!("{read} read, {read} loaded, 0 quarantined")),
+        "{total}"
+    );
     // Every pipeline read the synthetic files, not the bundled samples.
     let samples = sandbox
         .query("SELECT COUNT(*) AS n FROM source_files WHERE path LIKE '%pipelines/samples%'");
@@ -140,12 +154,53 @@ fn synth_then_run_all_then_nrm_summary_reproduces_2016() {
     let output = jstac(&sandbox, &["report", "agency-coverage", "--format", "json"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let rows: Vec<Json> = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(rows.len(), 8, "{rows:?}");
-    let all = rows.last().unwrap();
-    assert_eq!(all["agency"], "all agencies");
+    // Seven agencies, the total, then the agency pairs resolution found.
+    let all = &rows[7];
+    assert_eq!(all["agency"], "all agencies", "{rows:?}");
+    let pairs = &rows[8..];
+    assert!(pairs.len() >= 10, "{rows:?}");
+    let nrm_police = pairs
+        .iter()
+        .find(|r| r["agency"] == "nrm + police")
+        .expect("NRM and police share people");
+    assert!(nrm_police["resolved_known_elsewhere"].as_i64().unwrap() > 50);
+    // Resolution finds more people known to two or more agencies than the
+    // exact key does.
+    assert!(
+        all["resolved_known_elsewhere"].as_i64().unwrap()
+            > all["known_to_other_agencies"].as_i64().unwrap(),
+        "{all:?}"
+    );
     assert!(
         all["known_to_other_agencies"].as_i64().unwrap() > 100,
         "{all}"
+    );
+
+    // Identifiers as the warehouse holds them, normalised: the same
+    // person's phone given to the NRM and to Immigration Enforcement, the
+    // same passport shown to Border Force and Immigration Enforcement; and
+    // a few phones each given as the contact of several different victims
+    // (a controller's), which prove nothing about who is who.
+    let shared = |object_type: &str, a: &str, b: &str| -> i64 {
+        let rows = sandbox.query(&format!(
+            "SELECT COUNT(DISTINCT x.identifier) AS n FROM objects x JOIN objects y \
+             ON x.identifier = y.identifier AND x.object_type = y.object_type \
+             WHERE x.object_type = '{object_type}' AND x.agency = '{a}' AND y.agency = '{b}'"
+        ));
+        rows[0]["n"].as_i64().expect("a count")
+    };
+    let phones = shared("phone", "nrm", "immigration-enforcement");
+    let documents = shared("travel document", "border-force", "immigration-enforcement");
+    assert!(phones >= 10 && documents >= 10, "{phones} {documents}");
+    let controllers = sandbox.query(
+        "SELECT o.identifier FROM objects o JOIN links l ON l.to_key = o.object_key \
+         WHERE o.object_type = 'phone' AND o.agency = 'nrm' \
+         GROUP BY o.identifier HAVING COUNT(DISTINCT l.from_key) > 1",
+    );
+    assert!(
+        (5..=15).contains(&controllers.len()),
+        "{} phones shared by different victims",
+        controllers.len()
     );
 
     let output = jstac(&sandbox, &["report", "data-quality", "--format", "csv"]);
@@ -204,7 +259,9 @@ fn the_scale_10_nca_feed_loads_dual_nationalities_whole() {
     .expect("the NCA feed");
     let duals = feed.matches(" Greek</ir:Nationality>").count();
     let not_known = feed.matches("<ir:Nationality>Not known<").count();
-    assert!(duals >= 5, "only {duals} dual nationalities");
+    // 1 in 1,000 subjects (about 7 of the 7,400 at scale 10; the count
+    // moves with the seeded stream): enough to see more than one.
+    assert!(duals >= 2, "only {duals} dual nationalities");
 
     let pipeline = workspace_root().join("pipelines/nca_intelligence.toml");
     let pipeline = pipeline.to_str().expect("a UTF-8 path");

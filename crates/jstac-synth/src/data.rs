@@ -136,11 +136,11 @@ pub const NAMES: &[Names] = &[
             "Ana", "Elira", "Blerta", "Drita", "Mimoza", "Arta", "Jonida", "Klea",
         ],
         male: &[
-            "Arben", "Dritan", "Gentian", "Ilir", "Besnik", "Erion", "Klodian", "Artan",
+            "Arben", "Dritan", "Gentian", "Ilir", "Besnik", "Erion", "Klodian", "Artan", "Perparim",
         ],
         family: &[
             "HOXHA", "BEGA", "KOLA", "DOKAJ", "SHEHU", "LEKA", "GJONI", "PRIFTI", "MARKU",
-            "BERISHA",
+            "BERISHA", "ÇELA", "MUÇA",
         ],
         family_first: false,
     },
@@ -251,7 +251,19 @@ pub const NAMES: &[Names] = &[
             "Mohammed", "Ahmed", "Yonas", "Omar", "Ali", "Hassan", "Tesfay", "Abdullah",
         ],
         family: &[
-            "HABTE", "TESFAYE", "HASSAN", "ABDI", "ALI", "IBRAHIM", "OSMAN", "AHMADI", "MOHAMED",
+            "HABTE",
+            "TESFAYE",
+            "HASSAN",
+            "ABDI",
+            "ALI",
+            "IBRAHIM",
+            "OSMAN",
+            "AHMADI",
+            "MOHAMED",
+            "AL-SAYED",
+            "AL-AMIN",
+            "YOHANNES",
+            "GEBREMEDHIN",
         ],
         family_first: false,
     },
@@ -282,10 +294,19 @@ pub const NAMES: &[Names] = &[
             "SHEVCHENKO",
             "IVANOV",
             "PETROVIC",
+            "KOVALENKO",
         ],
         family_first: false,
     },
 ];
+
+/// The naming tradition of a nationality.
+pub fn names_of(nationality: &str) -> &'static Names {
+    NAMES
+        .iter()
+        .find(|n| n.codes.contains(&nationality))
+        .unwrap_or(&GENERIC)
+}
 
 /// Used for a nationality no tradition above lists.
 pub const GENERIC: Names = Names {
@@ -298,14 +319,70 @@ pub const GENERIC: Names = Names {
     family_first: false,
 };
 
-/// Transliteration variants: any of a group may be written for another.
+/// Transliteration variants of given names (one word each): any of a
+/// group may be written for another.
 pub const TRANSLITERATIONS: &[&[&str]] = &[
     &["Mohammed", "Muhammad", "Mohamed", "Mohammad"],
     &["Ahmed", "Ahmad"],
-    &["Omar", "Umar"],
+    &["Omar", "Umar", "Omer"],
     &["Hassan", "Hasan"],
     &["Yonas", "Yohannes"],
     &["Abdullah", "Abdallah"],
+    &["Tesfay", "Tesfaye", "Tesfai"],
+    &["Mariam", "Maryam", "Meryem"],
+    &["Amina", "Aminah"],
+    &["Nour", "Noor", "Nur"],
+    &["Aisha", "Ayesha", "Aysha"],
+    &["Thi", "Thị"],
+    &["Huong", "Hương"],
+    &["Duc", "Đức"],
+    &["Perparim", "Përparim"],
+    &["Dmytro", "Dmitri", "Dmitriy"],
+    &["Olena", "Alena"],
+    &["Natalia", "Nataliya", "Natalya"],
+    &["Jose", "José"],
+];
+
+/// Transliteration variants of family names, written upper case as the
+/// tables above are: Arabic (al-/el-, Hasan/Hassan), Eritrean and
+/// Ethiopian, Vietnamese with and without its diacritics (and the common
+/// misspelling NGYUEN), Chinese pinyin beside Cantonese and Wade-Giles,
+/// Albanian ë/ç, Polish, Ukrainian and other Eastern European spellings.
+pub const FAMILY_TRANSLITERATIONS: &[&[&str]] = &[
+    &["HASSAN", "HASAN", "HASSEN"],
+    &["MOHAMED", "MOHAMMED", "MUHAMMAD", "MOHAMMAD"],
+    &["IBRAHIM", "EBRAHIM", "IBRAHEEM"],
+    &["OSMAN", "OTHMAN", "USMAN"],
+    &["AL-SAYED", "EL-SAYED", "AL SAYED", "ELSAYED"],
+    &["AL-AMIN", "EL-AMIN", "ALAMIN"],
+    &["TESFAYE", "TESFAY", "TESFAI"],
+    &["YOHANNES", "YOHANES", "YOHANNIS"],
+    &["GEBREMEDHIN", "GEBREMEDIN", "GEBREMEDHN"],
+    &["NGUYEN", "NGUYỄN", "NGYUEN"],
+    &["TRAN", "TRẦN"],
+    &["LE", "LÊ"],
+    &["PHAM", "PHẠM"],
+    &["HOANG", "HOÀNG"],
+    &["VU", "VŨ"],
+    &["ĐẶNG", "DANG"],
+    &["DO", "ĐỖ"],
+    &["WANG", "WONG"],
+    &["CHEN", "CHAN"],
+    &["ZHANG", "CHEUNG", "CHANG"],
+    &["LIU", "LAU"],
+    &["ZHAO", "CHIU", "CHAO"],
+    &["YANG", "YEUNG"],
+    &["ÇELA", "CELA"],
+    &["MUÇA", "MUCA"],
+    &["KOWALSKI", "KOVALSKI"],
+    &["WOJCIK", "WÓJCIK", "VOYCHIK"],
+    &["WIŚNIEWSKI", "WISNIEWSKI", "VISNEVSKI"],
+    &["SHEVCHENKO", "ŠEVČENKO", "SHEVCHENKA"],
+    &["KOVALENKO", "KOWALENKO"],
+    &["IVANOV", "IVANOFF"],
+    &["DIMITROV", "DIMITROFF"],
+    &["PETROVIC", "PETROVIĆ"],
+    &["KOVACS", "KOVÁCS"],
 ];
 
 /// Outward codes of the towns in the data (real postcode shapes; the

@@ -23,11 +23,28 @@
 //! count. The marginals are exact: each is a list of labels with exact
 //! counts, shuffled by the seeded generator.
 //!
-//! **Noise**: nationalities written many ways (every spelling checked
-//! against the `country` normaliser), names in either order, upper or title
-//! case, with transliteration variants, stripped diacritics and the odd
-//! typo; missing dates of birth and decision dates; phones written
-//! nationally or internationally.
+//! **Noise** (each at a fixed rate per mille, documented and measured in
+//! `write/noise.rs` and its tests; every noisy value is one a valid record
+//! could hold, so nothing is quarantined): nationalities written many ways
+//! (every spelling checked against the `country` normaliser), names in
+//! either order, upper or title case; per record, typos in family and
+//! given names (20‰ each: letters swapped, dropped or doubled),
+//! transliteration variants of given names (300‰ of names in a group of
+//! `data::TRANSLITERATIONS`) and family names (250‰, `data::FAMILY_TRANSLITERATIONS`:
+//! al-/el-, Hasan/Hassan, Nguyen/Nguyễn/Ngyuen, Yohannes/Yohanes,
+//! pinyin/Cantonese, Albanian ë/ç, Polish and Ukrainian spellings),
+//! stripped diacritics, given and family names swapped (15‰); an alias
+//! (another given or family name of their tradition) in every record of
+//! one agency for 50‰ of the people two or more agencies name; dates of
+//! birth missing, with day and month swapped (20‰ of those that can be),
+//! a day off (8‰) or a year off (4‰); phones written nationally or
+//! internationally. **Shared identifiers**: a person's passport number is
+//! the same at Border Force and Immigration Enforcement (some people meet
+//! both), their phone (an Ofcom drama number, one per person up to 20,000
+//! people; at scale 3 and above numbers repeat between people) the same
+//! in an NRM referral and an IE encounter; 10‰ of the NRM's contact phones
+//! are a controlling offender's instead, so a few phones are each several
+//! different victims' contact.
 //!
 //! **Determinism**: the same seed and scale give byte-identical files (one
 //! seeded SplitMix64 stream, no hash-map iteration, fixed timestamps inside

@@ -24,6 +24,8 @@ mod migrate;
 mod postgres;
 mod read;
 mod reports;
+mod resolution;
+mod resolution_read;
 mod snapshot;
 mod sqlite;
 mod url;
@@ -37,6 +39,8 @@ pub use ledger::{RunOutcome, RunStart};
 pub use load::{CHUNK_RECORDS, FileLoad, FileStart, FileSummary};
 pub use migrate::schema_version;
 pub use read::{FieldStatsRow, FileRow, QuarantineRow, QueryResult, RunFilter, RunRow};
+pub use resolution::ResolutionState;
+pub use resolution_read::{Reference, ResolvedRecord, StoredEdge};
 pub use snapshot::{TableRows, VARYING_COLUMNS};
 pub use url::{Backend, redact};
 

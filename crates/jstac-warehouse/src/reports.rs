@@ -54,6 +54,30 @@ const COVERAGE_SHARED_BY_AGENCY: &str = "{shared} \
      GROUP BY p.agency";
 const COVERAGE_SHARED_TOTAL: &str = "{shared} SELECT CAST(COUNT(*) AS BIGINT) AS n FROM shared";
 
+/// `agency-coverage` through resolution: per resolved person, how many
+/// agencies hold a record of it.
+const RESOLVED_AGENCIES: &str = "SELECT m.resolved_id, COUNT(DISTINCT p.agency) AS n \
+     FROM resolved_members m JOIN persons p ON p.person_key = m.person_key \
+     GROUP BY m.resolved_id";
+/// Per agency: resolved persons with a record there, and those of them
+/// also known to another agency.
+const COVERAGE_RESOLVED: &str = "SELECT p.agency AS agency, \
+     CAST(COUNT(DISTINCT m.resolved_id) AS BIGINT) AS resolved, \
+     CAST(COUNT(DISTINCT CASE WHEN x.n > 1 THEN m.resolved_id END) AS BIGINT) AS elsewhere \
+     FROM persons p JOIN resolved_members m ON m.person_key = p.person_key \
+     JOIN ({per_person}) x ON x.resolved_id = m.resolved_id GROUP BY p.agency";
+const COVERAGE_RESOLVED_TOTAL: &str =
+    "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM ({per_person}) x WHERE x.n > 1";
+/// Per pair of agencies: resolved persons known to both.
+const COVERAGE_RESOLVED_PAIRS: &str = "SELECT a.agency AS a, b.agency AS b, \
+     CAST(COUNT(*) AS BIGINT) AS n FROM \
+     (SELECT DISTINCT m.resolved_id, p.agency FROM resolved_members m \
+      JOIN persons p ON p.person_key = m.person_key) a \
+     JOIN (SELECT DISTINCT m.resolved_id, p.agency FROM resolved_members m \
+      JOIN persons p ON p.person_key = m.person_key) b \
+     ON a.resolved_id = b.resolved_id AND a.agency < b.agency \
+     GROUP BY a.agency, b.agency ORDER BY a.agency, b.agency";
+
 /// `data-quality`: per run and counted field.
 const DATA_QUALITY: &str = "SELECT s.run_id AS run_id, r.pipeline AS pipeline, s.rule AS rule, \
      s.field AS field, s.normaliser AS normaliser, \
@@ -163,8 +187,12 @@ impl Warehouse {
 
     /// `agency-coverage`: per agency, source records loaded, persons, persons
     /// with an exact key (name key and date of birth), and persons whose
-    /// exact key another agency's persons share; then a row `all agencies`:
-    /// the number of distinct exact keys known to two or more agencies.
+    /// exact key another agency's persons share; then, through resolution
+    /// (`jstac resolve`), the resolved persons with a record there and how
+    /// many of them another agency also knows. A row `all agencies`: the
+    /// number of distinct exact keys, and of resolved persons, known to two
+    /// or more agencies. Then one row per pair of agencies (`A + B`): the
+    /// resolved persons known to both.
     pub async fn agency_coverage(&self) -> Result<QueryResult> {
         let records = self.pairs(COVERAGE_RECORDS).await?;
         let persons = self.query(COVERAGE_PERSONS).await?;
@@ -188,8 +216,17 @@ impl Warehouse {
                 .find(|(a, _)| a == agency)
                 .map_or(0, |(_, n)| *n)
         };
+        let per_person = |sql: &str| sql.replace("{per_person}", RESOLVED_AGENCIES);
+        let resolved = self.query(&per_person(COVERAGE_RESOLVED)).await?;
+        let resolved_total = self
+            .query(&per_person(COVERAGE_RESOLVED_TOTAL))
+            .await?
+            .rows
+            .first()
+            .map_or(0, |r| int(&r[0]));
+        let pairs = self.query(COVERAGE_RESOLVED_PAIRS).await?;
         let mut rows = Vec::new();
-        let (mut all_records, mut all_persons, mut all_keyed) = (0, 0, 0);
+        let (mut all_records, mut all_persons, mut all_keyed, mut all_resolved) = (0, 0, 0, 0);
         for agency in &agencies {
             let person_row = persons.rows.iter().find(|r| text(&r[0]) == *agency);
             let (n, keyed) = person_row.map_or((0, 0), |r| (int(&r[1]), int(&r[3])));
@@ -198,6 +235,9 @@ impl Warehouse {
             all_records += recs;
             all_persons += n;
             all_keyed += keyed;
+            let resolved_row = resolved.rows.iter().find(|r| text(&r[0]) == *agency);
+            let (people, elsewhere) = resolved_row.map_or((0, 0), |r| (int(&r[1]), int(&r[2])));
+            all_resolved += people;
             rows.push(vec![
                 json!(agency),
                 json!(recs),
@@ -205,6 +245,9 @@ impl Warehouse {
                 json!(keyed),
                 json!(shared_here),
                 percent(shared_here, n),
+                json!(people),
+                json!(elsewhere),
+                percent(elsewhere, people),
             ]);
         }
         rows.push(vec![
@@ -214,7 +257,23 @@ impl Warehouse {
             json!(all_keyed),
             json!(shared_total),
             Json::Null,
+            json!(all_resolved),
+            json!(resolved_total),
+            Json::Null,
         ]);
+        for pair in &pairs.rows {
+            let mut row = vec![json!(format!("{} + {}", text(&pair[0]), text(&pair[1])))];
+            row.extend([
+                Json::Null,
+                Json::Null,
+                Json::Null,
+                Json::Null,
+                Json::Null,
+                Json::Null,
+            ]);
+            row.extend([json!(int(&pair[2])), Json::Null]);
+            rows.push(row);
+        }
         Ok(QueryResult {
             columns: [
                 "agency",
@@ -223,6 +282,9 @@ impl Warehouse {
                 "persons_with_exact_key",
                 "known_to_other_agencies",
                 "percent_known_elsewhere",
+                "resolved_persons",
+                "resolved_known_elsewhere",
+                "percent_resolved_known_elsewhere",
             ]
             .map(String::from)
             .to_vec(),
@@ -276,6 +338,10 @@ mod tests {
             COVERAGE_SHARED_KEYS,
             COVERAGE_SHARED_BY_AGENCY,
             COVERAGE_SHARED_TOTAL,
+            RESOLVED_AGENCIES,
+            COVERAGE_RESOLVED,
+            COVERAGE_RESOLVED_TOTAL,
+            COVERAGE_RESOLVED_PAIRS,
             DATA_QUALITY,
         ] {
             let lower = sql.to_lowercase();

@@ -9,14 +9,17 @@
 //! The test below holds every file here to that.
 
 pub mod agencies;
+pub mod explain;
 pub mod fields;
 pub mod inspect;
+pub mod judge;
 pub mod pipeline;
 pub mod plugin;
 pub mod plugins;
 pub mod quarantine;
 pub mod query;
 pub mod report;
+pub mod resolve;
 pub mod run;
 pub mod runs;
 pub mod schedule;

@@ -10,6 +10,7 @@ mod output;
 mod pipeline_test;
 mod pipelines;
 mod plugin_new;
+mod resolve;
 mod run;
 mod settings;
 
@@ -108,6 +109,12 @@ enum Command {
     Report(cmd::report::ReportArgs),
     /// Work with pipeline files.
     Pipeline(cmd::pipeline::PipelineArgs),
+    /// Which person records of different agencies are one person.
+    Resolve(cmd::resolve::ResolveArgs),
+    /// Record an analyst's verdict on two records or resolved persons.
+    Judge(cmd::judge::JudgeArgs),
+    /// Why a resolved person's records are together, and what was kept apart.
+    Explain(cmd::explain::ExplainArgs),
 }
 
 fn main() -> ExitCode {
@@ -227,6 +234,9 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Synth(args) => cmd::synth::run(&args),
         Command::Report(args) => cmd::report::run(&settings, args).await,
         Command::Pipeline(args) => cmd::pipeline::run(&settings, args).await,
+        Command::Resolve(args) => cmd::resolve::run(&settings, args).await,
+        Command::Judge(args) => cmd::judge::run(&settings, args).await,
+        Command::Explain(args) => cmd::explain::run(&settings, args).await,
     }
 }
 

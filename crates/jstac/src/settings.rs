@@ -34,9 +34,53 @@ pub struct Settings {
     /// bundled ones; a bundled code given here takes this name and kind.
     #[serde(default)]
     pub agencies: BTreeMap<String, AgencySetting>,
+    /// `[resolve]`: entity resolution (`jstac resolve`, and after runs).
+    #[serde(default)]
+    pub resolve: ResolveSettings,
     /// The bundled agencies and `agencies`, checked (built by `load`).
     #[serde(skip)]
     pub registry: AgencyRegistry,
+}
+
+/// `[resolve]` in `jstac.toml`.
+///
+/// ```toml
+/// [resolve]
+/// after_run = true     # resolve after every run that loaded records
+/// threshold = 0.98     # a pair matches at this match probability or more
+/// max_block = 400      # a blocking key shared by more records is skipped
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveSettings {
+    #[serde(default = "default_true")]
+    pub after_run: bool,
+    #[serde(default = "default_threshold")]
+    pub threshold: f64,
+    #[serde(default = "default_max_block")]
+    pub max_block: usize,
+}
+
+impl Default for ResolveSettings {
+    fn default() -> Self {
+        ResolveSettings {
+            after_run: true,
+            threshold: default_threshold(),
+            max_block: default_max_block(),
+        }
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_threshold() -> f64 {
+    jstac_resolve::Settings::default().threshold
+}
+
+fn default_max_block() -> usize {
+    jstac_resolve::Settings::default().max_block
 }
 
 /// One `[agencies.CODE]` entry.

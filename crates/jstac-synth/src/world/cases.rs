@@ -134,7 +134,13 @@ impl World {
         for i in 0..self.n(300) {
             let on = self.day_2016();
             let mut people = Vec::new();
-            let principal = if self.rng.chance(350) {
+            // Now and then someone Border Force met at a port, found
+            // working later (so both hold their passport).
+            let principal = if !self.border.is_empty() && self.rng.chance(150) {
+                let case = self.rng.below(self.border.len());
+                let people = &self.border[case].people;
+                people[self.rng.below(people.len())].person
+            } else if self.rng.chance(350) {
                 self.referred()
             } else {
                 self.bystander()

@@ -1,7 +1,7 @@
 //! The synthetic world: people, businesses, and each agency's cases naming
 //! them, before any is written down. Dates are chrono dates ([`Date`]).
 
-use crate::data::{GENERIC, NAMES, OUTWARD};
+use crate::data::{OUTWARD, names_of};
 use crate::date::{self, Date};
 use crate::rng::Rng;
 
@@ -128,10 +128,7 @@ impl World {
         born: (Date, Date),
         female: bool,
     ) -> usize {
-        let names = NAMES
-            .iter()
-            .find(|n| n.codes.contains(&nationality))
-            .unwrap_or(&GENERIC);
+        let names = names_of(nationality);
         let rng = &mut self.rng;
         let given = if female {
             rng.pick(names.female)
@@ -155,9 +152,9 @@ impl World {
         };
         let family = (*rng.pick(names.family)).to_owned();
         let dob = date::between(rng, born.0, born.1);
-        let phone = format!("7700 900{:03}", rng.below(1000));
         let postcode = postcode(rng);
         let id = self.people.len() + 1;
+        let phone = phone(id);
         self.people.push(Person {
             id,
             female,
@@ -212,6 +209,53 @@ impl World {
     pub(crate) fn day_2016(&mut self) -> Date {
         let (a, b) = date::year_bounds(2016);
         date::between(&mut self.rng, a, b)
+    }
+}
+
+/// Ofcom's numbers for drama (never a real subscriber's), as the national
+/// number's leading digits (area code first) and the length of the area
+/// code: 20 ranges of 1,000 numbers each.
+const DRAMA_PHONES: &[(&str, usize)] = &[
+    ("7700900", 4),
+    ("2079460", 2),
+    ("1134960", 3),
+    ("1144960", 3),
+    ("1154960", 3),
+    ("1164960", 3),
+    ("1174960", 3),
+    ("1184960", 3),
+    ("1214960", 3),
+    ("1314960", 3),
+    ("1414960", 3),
+    ("1514960", 3),
+    ("1614960", 3),
+    ("1632960", 4),
+    ("1914980", 3),
+    ("2896490", 2),
+    ("2920180", 2),
+    ("8081570", 3),
+    ("9098790", 3),
+    ("3069990", 3),
+];
+
+/// A person's own phone: one of the 20,000 drama numbers, different for
+/// every person up to 20,000 (a bijection of the id modulo 20,000; at
+/// larger scales numbers repeat between people 20,000 ids apart). Written
+/// as the national number without its leading 0, grouped after the area
+/// code: `7700 900123`, `20 7946 0123`, `113 496 0123`.
+pub(crate) fn phone(id: usize) -> String {
+    let n = DRAMA_PHONES.len() * 1_000;
+    // 7,919 is prime and divides neither 2 nor 5: a unit modulo 20,000.
+    let index = (id % n) * 7_919 % n;
+    let (prefix, area) = DRAMA_PHONES[index / 1_000];
+    let digits = format!("{prefix}{:03}", index % 1_000);
+    let (area_code, rest) = digits.split_at(area);
+    if rest.len() == 8 {
+        format!("{area_code} {} {}", &rest[..4], &rest[4..])
+    } else if area == 3 {
+        format!("{area_code} {} {}", &rest[..3], &rest[3..])
+    } else {
+        format!("{area_code} {rest}")
     }
 }
 

@@ -5,7 +5,7 @@ use rust_xlsxwriter::Format;
 
 use super::ids::{agency_number, document_number};
 use super::noise::Noise;
-use super::out::Out;
+use super::out::{Out, Written};
 use super::xlsx::{date_cell, title_rows, workbook, xlsx_err};
 use crate::date::age_on;
 use crate::error::Result;
@@ -71,6 +71,7 @@ pub(super) fn write(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
     )
     .map_err(&e)?;
     let date = Format::new().set_num_format("dd/mm/yyyy");
+    w.at("border-force");
     let mut row = 5u32;
     for (i, case) in world.border.iter().enumerate() {
         let (code, port) = PORTS[i % PORTS.len()];
@@ -88,12 +89,14 @@ pub(super) fn write(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
             sheet.write(row, 6, case.kind).map_err(&e)?;
             sheet.write(row, 7, case.outcome).map_err(&e)?;
             sheet.write(row, 8, &id).map_err(&e)?;
-            sheet.write(row, 9, w.family(p, false)).map_err(&e)?;
-            sheet.write(row, 10, w.given(p)).map_err(&e)?;
-            if !w.chance(100) {
-                date_cell(sheet, row, 11, p.dob, &date).map_err(&e)?;
+            let (family, given) = w.names(p, false);
+            sheet.write(row, 9, &family).map_err(&e)?;
+            sheet.write(row, 10, &given).map_err(&e)?;
+            let dob = (!w.chance(100)).then(|| w.dob(p));
+            if let Some(dob) = dob {
+                date_cell(sheet, row, 11, dob, &date).map_err(&e)?;
                 sheet
-                    .write(row, 17, age_on(p.dob, case.on) as f64)
+                    .write(row, 17, age_on(dob, case.on) as f64)
                     .map_err(&e)?;
             }
             sheet.write(row, 12, p.sex()).map_err(&e)?;
@@ -108,10 +111,18 @@ pub(super) fn write(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
             };
             sheet.write(row, 14, document).map_err(&e)?;
             if !number.is_empty() {
-                sheet.write(row, 15, number).map_err(&e)?;
+                sheet.write(row, 15, &number).map_err(&e)?;
             }
             sheet.write(row, 16, named.role).map_err(&e)?;
-            out.truth("border-force", relative, format!("row {}", row + 1), id, p);
+            let written = Written {
+                family,
+                given,
+                dob,
+                phone: None,
+                document: (!number.is_empty()).then_some(number),
+            };
+            let position = format!("row {}", row + 1);
+            out.truth("border-force", relative, position, id, p, written);
             row += 1;
         }
     }

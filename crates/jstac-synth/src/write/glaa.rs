@@ -3,7 +3,7 @@
 
 use super::noise::Noise;
 use super::ods;
-use super::out::Out;
+use super::out::{Out, Written};
 use crate::date::{self, iso};
 use crate::error::Result;
 use crate::world::World;
@@ -32,11 +32,12 @@ pub(super) fn write(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
             "Workers Supplied",
         ]),
     ];
+    w.at("glaa");
     for licence in &world.glaa_licences {
         let business = &world.businesses[licence.business];
         let p = &world.people[licence.people[0].person];
-        let surname = w.family(p, false);
-        let forenames = w.given(p);
+        let (surname, forenames) = w.names(p, false);
+        let dob = w.dob(p);
         register.push(ods::row(&[
             ods::text(&licence.reference),
             ods::text(&business.name),
@@ -47,17 +48,23 @@ pub(super) fn write(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
             ods::date(licence.to),
             ods::text(&surname),
             ods::text(&forenames),
-            ods::date(Some(p.dob)),
+            ods::date(Some(dob)),
             ods::text(&w.nationality(p.nationality)),
             ods::float(licence.amount.unwrap_or(0)),
         ]));
-        let key = format!("{surname}|{forenames}|{}", iso(p.dob));
+        let key = format!("{surname}|{forenames}|{}", iso(dob));
         out.truth(
             "glaa",
             relative,
             format!("Licence register row {}", register.len()),
             key,
             p,
+            Written {
+                family: surname,
+                given: forenames,
+                dob: Some(dob),
+                ..Written::default()
+            },
         );
     }
     let mut inspections = vec![

@@ -5,7 +5,7 @@ use rust_xlsxwriter::Format;
 
 use super::ids::agency_number;
 use super::noise::Noise;
-use super::out::Out;
+use super::out::{Out, Written};
 use super::xlsx::{date_cell, title_rows, workbook, xlsx_err};
 use crate::error::Result;
 use crate::world::World;
@@ -65,6 +65,7 @@ pub(super) fn write(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
     .map_err(&e)?;
     let date = Format::new().set_num_format("dd/mm/yyyy");
     let money = Format::new().set_num_format("#,##0.00");
+    w.at("hmrc");
     let mut row = 5u32;
     for case in &world.hmrc {
         let business = &world.businesses[case.business];
@@ -87,10 +88,12 @@ pub(super) fn write(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
             sheet.write_with_format(row, 7, total, &money).map_err(&e)?;
             sheet.write(row, 8, case.people.len() as f64).map_err(&e)?;
             sheet.write(row, 9, &worker).map_err(&e)?;
-            sheet.write(row, 10, w.family(p, false)).map_err(&e)?;
-            sheet.write(row, 11, w.given(p)).map_err(&e)?;
-            if !w.chance(50) {
-                date_cell(sheet, row, 12, p.dob, &date).map_err(&e)?;
+            let (family, given) = w.names(p, false);
+            sheet.write(row, 10, &family).map_err(&e)?;
+            sheet.write(row, 11, &given).map_err(&e)?;
+            let dob = (!w.chance(50)).then(|| w.dob(p));
+            if let Some(dob) = dob {
+                date_cell(sheet, row, 12, dob, &date).map_err(&e)?;
             }
             sheet
                 .write(row, 13, w.nationality_field(p.nationality))
@@ -101,7 +104,14 @@ pub(super) fn write(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
             sheet
                 .write_with_format(row, 15, 3.0 + (p.id % 30) as f64 / 10.0, &money)
                 .map_err(&e)?;
-            out.truth("hmrc", relative, format!("row {}", row + 1), worker, p);
+            let written = Written {
+                family,
+                given,
+                dob,
+                ..Written::default()
+            };
+            let position = format!("row {}", row + 1);
+            out.truth("hmrc", relative, position, worker, p, written);
             row += 1;
         }
     }

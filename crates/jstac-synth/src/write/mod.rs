@@ -10,6 +10,8 @@ mod ids;
 mod ie;
 mod nca;
 mod noise;
+#[cfg(test)]
+mod noise_rates;
 mod nrm;
 mod ods;
 mod out;
@@ -25,18 +27,23 @@ use crate::world::World;
 use noise::Noise;
 use out::{Out, csv_err, io_err};
 
+/// Every agency's files, in the order of [`noise::AGENCIES`].
+fn agencies(out: &mut Out, world: &World) -> Result<()> {
+    let mut w = Noise::new(world.rng.split(0x5EED), world);
+    nrm::write(out, world, &mut w)?;
+    police::write(out, world, &mut w)?;
+    border_force::write(out, world, &mut w)?;
+    hmrc::write(out, world, &mut w)?;
+    glaa::write(out, world, &mut w)?;
+    nca::write(out, world, &mut w)?;
+    ie::write(out, world, &mut w)
+}
+
 pub(crate) fn all(dir: &Path, world: &World) -> Result<Summary> {
     // The writers draw their noise from a stream of their own, so adding
     // noise to one file never changes the people of another.
-    let mut w = Noise::new(world.rng.split(0x5EED));
     let mut out = Out::new(dir);
-    nrm::write(&mut out, world, &mut w)?;
-    police::write(&mut out, world, &mut w)?;
-    border_force::write(&mut out, world, &mut w)?;
-    hmrc::write(&mut out, world, &mut w)?;
-    glaa::write(&mut out, world, &mut w)?;
-    nca::write(&mut out, world, &mut w)?;
-    ie::write(&mut out, world, &mut w)?;
+    agencies(&mut out, world)?;
     let path = out.path("ground_truth.csv")?;
     let mut writer = csv::Writer::from_path(&path).map_err(csv_err(&path))?;
     writer

@@ -1,12 +1,13 @@
 //! NRM referrals (Home Office, CSV): one file per year.
 
 use super::noise::Noise;
-use super::out::{Out, csv_err, io_err};
+use super::out::{Out, Written, csv_err, io_err};
 use crate::date::{Date, dmy};
 use crate::error::Result;
 use crate::world::World;
 
 pub(super) fn write(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
+    w.at("nrm");
     for (year, referrals) in &world.nrm {
         let relative = format!("nrm_referrals/nrm_referrals_{year}.csv");
         let path = out.path(&relative)?;
@@ -38,16 +39,9 @@ pub(super) fn write(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
             } else {
                 r.age_group
             };
-            let dob = if w.chance(80) {
-                String::new()
-            } else {
-                dmy(p.dob)
-            };
-            let phone = if w.chance(400) {
-                String::new()
-            } else {
-                w.phone(p)
-            };
+            let dob = (!w.chance(80)).then(|| w.dob(p));
+            let phone = (!w.chance(400)).then(|| w.contact_phone(world, p));
+            let (name, family, given) = w.full_name(p);
             let decision = |d: Option<(&str, Option<Date>)>| match d {
                 Some((what, on)) => (what.to_owned(), on.map(dmy).unwrap_or_default()),
                 None => (String::new(), String::new()),
@@ -69,9 +63,9 @@ pub(super) fn write(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
                 w.nationality(p.nationality),
                 r.location.to_owned(),
                 force,
-                w.full_name(p),
-                dob,
-                phone,
+                name,
+                dob.map(dmy).unwrap_or_default(),
+                phone.clone().unwrap_or_default(),
                 rg,
                 rg_on,
                 cg,
@@ -84,6 +78,13 @@ pub(super) fn write(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
                 format!("line {}", i + 2),
                 r.reference.clone(),
                 p,
+                Written {
+                    family,
+                    given,
+                    dob,
+                    phone,
+                    document: None,
+                },
             );
         }
         writer.flush().map_err(io_err(&path))?;

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::date::Date;
 use crate::error::{Result, SynthError};
 use crate::summary::Summary;
 use crate::world::Person;
@@ -14,6 +15,22 @@ pub(super) struct Truth {
     pub position: String,
     pub record_ref: String,
     pub person: String,
+    /// The person index, and what the record says of them.
+    #[cfg_attr(not(test), expect(dead_code, reason = "read by the noise-rate tests"))]
+    pub written: (usize, Written),
+}
+
+/// What a record says of the person it names, as the pipeline will read
+/// it (the family name and given names as their normalisers take them):
+/// kept in memory for the tests that measure the noise.
+#[derive(Debug, Clone, Default)]
+#[cfg_attr(not(test), expect(dead_code, reason = "read by the noise-rate tests"))]
+pub(super) struct Written {
+    pub family: String,
+    pub given: String,
+    pub dob: Option<Date>,
+    pub phone: Option<String>,
+    pub document: Option<String>,
 }
 
 pub(super) struct Out<'a> {
@@ -53,6 +70,7 @@ impl Out<'_> {
         position: String,
         record_ref: String,
         person: &Person,
+        written: Written,
     ) {
         self.truth.push(Truth {
             agency,
@@ -60,6 +78,7 @@ impl Out<'_> {
             position,
             record_ref,
             person: person.truth_id(),
+            written: (person.id - 1, written),
         });
     }
 }

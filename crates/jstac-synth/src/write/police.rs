@@ -3,7 +3,7 @@
 
 use super::ids::agency_number;
 use super::noise::Noise;
-use super::out::{Out, csv_err, io_err};
+use super::out::{Out, Written, csv_err, io_err};
 use crate::date::{self, age_on, dmy};
 use crate::error::Result;
 use crate::world::World;
@@ -33,6 +33,7 @@ pub(super) fn write(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
             "AgeAtOffence",
         ])
         .map_err(csv_err(&path))?;
+    w.at("police");
     let mut line = 1;
     for case in &world.police {
         let reported = if case.reference.len() % 7 == 0 {
@@ -42,7 +43,8 @@ pub(super) fn write(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
         };
         for named in &case.people {
             let p = &world.people[named.person];
-            let known_dob = !w.chance(120);
+            let dob = (!w.chance(120)).then(|| w.dob(p));
+            let (family, given) = w.names(p, false);
             let nominal = format!("N{:07}", agency_number(p.id, 1));
             let record = [
                 case.reference.clone(),
@@ -55,21 +57,31 @@ pub(super) fn write(out: &mut Out, world: &World, w: &mut Noise) -> Result<()> {
                 case.amount.map(|a| format!("{a}.00")).unwrap_or_default(),
                 nominal.clone(),
                 named.role.to_owned(),
-                w.family(p, false),
-                w.given(p),
-                if known_dob { dmy(p.dob) } else { String::new() },
+                family.clone(),
+                given.clone(),
+                dob.map(dmy).unwrap_or_default(),
                 p.sex().to_owned(),
                 w.nationality_field(p.nationality),
                 w.postcode(&p.postcode),
-                if known_dob {
-                    age_on(p.dob, case.on).to_string()
-                } else {
-                    String::new()
-                },
+                dob.map(|dob| age_on(dob, case.on).to_string())
+                    .unwrap_or_default(),
             ];
             writer.write_record(&record).map_err(csv_err(&path))?;
             line += 1;
-            out.truth("police", relative, format!("line {line}"), nominal, p);
+            let written = Written {
+                family,
+                given,
+                dob,
+                ..Written::default()
+            };
+            out.truth(
+                "police",
+                relative,
+                format!("line {line}"),
+                nominal,
+                p,
+                written,
+            );
         }
     }
     writer.flush().map_err(io_err(&path))?;

@@ -128,6 +128,10 @@ pub async fn run(settings: Settings, args: RunArgs) -> Result<ExitCode> {
         );
     }
     if let Some(ctx) = ctx {
+        if ctx.settings.resolve.after_run && total.loaded > 0 {
+            let summary = crate::resolve::resolve(&ctx.settings, &ctx.warehouse, false).await?;
+            println!("{summary}");
+        }
         ctx.warehouse.close().await;
     }
     if total.quarantined > 0 {
