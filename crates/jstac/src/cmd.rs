@@ -17,11 +17,13 @@ pub mod plugins;
 pub mod quarantine;
 pub mod query;
 pub mod report;
+pub mod retract;
 pub mod run;
 pub mod runs;
 pub mod schedule;
 pub mod synth;
 pub mod validate;
+pub mod verify;
 
 #[cfg(test)]
 mod tests {

@@ -10,6 +10,7 @@ mod output;
 mod pipeline_test;
 mod pipelines;
 mod plugin_new;
+mod rederive;
 mod run;
 mod settings;
 
@@ -105,6 +106,14 @@ enum Command {
     Report(cmd::report::ReportArgs),
     /// Work with pipeline files.
     Pipeline(cmd::pipeline::PipelineArgs),
+    /// Take a loaded file (by path or SHA-256) or a whole run out of the
+    /// warehouse: its records, their values and assertions, and every row
+    /// no other record asserts; rows others assert are derived again from
+    /// theirs. The ledger keeps who, when and why, never the data.
+    Retract(cmd::retract::RetractArgs),
+    /// Check the warehouse against its hash-chained ledger and its records:
+    /// exit 1 naming each table and file changed outside jstac.
+    Verify(cmd::verify::VerifyArgs),
 }
 
 fn main() -> ExitCode {
@@ -212,6 +221,8 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Synth(args) => cmd::synth::run(&args),
         Command::Report(args) => cmd::report::run(&settings, args).await,
         Command::Pipeline(args) => cmd::pipeline::run(&settings, args).await,
+        Command::Retract(args) => cmd::retract::run(&settings, args).await,
+        Command::Verify(args) => cmd::verify::run(&settings, args).await,
     }
 }
 
