@@ -27,7 +27,7 @@ pub(crate) const DIGESTED: [(&str, &str); 3] = [
         "assertions",
         "SELECT entity_key, CAST(record_no AS TEXT), entity_table, CAST(run_id AS TEXT),
                 NULL, NULL, NULL
-         FROM assertions WHERE file_id = $1 ORDER BY entity_key, record_no",
+         FROM assertions WHERE file_id = $1 ORDER BY record_no, entity_key",
     ),
     (
         "quarantine",
@@ -53,9 +53,14 @@ pub(crate) type DigestRow = (
 pub(crate) struct RowHasher(Sha256);
 
 impl RowHasher {
+    /// One row read back (`verify`).
     pub(crate) fn row(&mut self, row: &DigestRow) {
         let (a, b, c, d, e, f, g) = row;
-        for column in [a, b, c, d, e, f, g] {
+        self.columns([a, b, c, d, e, f, g].map(Option::as_deref));
+    }
+
+    pub(crate) fn columns(&mut self, columns: [Option<&str>; 7]) {
+        for column in columns {
             match column {
                 None => self.0.update(b"N"),
                 Some(text) => {
@@ -95,6 +100,69 @@ macro_rules! file_digest {
     };
 }
 pub(crate) use file_digest;
+
+/// The digest of the rows a file loads, computed by the load as it writes
+/// each chunk (no read-back: reading a file's rows back through sqlx at
+/// commit doubled a SQLite load), in the order [`DIGESTED`] reads them
+/// back: records in record order, assertions by record then key,
+/// quarantine in file order.
+#[derive(Default)]
+pub(crate) struct FileDigest([RowHasher; 3]);
+
+impl FileDigest {
+    pub(crate) fn add_chunk(&mut self, chunk: &crate::chunk::Chunk<'_>, run_id: i64) {
+        let run = run_id.to_string();
+        let mut number = String::new();
+        for record in chunk.records() {
+            number.clear();
+            number.push_str(&record.record_no.to_string());
+            self.0[0].columns([
+                Some(&number),
+                Some(&run),
+                Some(record.locator),
+                record.grading.source_evaluation,
+                record.grading.intelligence_assessment,
+                record.grading.handling_code,
+                Some(record.raw),
+            ]);
+        }
+        let mut assertions: Vec<(i64, [u8; 32], &str)> = chunk
+            .assertions
+            .iter()
+            .map(|a| (a.record_no, a.key.hex(), a.table))
+            .collect();
+        assertions.sort_unstable();
+        for (record_no, key, table) in &assertions {
+            let number = record_no.to_string();
+            self.0[1].columns([
+                std::str::from_utf8(key).ok(),
+                Some(&number),
+                Some(table),
+                Some(&run),
+                None,
+                None,
+                None,
+            ]);
+        }
+        for entry in chunk.quarantine() {
+            self.0[2].columns([
+                Some(&entry.locator),
+                Some(&run),
+                entry.field.as_deref(),
+                Some(&entry.reason),
+                Some(&entry.raw),
+                None,
+                None,
+            ]);
+        }
+    }
+
+    /// The digest as [`file_digest!`] gives it.
+    pub(crate) fn finish(self) -> String {
+        let [a, b, c] = self.0;
+        [a.finish(), b.finish(), c.finish()].join(".")
+    }
+}
 
 /// The tables of a digest whose part differs between `stored` and `found`.
 pub(crate) fn differing_tables(stored: &str, found: &str) -> Vec<&'static str> {

@@ -11,7 +11,7 @@ use jstac_core::{FieldStats, MappedBatch};
 use sqlx::Transaction;
 use sqlx::sqlite::Sqlite;
 
-use crate::chain::{LEDGER_LOCK, LedgerRow, append_link, file_digest};
+use crate::chain::{FileDigest, LEDGER_LOCK, LedgerRow, append_link};
 use crate::chunk::{Chunk, LoadContext};
 use crate::db::{Db, Warehouse, now_utc};
 use crate::error::Result;
@@ -55,6 +55,8 @@ pub struct FileLoad {
     loaded: i64,
     /// The file's ledger row, appended at commit.
     link: LedgerRow,
+    /// The digest of what it loaded so far.
+    digest: FileDigest,
 }
 
 pub(crate) enum Tx {
@@ -212,6 +214,7 @@ impl Warehouse {
                 prev_hash: String::new(),
                 hash: String::new(),
             },
+            digest: FileDigest::default(),
         }))
     }
 }
@@ -271,7 +274,10 @@ impl FileLoad {
         };
         let written = match Chunk::new(&batches) {
             None => Ok(()),
-            Some(chunk) => self.tx.write_chunk(&chunk, &context).await,
+            Some(chunk) => {
+                self.digest.add_chunk(&chunk, self.run_id);
+                self.tx.write_chunk(&chunk, &context).await
+            }
         };
         // Freeing a chunk's many small strings is 5% of a load: another
         // thread does it while this one goes on writing.
@@ -289,6 +295,7 @@ impl FileLoad {
         let (run_id, file_id) = (self.run_id, self.file_id);
         let mut link = self.link;
         link.records = summary.loaded as i64;
+        link.rows_digest = self.digest.finish();
         macro_rules! finish {
             ($tx:expr) => {{
                 sqlx::query(
@@ -321,9 +328,8 @@ impl FileLoad {
                     .execute(&mut *$tx)
                     .await?;
                 }
-                // The ledger's link: the digest of what the file loaded,
-                // read back in key order, chained to the row before.
-                link.rows_digest = file_digest!($tx, file_id).await?;
+                // The ledger's link, with the digest of what the file
+                // loaded, chained to the row before.
                 link.at = now_utc();
                 append_link!($tx, &mut link).await?;
                 $tx.commit().await?;
