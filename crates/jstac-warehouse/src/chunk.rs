@@ -13,6 +13,10 @@ pub(crate) struct LoadContext<'a> {
     pub dataset: &'a str,
     pub run_id: i64,
     pub file_id: i64,
+    /// Write only entity, link and value rows (a retraction or `verify`
+    /// re-deriving rows from records already in the warehouse), not the
+    /// records, assertions or quarantine.
+    pub rows_only: bool,
 }
 
 /// One chunk's rows, sorted and deduplicated, ready for either backend.

@@ -29,6 +29,10 @@ pub enum WarehouseError {
     Sqlite(String),
     #[error("warehouse: {0}")]
     Postgres(String),
+    /// A retraction could not re-derive the rows other records still
+    /// assert; nothing was changed.
+    #[error("{0}")]
+    Rebuild(String),
 }
 
 impl From<sqlx::Error> for WarehouseError {

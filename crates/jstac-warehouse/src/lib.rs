@@ -14,6 +14,7 @@
 //! the [`Warehouse`] handle of `db.rs`; `url.rs` and `error.rs` are leaves.
 
 mod bulk;
+mod chain;
 mod chunk;
 mod connect;
 mod db;
@@ -23,6 +24,7 @@ mod load;
 mod migrate;
 mod postgres;
 mod read;
+mod rebuild;
 mod reports;
 mod resolution;
 mod resolution_read;
@@ -31,7 +33,9 @@ mod sqlite;
 mod url;
 #[cfg(test)]
 mod values_tests;
+mod verify;
 
+pub use chain::LedgerRow;
 pub use connect::SQLITE_PAGE_SIZE;
 pub use db::Warehouse;
 pub use error::{Result, WarehouseError};
@@ -41,8 +45,12 @@ pub use migrate::schema_version;
 pub use read::{FieldStatsRow, FileRow, QuarantineRow, QueryResult, RunFilter, RunRow};
 pub use resolution::ResolutionState;
 pub use resolution_read::{Reference, ResolvedRecord, StoredEdge};
+pub use rebuild::{
+    Rebuild, ReplayFile, ReplayRecord, RetractSummary, RetractTarget, RetractedFile, RowDifference,
+};
 pub use snapshot::{TableRows, VARYING_COLUMNS};
 pub use url::{Backend, redact};
+pub use verify::LedgerProblem;
 
 #[cfg(test)]
 mod tests {

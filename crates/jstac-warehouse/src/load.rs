@@ -11,6 +11,7 @@ use jstac_core::{FieldStats, MappedBatch};
 use sqlx::Transaction;
 use sqlx::sqlite::Sqlite;
 
+use crate::chain::{FileDigest, LEDGER_LOCK, LedgerRow, append_link};
 use crate::chunk::{Chunk, LoadContext};
 use crate::db::{Db, Warehouse, now_utc};
 use crate::error::Result;
@@ -52,9 +53,13 @@ pub struct FileLoad {
     pending_bytes: usize,
     /// Records loaded so far, written or pending.
     loaded: i64,
+    /// The file's ledger row, appended at commit.
+    link: LedgerRow,
+    /// The digest of what it loaded so far.
+    digest: FileDigest,
 }
 
-enum Tx {
+pub(crate) enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(PgLoad),
 }
@@ -89,6 +94,12 @@ pub struct FileStart<'a> {
     pub sha256: &'a str,
     /// Load it even if this pipeline already loaded the same content.
     pub force: bool,
+    /// SHA-256 of the pipeline file's bytes, for the ledger.
+    pub pipeline_sha256: &'a str,
+    pub plugin: &'a str,
+    pub plugin_version: &'a str,
+    /// Who loads it (the operating-system user), for the ledger.
+    pub actor: &'a str,
 }
 
 /// The file's ledger row, written in its transaction `$tx` (either
@@ -184,12 +195,46 @@ impl Warehouse {
             pending_records: 0,
             pending_bytes: 0,
             loaded: 0,
+            link: LedgerRow {
+                seq: 0,
+                kind: "load".to_owned(),
+                at: String::new(),
+                actor: file.actor.to_owned(),
+                file_id,
+                run_id: file.run_id,
+                pipeline: file.pipeline.to_owned(),
+                path: file.path.to_owned(),
+                sha256: file.sha256.to_owned(),
+                pipeline_sha256: file.pipeline_sha256.to_owned(),
+                plugin: file.plugin.to_owned(),
+                plugin_version: file.plugin_version.to_owned(),
+                reason: None,
+                records: 0,
+                rows_digest: String::new(),
+                prev_hash: String::new(),
+                hash: String::new(),
+            },
+            digest: FileDigest::default(),
         }))
     }
 }
 
+impl Tx {
+    /// Writes one planned chunk with the backend's writer.
+    pub(crate) async fn write_chunk(
+        &mut self,
+        chunk: &Chunk<'_>,
+        context: &LoadContext<'_>,
+    ) -> Result<()> {
+        match self {
+            Tx::Sqlite(tx) => sqlite::write_chunk(tx, chunk, context).await,
+            Tx::Postgres(load) => load.write_chunk(chunk, context).await,
+        }
+    }
+}
+
 /// The advisory lock key of one dataset's loads: 64 bits of SHA-256.
-fn dataset_lock(agency: &str, dataset: &str) -> i64 {
+pub(crate) fn dataset_lock(agency: &str, dataset: &str) -> i64 {
     let key = jstac_core::mapping::entity_key("jstac-load", agency, dataset, []);
     let mut bytes = [0u8; 8];
     bytes.copy_from_slice(&key.as_bytes()[..8]);
@@ -225,13 +270,14 @@ impl FileLoad {
             dataset: &self.dataset,
             run_id: self.run_id,
             file_id: self.file_id,
+            rows_only: false,
         };
         let written = match Chunk::new(&batches) {
             None => Ok(()),
-            Some(chunk) => match &mut self.tx {
-                Tx::Sqlite(tx) => sqlite::write_chunk(tx, &chunk, &context).await,
-                Tx::Postgres(load) => load.write_chunk(&chunk, &context).await,
-            },
+            Some(chunk) => {
+                self.digest.add_chunk(&chunk, self.run_id);
+                self.tx.write_chunk(&chunk, &context).await
+            }
         };
         // Freeing a chunk's many small strings is 5% of a load: another
         // thread does it while this one goes on writing.
@@ -247,6 +293,9 @@ impl FileLoad {
     pub async fn commit(mut self, summary: FileSummary, fields: &[FieldStats]) -> Result<()> {
         self.flush().await?;
         let (run_id, file_id) = (self.run_id, self.file_id);
+        let mut link = self.link;
+        link.records = summary.loaded as i64;
+        link.rows_digest = self.digest.finish();
         macro_rules! finish {
             ($tx:expr) => {{
                 sqlx::query(
@@ -279,6 +328,10 @@ impl FileLoad {
                     .execute(&mut *$tx)
                     .await?;
                 }
+                // The ledger's link, with the digest of what the file
+                // loaded, chained to the row before.
+                link.at = now_utc();
+                append_link!($tx, &mut link).await?;
                 $tx.commit().await?;
             }};
         }
@@ -286,6 +339,12 @@ impl FileLoad {
             Tx::Sqlite(mut tx) => finish!(tx),
             Tx::Postgres(load) => {
                 let mut tx = load.into_transaction();
+                // The chain's end, one appender at a time (other datasets
+                // load in parallel).
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(LEDGER_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
                 finish!(tx)
             }
         }

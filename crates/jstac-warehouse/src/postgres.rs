@@ -7,7 +7,7 @@
 //! by stable key. Assertions and quarantine entries are only ever added, so
 //! they are copied straight into their tables.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use jstac_core::Value;
@@ -22,19 +22,24 @@ const COPY_BUFFER: usize = 1 << 20;
 /// A file's transaction on PostgreSQL, and the staging tables it has made.
 pub(crate) struct PgLoad {
     tx: Transaction<'static, Postgres>,
-    staged: HashSet<String>,
+    /// Staging tables made, each with the table and columns it stages.
+    staged: HashMap<String, String>,
 }
 
 impl PgLoad {
     pub(crate) fn new(tx: Transaction<'static, Postgres>) -> Self {
         PgLoad {
             tx,
-            staged: HashSet::new(),
+            staged: HashMap::new(),
         }
     }
 
     pub(crate) fn into_transaction(self) -> Transaction<'static, Postgres> {
         self.tx
+    }
+
+    pub(crate) fn transaction(&mut self) -> &mut Transaction<'static, Postgres> {
+        &mut self.tx
     }
 
     pub(crate) async fn write_chunk(
@@ -116,6 +121,9 @@ impl PgLoad {
                     .await?;
             }
         }
+        if context.rows_only {
+            return Ok(());
+        }
         let mut records = chunk.records().peekable();
         if records.peek().is_some() {
             let columns = "file_id, record_no, run_id, locator, source_evaluation, \
@@ -187,12 +195,21 @@ impl PgLoad {
     /// Makes (on the file's first chunk) or empties the staging table
     /// `stage`: `columns` of `table`, with their types and no constraint.
     async fn stage(&mut self, stage: &str, table: &str, columns: &str) -> Result<()> {
-        let sql = if self.staged.insert(stage.to_owned()) {
-            format!(
-                "CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"
-            )
-        } else {
-            format!("TRUNCATE {stage}")
+        // A retraction re-derives rows of several pipelines in one
+        // transaction: a stage of another shape is made again.
+        let shape = format!("{table}({columns})");
+        let sql = match self.staged.insert(stage.to_owned(), shape.clone()) {
+            Some(previous) if previous == shape => format!("TRUNCATE {stage}"),
+            previous => {
+                if previous.is_some() {
+                    sqlx::query(AssertSqlSafe(format!("DROP TABLE {stage}")))
+                        .execute(&mut *self.tx)
+                        .await?;
+                }
+                format!(
+                    "CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"
+                )
+            }
         };
         sqlx::query(AssertSqlSafe(sql))
             .execute(&mut *self.tx)

@@ -99,6 +99,9 @@ fn write_rows(handle: &Handle<'_>, chunk: &Chunk<'_>, context: &LoadContext<'_>)
             bound.run()?;
         }
     }
+    if context.rows_only {
+        return Ok(());
+    }
     let mut records = chunk.records().peekable();
     if records.peek().is_some() {
         let mut statement = handle.prepare(&format!(

@@ -20,11 +20,13 @@ pub mod quarantine;
 pub mod query;
 pub mod report;
 pub mod resolve;
+pub mod retract;
 pub mod run;
 pub mod runs;
 pub mod schedule;
 pub mod synth;
 pub mod validate;
+pub mod verify;
 
 #[cfg(test)]
 mod tests {

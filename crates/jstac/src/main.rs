@@ -11,6 +11,7 @@ mod pipeline_test;
 mod pipelines;
 mod plugin_new;
 mod resolve;
+mod rederive;
 mod run;
 mod settings;
 
@@ -115,6 +116,14 @@ enum Command {
     Judge(cmd::judge::JudgeArgs),
     /// Why a resolved person's records are together, and what was kept apart.
     Explain(cmd::explain::ExplainArgs),
+    /// Take a loaded file (by path or SHA-256) or a whole run out of the
+    /// warehouse: its records, their values and assertions, and every row
+    /// no other record asserts; rows others assert are derived again from
+    /// theirs. The ledger keeps who, when and why, never the data.
+    Retract(cmd::retract::RetractArgs),
+    /// Check the warehouse against its hash-chained ledger and its records:
+    /// exit 1 naming each table and file changed outside jstac.
+    Verify(cmd::verify::VerifyArgs),
 }
 
 fn main() -> ExitCode {
@@ -237,6 +246,8 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Resolve(args) => cmd::resolve::run(&settings, args).await,
         Command::Judge(args) => cmd::judge::run(&settings, args).await,
         Command::Explain(args) => cmd::explain::run(&settings, args).await,
+        Command::Retract(args) => cmd::retract::run(&settings, args).await,
+        Command::Verify(args) => cmd::verify::run(&settings, args).await,
     }
 }
 

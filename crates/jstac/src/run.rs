@@ -413,6 +413,9 @@ async fn load_file(
 
     let mut fields = FieldStats::for_mapping(&mapping);
     let path_text = file.display().to_string();
+    let pipeline_sha256 = crate::rederive::pipeline_sha256(&pipeline.path)
+        .map_err(|e| infra(format!("{}: {e}", pipeline.path.display())))?;
+    let actor = actor();
     let load = ctx
         .warehouse
         .begin_file(&FileStart {
@@ -424,6 +427,10 @@ async fn load_file(
             size_bytes: size as i64,
             sha256: &sha256,
             force,
+            pipeline_sha256: &pipeline_sha256,
+            plugin: &plugin.info().name,
+            plugin_version: &plugin.info().version,
+            actor: &actor,
         })
         .await
         .map_err(|e| infra(e.to_string()))?;
@@ -542,6 +549,28 @@ pub fn host_name() -> String {
         .ok()
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "localhost".to_owned())
+}
+
+/// Who is acting, for the ledger: `JSTAC_ACTOR` if set (a service
+/// account naming the person it acts for), else the operating-system user
+/// (`USER`, `LOGNAME`), else the numeric user id.
+pub fn actor() -> String {
+    ["JSTAC_ACTOR", "USER", "LOGNAME"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .map(|name| name.trim().to_owned())
+        .find(|name| !name.is_empty())
+        .unwrap_or_else(|| {
+            std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|status| {
+                    status
+                        .lines()
+                        .find_map(|l| l.strip_prefix("Uid:"))
+                        .and_then(|l| l.split_whitespace().next().map(|uid| format!("uid {uid}")))
+                })
+                .unwrap_or_else(|| "unknown".to_owned())
+        })
 }
 
 /// Whether process `pid` on this host is still running (a zombie, ended

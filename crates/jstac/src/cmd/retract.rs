@@ -1,0 +1,78 @@
+//! `jstac retract`: takes a loaded file (by path or SHA-256) or a whole run
+//! out of the warehouse in one transaction, re-deriving the rows its
+//! records shared with others (`crate::rederive`), and chains a ledger row
+//! per file saying who, when and why.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use jstac_warehouse::{RetractTarget, Warehouse};
+
+use crate::exit::Failure;
+use crate::rederive::rederive;
+use crate::run::actor;
+use crate::settings::Settings;
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["file", "run"])))]
+pub struct RetractArgs {
+    /// The loaded file: its path as loaded, or its SHA-256.
+    file: Option<String>,
+    /// Retract every file of this run.
+    #[arg(long)]
+    run: Option<i64>,
+    /// Why (kept in the ledger: say it without personal data).
+    #[arg(long)]
+    reason: String,
+}
+
+pub async fn run(settings: &Settings, args: RetractArgs) -> Result<ExitCode> {
+    let RetractArgs { file, run, reason } = args;
+    let target = match (file, run) {
+        (Some(file), _) => RetractTarget::File(file),
+        (None, Some(run)) => RetractTarget::Run(run),
+        (None, None) => anyhow::bail!("name a file or --run"),
+    };
+    let warehouse = Warehouse::open(&settings.warehouse_url).await?;
+    let Some(mut rebuild) = warehouse.begin_retract(&target).await? else {
+        eprintln!("error: no loaded file matches {target:?}");
+        return Ok(ExitCode::from(Failure::Config.exit_code()));
+    };
+    let files: Vec<String> = rebuild.retracted().iter().map(|f| f.path.clone()).collect();
+    let rederived = match rederive(settings, &mut rebuild).await {
+        Ok(done) => done,
+        Err((failure, message)) => {
+            rebuild.rollback().await?;
+            eprintln!("error: {message}; nothing was retracted");
+            return Ok(ExitCode::from(failure.exit_code()));
+        }
+    };
+    let summary = match rebuild.commit_retract(&actor(), Some(&reason)).await {
+        Ok(summary) => summary,
+        Err(e @ jstac_warehouse::WarehouseError::Rebuild(_)) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(Failure::Config.exit_code()));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    for path in &files {
+        println!("retracted {path}");
+    }
+    println!(
+        "{} file(s), {} record(s) retracted: {} row(s) no other record asserts deleted, {} row(s) derived again from {} record(s) of {} other file(s)",
+        summary.files,
+        summary.records,
+        summary.rows_deleted,
+        summary.rows_rederived,
+        rederived.records,
+        rederived.files
+    );
+    tracing::info!(
+        files = summary.files,
+        records = summary.records,
+        rows_deleted = summary.rows_deleted,
+        rows_rederived = summary.rows_rederived,
+        "retracted"
+    );
+    Ok(ExitCode::SUCCESS)
+}
