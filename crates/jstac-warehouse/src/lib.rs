@@ -43,11 +43,11 @@ pub use ledger::{RunOutcome, RunStart};
 pub use load::{CHUNK_RECORDS, FileLoad, FileStart, FileSummary};
 pub use migrate::schema_version;
 pub use read::{FieldStatsRow, FileRow, QuarantineRow, QueryResult, RunFilter, RunRow};
-pub use resolution::ResolutionState;
-pub use resolution_read::{Reference, ResolvedRecord, StoredEdge};
 pub use rebuild::{
     Rebuild, ReplayFile, ReplayRecord, RetractSummary, RetractTarget, RetractedFile, RowDifference,
 };
+pub use resolution::ResolutionState;
+pub use resolution_read::{Reference, ResolvedRecord, StoredEdge};
 pub use snapshot::{TableRows, VARYING_COLUMNS};
 pub use url::{Backend, redact};
 pub use verify::LedgerProblem;

@@ -10,8 +10,8 @@ mod output;
 mod pipeline_test;
 mod pipelines;
 mod plugin_new;
-mod resolve;
 mod rederive;
+mod resolve;
 mod run;
 mod settings;
 
