@@ -164,6 +164,17 @@ fn tamper(sandbox: &Sandbox, sql: &str) {
     assert!(output.status.success(), "{sql}: {}", stderr(&output));
 }
 
+/// Resolution followed the retraction: every person is a member of one
+/// resolved person, and no retracted record is a member of any.
+fn resolved_alike(sandbox: &Sandbox) {
+    assert_eq!(
+        sandbox.count("resolved_members WHERE person_key NOT IN (SELECT person_key FROM persons)"),
+        0,
+        "a retracted record is still resolved"
+    );
+    assert_eq!(sandbox.count("resolved_members"), sandbox.count("persons"));
+}
+
 fn retract_the_middle_file(make: fn() -> Sandbox) {
     let sandbox = make();
     load(&sandbox, &["f1.csv", "f2.csv", "f3.csv"]);
@@ -192,6 +203,7 @@ fn retract_the_middle_file(make: fn() -> Sandbox) {
     assert_eq!(rows[3]["reason"], "agency withdrew the file");
     assert!(!rows[3]["actor"].as_str().unwrap().is_empty());
     assert!(jstac_ok(&sandbox, &["verify"]).contains("verified"));
+    resolved_alike(&sandbox);
 
     // Loading file 2 again: it is now the latest, so the warehouse is one
     // loaded from files 1, 3, 2; as files 2 and 3 agree on P3, that is the
@@ -214,6 +226,7 @@ fn retract_the_middle_file(make: fn() -> Sandbox) {
         "P4 went with its only file"
     );
     assert!(jstac_ok(&sandbox, &["verify"]).contains("verified"));
+    resolved_alike(&sandbox);
     // Nothing matches: exit 78, nothing changed.
     let output = sandbox.jstac(&["retract", "no-such-file", "--reason", "x"]);
     assert_eq!(output.status.code(), Some(78), "{}", stderr(&output));

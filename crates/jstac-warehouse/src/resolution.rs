@@ -292,6 +292,14 @@ impl Warehouse {
             .bind(&model)
             .fetch_one(&mut *tx)
             .await?;
+            // Records no longer in the warehouse (a retracted file's) are
+            // no longer members of anything.
+            sqlx::query(
+                "DELETE FROM resolved_members \
+                 WHERE person_key NOT IN (SELECT person_key FROM persons)",
+            )
+            .execute(&mut *tx)
+            .await?;
             for chunk in changed.chunks(1000) {
                 let mut q = QueryBuilder::new(
                     "INSERT INTO resolved_members (person_key, resolved_id, resolution_id) ",

@@ -73,9 +73,33 @@ pub async fn resolve(settings: &Settings, warehouse: &Warehouse, retrain: bool) 
     };
     // Records new or changed since the previous resolution: only they
     // and the clusters they touch are resolved again (with a stored model).
-    let changed: Option<Vec<bool>> = state
-        .last_run_id
-        .map(|seen| evidence.iter().map(|e| e.last_run > seen).collect());
+    // Records gone since (a retracted file's) count as changes too: every
+    // record that shared a cluster with one is resolved again, so no
+    // cluster stays held together by a record that is no longer there.
+    let changed: Option<Vec<bool>> = {
+        let present: std::collections::HashSet<&str> =
+            evidence.iter().map(|e| e.key.as_str()).collect();
+        let touched: std::collections::HashSet<&str> = state
+            .previous
+            .members
+            .iter()
+            .filter(|(key, _)| !present.contains(key.as_str()))
+            .map(|(_, id)| id.as_str())
+            .collect();
+        state.last_run_id.map(|seen| {
+            evidence
+                .iter()
+                .map(|e| {
+                    e.last_run > seen
+                        || state
+                            .previous
+                            .members
+                            .get(&e.key)
+                            .is_some_and(|id| touched.contains(id.as_str()))
+                })
+                .collect()
+        })
+    };
     let previous = state.previous;
     let (result, previous) = tokio::task::spawn_blocking(move || {
         let r = jstac_resolve::resolve(

@@ -74,5 +74,12 @@ pub async fn run(settings: &Settings, args: RetractArgs) -> Result<ExitCode> {
         rows_rederived = summary.rows_rederived,
         "retracted"
     );
+    // The resolved persons that held a retracted record are resolved
+    // again (as after a run), so none stays held together by it.
+    if settings.resolve.after_run {
+        let resolved = crate::resolve::resolve(settings, &warehouse, false).await?;
+        println!("{resolved}");
+    }
+    warehouse.close().await;
     Ok(ExitCode::SUCCESS)
 }
