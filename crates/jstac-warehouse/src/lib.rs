@@ -25,6 +25,7 @@ mod migrate;
 mod postgres;
 mod read;
 mod rebuild;
+mod replay;
 mod reports;
 mod resolution;
 mod resolution_read;
@@ -46,6 +47,7 @@ pub use read::{FieldStatsRow, FileRow, QuarantineRow, QueryResult, RunFilter, Ru
 pub use rebuild::{
     Rebuild, ReplayFile, ReplayRecord, RetractSummary, RetractTarget, RetractedFile, RowDifference,
 };
+pub use replay::{QuarantinedRecord, ReplaySummary, ReplayedFile};
 pub use resolution::ResolutionState;
 pub use resolution_read::{Reference, ResolvedRecord, StoredEdge};
 pub use snapshot::{TableRows, VARYING_COLUMNS};

@@ -91,7 +91,9 @@ enum Command {
     /// quarantined.
     Fields(cmd::fields::FieldsArgs),
     /// Quarantined records of a run (default: every run of the latest `jstac
-    /// run`), at most --limit (a cut list says so).
+    /// run`), at most --limit (a cut list says so); `quarantine replay`
+    /// loads those that pass the pipeline file as it is now.
+    #[command(args_conflicts_with_subcommands = true)]
     Quarantine(cmd::quarantine::QuarantineArgs),
     /// Run a read-only SQL query against the warehouse.
     Query(cmd::query::QueryArgs),
