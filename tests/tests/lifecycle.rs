@@ -388,3 +388,112 @@ fn quarantine_replay_after_fixing_a_lookup_loads_what_now_passes_on_sqlite() {
 fn quarantine_replay_after_fixing_a_lookup_loads_what_now_passes_on_postgres() {
     replay_after_fixing_a_lookup(Sandbox::postgres);
 }
+
+fn retain_past_a_one_day_retention(make: fn() -> Sandbox) {
+    let sandbox = make();
+    load(&sandbox, &["f1.csv", "f2.csv", "f3.csv"]);
+    // Files 1 and 2 (and their runs) loaded in 2020; file 3 today.
+    for sql in [
+        "UPDATE source_files SET loaded_at = '2020-01-01T00:00:00.000Z' WHERE path NOT LIKE '%f3.csv'",
+        "UPDATE ingest_runs SET started_at = '2020-01-01T00:00:00.000Z'
+         WHERE run_id IN (SELECT run_id FROM source_files WHERE path NOT LIKE '%f3.csv')",
+    ] {
+        tamper(&sandbox, sql);
+    }
+    // The dataset's own period overrides its agency's.
+    sandbox.write(
+        "jstac.toml",
+        "[agencies.police]\nretention = \"100y\"\n\n[agencies.police.datasets.lifecycle-test]\nretention = \"1d\"\n",
+    );
+    let before = state(&sandbox, true);
+
+    // The dry run lists files 1 and 2 and changes nothing.
+    let output = sandbox.jstac(&["retain", "--format", "json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let listed: Vec<Value> = serde_json::from_str(&stdout(&output)).expect("JSON");
+    let paths: Vec<&str> = listed.iter().map(|r| r["file"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["data/f1.csv", "data/f2.csv"], "{listed:?}");
+    assert!(
+        listed[0]["retention"]
+            .as_str()
+            .unwrap()
+            .starts_with("1d after load"),
+        "{listed:?}"
+    );
+    assert!(
+        stderr(&output).contains("dry run: 2 file(s), 5 record(s)"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(state(&sandbox, true), before);
+    assert_eq!(sandbox.count("ledger"), 3);
+
+    let out = jstac_ok(&sandbox, &["retain", "--apply"]);
+    assert!(
+        out.contains("retracted data/f1.csv") && out.contains("retracted data/f2.csv"),
+        "{out}"
+    );
+    assert!(!out.contains("retracted data/f3.csv"), "{out}");
+    let only_three = make();
+    load(&only_three, &["f3.csv"]);
+    assert_eq!(state(&sandbox, true), state(&only_three, true));
+    let reasons = sandbox.query("SELECT reason FROM ledger WHERE kind = 'retract' ORDER BY seq");
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    for reason in &reasons {
+        assert_eq!(
+            reason["reason"],
+            "retention: police/lifecycle-test files are kept 1d after they load"
+        );
+    }
+    assert!(jstac_ok(&sandbox, &["verify"]).contains("verified"));
+    // Nothing left past retention.
+    let out = jstac_ok(&sandbox, &["retain", "--apply"]);
+    assert!(out.contains("0 file(s), 0 record(s)"), "{out}");
+    assert_eq!(sandbox.count("source_files"), 1);
+}
+
+#[test]
+fn retain_apply_retracts_exactly_the_files_past_retention_on_sqlite() {
+    retain_past_a_one_day_retention(Sandbox::new);
+}
+
+#[test]
+fn retain_apply_retracts_exactly_the_files_past_retention_on_postgres() {
+    retain_past_a_one_day_retention(Sandbox::postgres);
+}
+
+#[test]
+fn a_retention_setting_that_is_no_period_or_no_agency_is_refused() {
+    let sandbox = Sandbox::new();
+    for (settings, said) in [
+        (
+            "[agencies.police]\nretention = \"six years\"\n",
+            "agencies.police.retention \"six years\"",
+        ),
+        (
+            "[agencies.police.datasets.x]\nretention = \"0d\"\n",
+            "agencies.police.datasets.x.retention must be above zero",
+        ),
+        (
+            "[agencies.no-such]\nretention = \"1y\"\n",
+            "agencies.no-such: not a bundled agency",
+        ),
+    ] {
+        sandbox.write("jstac.toml", settings);
+        let output = sandbox.jstac(&["retain"]);
+        assert_eq!(output.status.code(), Some(78), "{settings}");
+        assert!(
+            stderr(&output).contains(said),
+            "{settings}: {}",
+            stderr(&output)
+        );
+    }
+    sandbox.write("jstac.toml", "");
+    let output = sandbox.jstac(&["retain"]);
+    assert!(output.status.success());
+    assert!(
+        stderr(&output).contains("no retention period"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -43,7 +43,7 @@ pub use error::{Result, WarehouseError};
 pub use ledger::{RunOutcome, RunStart};
 pub use load::{CHUNK_RECORDS, FileLoad, FileStart, FileSummary};
 pub use migrate::schema_version;
-pub use read::{FieldStatsRow, FileRow, QuarantineRow, QueryResult, RunFilter, RunRow};
+pub use read::{FieldStatsRow, FileRow, LoadedFile, QuarantineRow, QueryResult, RunFilter, RunRow};
 pub use rebuild::{
     Rebuild, ReplayFile, ReplayRecord, RetractSummary, RetractTarget, RetractedFile, RowDifference,
 };

@@ -44,6 +44,8 @@ pub(crate) use on_tx;
 pub enum RetractTarget {
     File(String),
     Run(i64),
+    /// These loaded files, by id (`jstac retain`).
+    FileIds(Vec<i64>),
 }
 
 /// A file a retraction takes out.
@@ -167,17 +169,27 @@ impl Warehouse {
                 "SELECT {FILE_COLUMNS} FROM source_files f JOIN ingest_runs r ON r.run_id = f.run_id
                  WHERE {} ORDER BY f.file_id",
                 match target {
-                    RetractTarget::File(_) => "f.path = $1 OR f.sha256 = $1",
-                    RetractTarget::Run(_) => "f.run_id = $2",
+                    RetractTarget::File(_) => "f.path = $1 OR f.sha256 = $1".to_owned(),
+                    RetractTarget::Run(_) => "f.run_id = $2".to_owned(),
+                    // Integers only: nothing to quote.
+                    RetractTarget::FileIds(ids) => format!(
+                        "$1 = '' AND f.file_id IN ({})",
+                        ids.iter()
+                            .map(i64::to_string)
+                            .chain(std::iter::once("-1".to_owned()))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 }
             );
             let (text, run) = match target {
                 RetractTarget::File(file) => (file.as_str(), -1),
                 RetractTarget::Run(run) => ("", *run),
+                RetractTarget::FileIds(_) => ("", -1),
             };
             let query = sqlx::query_as(AssertSqlSafe(sql));
             let query = match target {
-                RetractTarget::File(_) => query.bind(text),
+                RetractTarget::File(_) | RetractTarget::FileIds(_) => query.bind(text),
                 RetractTarget::Run(_) => query.bind(text).bind(run),
             };
             query.fetch_all(&mut **tx).await?

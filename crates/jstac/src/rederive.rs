@@ -10,14 +10,18 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::process::ExitCode;
 
 use jstac_core::{FieldShape, Mapping, SourceRecords};
-use jstac_warehouse::{Rebuild, ReplayFile, ReplayRecord};
+use jstac_warehouse::{
+    Rebuild, ReplayFile, ReplayRecord, RetractSummary, RetractTarget, Warehouse,
+};
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
 use crate::exit::Failure;
 use crate::pipelines::{self, Pipeline};
+use crate::run::actor;
 use crate::settings::Settings;
 
 /// Records mapped again a page at a time: memory does not grow with a file.
@@ -268,4 +272,44 @@ fn map_page(
         )));
     }
     Ok(batch)
+}
+
+/// What [`retract`] did.
+pub enum Retracted {
+    /// The files' paths, the summary, what was derived again.
+    Done(Vec<String>, RetractSummary, Rederived),
+    NotFound,
+    /// Refused, said on stderr, nothing changed: exit with this.
+    Refused(ExitCode),
+}
+
+/// Retracts `target` in one transaction (`jstac retract`, `jstac retain`).
+pub async fn retract(
+    settings: &Settings,
+    warehouse: &Warehouse,
+    target: &RetractTarget,
+    reason: &str,
+) -> anyhow::Result<Retracted> {
+    let Some(mut rebuild) = warehouse.begin_retract(target).await? else {
+        return Ok(Retracted::NotFound);
+    };
+    let files: Vec<String> = rebuild.retracted().iter().map(|f| f.path.clone()).collect();
+    let rederived = match rederive(settings, &mut rebuild).await {
+        Ok(done) => done,
+        Err((failure, message)) => {
+            rebuild.rollback().await?;
+            eprintln!("error: {message}; nothing was retracted");
+            return Ok(Retracted::Refused(ExitCode::from(failure.exit_code())));
+        }
+    };
+    match rebuild.commit_retract(&actor(), Some(reason)).await {
+        Ok(summary) => Ok(Retracted::Done(files, summary, rederived)),
+        Err(e @ jstac_warehouse::WarehouseError::Rebuild(_)) => {
+            eprintln!("error: {e}");
+            Ok(Retracted::Refused(ExitCode::from(
+                Failure::Config.exit_code(),
+            )))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
