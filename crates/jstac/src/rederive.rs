@@ -176,6 +176,15 @@ pub async fn replay(
                 break;
             };
             after = last.id;
+            // A record the plugin rejected (a malformed line) kept its raw
+            // text, not its fields: it stays, for the file to be loaded again.
+            let quarantined: Vec<_> = quarantined
+                .into_iter()
+                .filter(|q| serde_json::from_str::<Json>(&q.raw).is_ok_and(|v| v.is_object()))
+                .collect();
+            if quarantined.is_empty() {
+                continue;
+            }
             let records: Vec<ReplayRecord> = quarantined
                 .iter()
                 .map(|q| ReplayRecord {
