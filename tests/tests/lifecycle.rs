@@ -280,3 +280,234 @@ fn verify_names_the_table_and_file_of_each_change_on_sqlite() {
 fn verify_names_the_table_and_file_of_each_change_on_postgres() {
     verify_names_each_change(Sandbox::postgres);
 }
+
+/// A pipeline whose case kinds go through a lookup, before and after the
+/// engineer adds the code `BURG` it lacked.
+fn kinds_pipeline(fixed: bool) -> String {
+    let pipeline = PIPELINE.replace(
+        "reference = \"Case\"\n",
+        "reference = \"Case\"\ncategory = { field = \"Kind\", lookup = \"kinds\" }\n",
+    );
+    let burglary = if fixed { "BURG = \"burglary\"\n" } else { "" };
+    format!("{pipeline}\n[lookups.kinds]\nROB = \"robbery\"\n{burglary}")
+}
+
+const KIND_HEADER: &str = "Person ID,Surname,Forenames,DOB,Alias,Case,Kind\n";
+// P2's record in file 1 has a code the lookup lacks (fixed later); P6's
+// one no fix covers; P7's line the plugin rejects (its raw is the line,
+// not fields: a replay leaves it). File 2, loaded after, corrects P2's date of birth:
+// the replayed record must not win over it.
+const KIND_FILES: [(&str, &str); 2] = [
+    (
+        "k1.csv",
+        "P1,ADAMS,Ann,01/01/1980,,C1,ROB\nP2,BROWN,Bob,02/02/1970,Bobby,C2,BURG\nP6,FOX,Fay,07/07/1977,,C6,XYZ\nP7,GREY\n",
+    ),
+    ("k2.csv", "P2,BROWN,Bob,03/03/1971,,C3,ROB\n"),
+];
+
+fn load_kinds(sandbox: &Sandbox, fixed: bool) {
+    sandbox.write("p.toml", kinds_pipeline(fixed));
+    for (name, rows) in KIND_FILES {
+        sandbox.write(&format!("data/{name}"), format!("{KIND_HEADER}{rows}"));
+        let output = sandbox.jstac(&["run", "p.toml"]);
+        assert!(
+            output.status.success(),
+            "run failed: {}{}",
+            stdout(&output),
+            stderr(&output)
+        );
+    }
+}
+
+fn replay_after_fixing_a_lookup(make: fn() -> Sandbox) {
+    let sandbox = make();
+    load_kinds(&sandbox, false);
+    assert_eq!(sandbox.count("quarantine"), 3);
+    let run =
+        sandbox.query("SELECT run_id FROM source_files WHERE path LIKE '%k1.csv'")[0]["run_id"]
+            .to_string();
+
+    // The pipeline fixed: P2's record loads into file 1, P6's stays.
+    sandbox.write("p.toml", kinds_pipeline(true));
+    let out = jstac_ok(&sandbox, &["quarantine", "replay", "--run", &run]);
+    assert!(
+        out.contains("data/k1.csv: 1 loaded, 0 skipped, 2 still quarantined"),
+        "{out}"
+    );
+    // As if file 1 had loaded through the fixed pipeline in the first
+    // place: same rows, provenance (run, file, locator) and record numbers.
+    let fresh = make();
+    load_kinds(&fresh, true);
+    assert_eq!(state(&sandbox, true), state(&fresh, true));
+    assert_eq!(
+        sandbox.count("persons WHERE family_name = 'BROWN' AND date_of_birth = '1971-03-03'"),
+        1,
+        "file 2, loaded after, still says P2's date of birth"
+    );
+    assert_eq!(sandbox.count("quarantine"), 2);
+    // Counts reconcile: read = loaded + quarantined + skipped, for the file
+    // and its run.
+    for table in [
+        "source_files WHERE path LIKE '%k1.csv'",
+        &format!("ingest_runs WHERE run_id = {run}"),
+    ] {
+        let row = &sandbox.query(&format!(
+            "SELECT records_read, records_loaded, records_quarantined, records_skipped FROM {table}"
+        ))[0];
+        assert_eq!(
+            [
+                &row["records_read"],
+                &row["records_loaded"],
+                &row["records_quarantined"],
+                &row["records_skipped"]
+            ],
+            [4, 2, 2, 0].map(Value::from).each_ref(),
+            "{table}"
+        );
+    }
+    let ledger = sandbox.query("SELECT kind, reason FROM ledger ORDER BY seq");
+    assert_eq!(ledger.len(), 3, "{ledger:?}");
+    assert!(
+        ledger[2]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("quarantine replay: 1 loaded"),
+        "{ledger:?}"
+    );
+    assert!(jstac_ok(&sandbox, &["verify"]).contains("verified"));
+
+    // A second replay loads nothing and changes nothing.
+    let before = state(&sandbox, true);
+    let out = jstac_ok(&sandbox, &["quarantine", "replay"]);
+    assert!(
+        out.contains("replayed: 0 loaded, 0 skipped, 2 still quarantined"),
+        "{out}"
+    );
+    assert_eq!(state(&sandbox, true), before);
+    assert_eq!(sandbox.count("ledger"), 3);
+    assert!(jstac_ok(&sandbox, &["verify"]).contains("verified"));
+
+    // A retraction after a replay takes the replayed record with its file.
+    jstac_ok(&sandbox, &["retract", "data/k1.csv", "--reason", "test"]);
+    assert_eq!(sandbox.count("persons WHERE family_name = 'ADAMS'"), 0);
+    assert!(jstac_ok(&sandbox, &["verify"]).contains("verified"));
+}
+
+#[test]
+fn quarantine_replay_after_fixing_a_lookup_loads_what_now_passes_on_sqlite() {
+    replay_after_fixing_a_lookup(Sandbox::new);
+}
+
+#[test]
+fn quarantine_replay_after_fixing_a_lookup_loads_what_now_passes_on_postgres() {
+    replay_after_fixing_a_lookup(Sandbox::postgres);
+}
+
+fn retain_past_a_one_day_retention(make: fn() -> Sandbox) {
+    let sandbox = make();
+    load(&sandbox, &["f1.csv", "f2.csv", "f3.csv"]);
+    // Files 1 and 2 (and their runs) loaded in 2020; file 3 today.
+    for sql in [
+        "UPDATE source_files SET loaded_at = '2020-01-01T00:00:00.000Z' WHERE path NOT LIKE '%f3.csv'",
+        "UPDATE ingest_runs SET started_at = '2020-01-01T00:00:00.000Z'
+         WHERE run_id IN (SELECT run_id FROM source_files WHERE path NOT LIKE '%f3.csv')",
+    ] {
+        tamper(&sandbox, sql);
+    }
+    // The dataset's own period overrides its agency's.
+    sandbox.write(
+        "jstac.toml",
+        "[agencies.police]\nretention = \"100y\"\n\n[agencies.police.datasets.lifecycle-test]\nretention = \"1d\"\n",
+    );
+    let before = state(&sandbox, true);
+
+    // The dry run lists files 1 and 2 and changes nothing.
+    let output = sandbox.jstac(&["retain", "--format", "json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let listed: Vec<Value> = serde_json::from_str(&stdout(&output)).expect("JSON");
+    let paths: Vec<&str> = listed.iter().map(|r| r["file"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["data/f1.csv", "data/f2.csv"], "{listed:?}");
+    assert!(
+        listed[0]["retention"]
+            .as_str()
+            .unwrap()
+            .starts_with("1d after load"),
+        "{listed:?}"
+    );
+    assert!(
+        stderr(&output).contains("dry run: 2 file(s), 5 record(s)"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(state(&sandbox, true), before);
+    assert_eq!(sandbox.count("ledger"), 3);
+
+    let out = jstac_ok(&sandbox, &["retain", "--apply"]);
+    assert!(
+        out.contains("retracted data/f1.csv") && out.contains("retracted data/f2.csv"),
+        "{out}"
+    );
+    assert!(!out.contains("retracted data/f3.csv"), "{out}");
+    let only_three = make();
+    load(&only_three, &["f3.csv"]);
+    assert_eq!(state(&sandbox, true), state(&only_three, true));
+    let reasons = sandbox.query("SELECT reason FROM ledger WHERE kind = 'retract' ORDER BY seq");
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    for reason in &reasons {
+        assert_eq!(
+            reason["reason"],
+            "retention: police/lifecycle-test files are kept 1d after they load"
+        );
+    }
+    assert!(jstac_ok(&sandbox, &["verify"]).contains("verified"));
+    // Nothing left past retention.
+    let out = jstac_ok(&sandbox, &["retain", "--apply"]);
+    assert!(out.contains("0 file(s), 0 record(s)"), "{out}");
+    assert_eq!(sandbox.count("source_files"), 1);
+}
+
+#[test]
+fn retain_apply_retracts_exactly_the_files_past_retention_on_sqlite() {
+    retain_past_a_one_day_retention(Sandbox::new);
+}
+
+#[test]
+fn retain_apply_retracts_exactly_the_files_past_retention_on_postgres() {
+    retain_past_a_one_day_retention(Sandbox::postgres);
+}
+
+#[test]
+fn a_retention_setting_that_is_no_period_or_no_agency_is_refused() {
+    let sandbox = Sandbox::new();
+    for (settings, said) in [
+        (
+            "[agencies.police]\nretention = \"six years\"\n",
+            "agencies.police.retention \"six years\"",
+        ),
+        (
+            "[agencies.police.datasets.x]\nretention = \"0d\"\n",
+            "agencies.police.datasets.x.retention must be above zero",
+        ),
+        (
+            "[agencies.no-such]\nretention = \"1y\"\n",
+            "agencies.no-such: not a bundled agency",
+        ),
+    ] {
+        sandbox.write("jstac.toml", settings);
+        let output = sandbox.jstac(&["retain"]);
+        assert_eq!(output.status.code(), Some(78), "{settings}");
+        assert!(
+            stderr(&output).contains(said),
+            "{settings}: {}",
+            stderr(&output)
+        );
+    }
+    sandbox.write("jstac.toml", "");
+    let output = sandbox.jstac(&["retain"]);
+    assert!(output.status.success());
+    assert!(
+        stderr(&output).contains("no retention period"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -457,6 +457,38 @@ fn a_cron_expression_runs_the_whole_pipeline() {
 }
 
 #[test]
+fn a_retain_cron_line_retracts_the_files_past_retention() {
+    let sandbox = Sandbox::new();
+    sandbox.write("p.toml", CSV_PIPELINE);
+    sandbox.write("data/cases.csv", CSV);
+    let loaded = sandbox.jstac(&["run", "p.toml"]);
+    assert!(loaded.status.success(), "{}", stderr(&loaded));
+    let backdated = std::process::Command::new("sqlite3")
+        .arg(sandbox.warehouse())
+        .arg("UPDATE source_files SET loaded_at = '2020-01-01T00:00:00.000Z'")
+        .output()
+        .expect("sqlite3 runs");
+    assert!(backdated.status.success(), "{}", stderr(&backdated));
+    sandbox.write(
+        "jstac.toml",
+        "[schedule]\npoll_seconds = 0.2\nretain = \"* * * * * *\"\n\n[agencies.police]\nretention = \"1d\"\n",
+    );
+    let log = sandbox.path().join("retain.log");
+    let mut child = sandbox
+        .command(&["schedule"])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log"))
+        .spawn()
+        .expect("starting jstac schedule");
+    wait_until("a retain run to retract the back-dated file", || {
+        count_if_created(&sandbox, "source_files") == 0
+    });
+    assert_eq!(count_if_created(&sandbox, "persons"), 0);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
 fn a_schedule_without_pipelines_is_a_setting_error() {
     let sandbox = Sandbox::new();
     sandbox.write("jstac.toml", "[schedule]\npoll_seconds = 1\n");

@@ -25,6 +25,7 @@ mod migrate;
 mod postgres;
 mod read;
 mod rebuild;
+mod replay;
 mod reports;
 mod resolution;
 mod resolution_read;
@@ -42,10 +43,11 @@ pub use error::{Result, WarehouseError};
 pub use ledger::{RunOutcome, RunStart};
 pub use load::{CHUNK_RECORDS, FileLoad, FileStart, FileSummary};
 pub use migrate::schema_version;
-pub use read::{FieldStatsRow, FileRow, QuarantineRow, QueryResult, RunFilter, RunRow};
+pub use read::{FieldStatsRow, FileRow, LoadedFile, QuarantineRow, QueryResult, RunFilter, RunRow};
 pub use rebuild::{
     Rebuild, ReplayFile, ReplayRecord, RetractSummary, RetractTarget, RetractedFile, RowDifference,
 };
+pub use replay::{QuarantinedRecord, ReplaySummary, ReplayedFile};
 pub use resolution::ResolutionState;
 pub use resolution_read::{Reference, ResolvedRecord, StoredEdge};
 pub use snapshot::{TableRows, VARYING_COLUMNS};

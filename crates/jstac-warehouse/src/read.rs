@@ -53,6 +53,19 @@ pub struct FileRow {
     pub loaded_at: String,
 }
 
+/// A loaded file with its agency and dataset, for retention.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LoadedFile {
+    pub file_id: i64,
+    pub run_id: i64,
+    pub agency: String,
+    pub dataset: String,
+    pub path: String,
+    pub records_loaded: i64,
+    /// When it loaded (`YYYY-MM-DDTHH:MM:SS.sssZ`).
+    pub loaded_at: String,
+}
+
 /// One rejected record.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct QuarantineRow {
@@ -102,6 +115,20 @@ macro_rules! latest_invocation {
 }
 
 impl Warehouse {
+    /// Every loaded file with its run's agency and dataset, in load order.
+    pub async fn loaded_files(&self) -> Result<Vec<LoadedFile>> {
+        Ok(with_pool!(&*self.db, |pool| {
+            sqlx::query_as(
+                "SELECT f.file_id, f.run_id, r.agency, r.dataset, f.path, f.records_loaded,
+                        f.loaded_at
+                 FROM source_files f JOIN ingest_runs r ON r.run_id = f.run_id
+                 ORDER BY f.file_id",
+            )
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
     /// The most recent runs first.
     pub async fn runs(&self, filter: &RunFilter, limit: i64) -> Result<Vec<RunRow>> {
         Ok(with_pool!(&*self.db, |pool| {

@@ -37,12 +37,15 @@ macro_rules! on_tx {
         }
     };
 }
+pub(crate) use on_tx;
 
 /// What to retract: a loaded file (by path or SHA-256) or a whole run.
 #[derive(Debug, Clone)]
 pub enum RetractTarget {
     File(String),
     Run(i64),
+    /// These loaded files, by id (`jstac retain`).
+    FileIds(Vec<i64>),
 }
 
 /// A file a retraction takes out.
@@ -103,7 +106,7 @@ pub struct RetractSummary {
     pub rows_rederived: i64,
 }
 
-enum Mode {
+pub(crate) enum Mode {
     /// Only rows of these keys (hex) are re-derived.
     Retract {
         files: Vec<RetractedFile>,
@@ -112,12 +115,18 @@ enum Mode {
     },
     /// Every row is re-derived, then compared with the copy made first.
     Verify,
+    /// Quarantined records loaded again (`replay.rs`): only rows of the
+    /// keys they assert are re-derived, once `keys` is set.
+    Replay {
+        files: Vec<crate::replay::ReplayedFile>,
+        keys: HashSet<[u8; 32]>,
+    },
 }
 
 /// A retraction or a verification in progress: one transaction.
 pub struct Rebuild {
-    tx: Tx,
-    mode: Mode,
+    pub(crate) tx: Tx,
+    pub(crate) mode: Mode,
 }
 
 impl std::fmt::Debug for Rebuild {
@@ -127,7 +136,7 @@ impl std::fmt::Debug for Rebuild {
 }
 
 /// Every table whose rows are derived from records: entities, values, links.
-fn derived_tables() -> impl Iterator<Item = &'static TableDef> {
+pub(crate) fn derived_tables() -> impl Iterator<Item = &'static TableDef> {
     TABLES.iter().copied().chain(std::iter::once(&LINKS))
 }
 
@@ -135,7 +144,7 @@ const FILE_COLUMNS: &str = "f.file_id, f.run_id, f.pipeline, f.path, f.sha256, f
      r.agency, r.dataset, r.plugin, r.plugin_version";
 
 impl Warehouse {
-    async fn begin_rebuild(&self) -> Result<Tx> {
+    pub(crate) async fn begin_rebuild(&self) -> Result<Tx> {
         Ok(match &*self.db {
             Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(pool) => Tx::Postgres(PgLoad::new(
@@ -160,17 +169,27 @@ impl Warehouse {
                 "SELECT {FILE_COLUMNS} FROM source_files f JOIN ingest_runs r ON r.run_id = f.run_id
                  WHERE {} ORDER BY f.file_id",
                 match target {
-                    RetractTarget::File(_) => "f.path = $1 OR f.sha256 = $1",
-                    RetractTarget::Run(_) => "f.run_id = $2",
+                    RetractTarget::File(_) => "f.path = $1 OR f.sha256 = $1".to_owned(),
+                    RetractTarget::Run(_) => "f.run_id = $2".to_owned(),
+                    // Integers only: nothing to quote.
+                    RetractTarget::FileIds(ids) => format!(
+                        "$1 = '' AND f.file_id IN ({})",
+                        ids.iter()
+                            .map(i64::to_string)
+                            .chain(std::iter::once("-1".to_owned()))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 }
             );
             let (text, run) = match target {
                 RetractTarget::File(file) => (file.as_str(), -1),
                 RetractTarget::Run(run) => ("", *run),
+                RetractTarget::FileIds(_) => ("", -1),
             };
             let query = sqlx::query_as(AssertSqlSafe(sql));
             let query = match target {
-                RetractTarget::File(_) => query.bind(text),
+                RetractTarget::File(_) | RetractTarget::FileIds(_) => query.bind(text),
                 RetractTarget::Run(_) => query.bind(text).bind(run),
             };
             query.fetch_all(&mut **tx).await?
@@ -289,7 +308,7 @@ impl Rebuild {
     pub fn retracted(&self) -> &[RetractedFile] {
         match &self.mode {
             Mode::Retract { files, .. } => files,
-            Mode::Verify => &[],
+            Mode::Verify | Mode::Replay { .. } => &[],
         }
     }
 
@@ -298,7 +317,7 @@ impl Rebuild {
     /// verification, every loaded file.
     pub async fn files(&mut self) -> Result<Vec<ReplayFile>> {
         let only = match self.mode {
-            Mode::Retract { .. } => {
+            Mode::Retract { .. } | Mode::Replay { .. } => {
                 "WHERE f.file_id IN (SELECT a.file_id FROM assertions a
                      JOIN jstac_rebuild_keys k ON k.entity_key = a.entity_key)"
             }
@@ -326,7 +345,7 @@ impl Rebuild {
         limit: i64,
     ) -> Result<Vec<ReplayRecord>> {
         let only = match self.mode {
-            Mode::Retract { .. } => {
+            Mode::Retract { .. } | Mode::Replay { .. } => {
                 "AND EXISTS (SELECT 1 FROM assertions a JOIN jstac_rebuild_keys k
                      ON k.entity_key = a.entity_key
                      WHERE a.file_id = s.file_id AND a.record_no = s.record_no)"
@@ -354,7 +373,7 @@ impl Rebuild {
     /// upserts them; records, assertions and quarantine are not written
     /// again.
     pub async fn write(&mut self, file: &ReplayFile, mut batch: MappedBatch) -> Result<()> {
-        if let Mode::Retract { keys, .. } = &self.mode {
+        if let Mode::Retract { keys, .. } | Mode::Replay { keys, .. } = &self.mode {
             for entity in &mut batch.entities {
                 entity.rows.retain(|row| keys.contains(&row.key.hex()));
             }
@@ -390,36 +409,13 @@ impl Rebuild {
         else {
             return Err(WarehouseError::Rebuild("not a retraction".to_owned()));
         };
-        let mut missing = Vec::new();
-        let mut rederived = 0;
-        on_tx!(self, |tx| {
-            for table in derived_tables() {
-                let (asserted, lacking): (i64, i64) = sqlx::query_as(AssertSqlSafe(format!(
-                    "SELECT COUNT(*), COALESCE(SUM(CASE WHEN NOT EXISTS
-                                (SELECT 1 FROM {name} t WHERE t.{key} = k.entity_key)
-                            THEN 1 ELSE 0 END), 0)
-                     FROM jstac_rebuild_keys k
-                     WHERE k.entity_table = '{name}'
-                       AND EXISTS (SELECT 1 FROM assertions a WHERE a.entity_key = k.entity_key)",
-                    name = table.name,
-                    key = table.key_column
-                )))
-                .fetch_one(&mut **tx)
-                .await?;
-                rederived += asserted;
-                if lacking > 0 {
-                    missing.push(format!("{lacking} of {}", table.name));
-                }
+        let rederived = match self.check_rederived().await {
+            Ok(rederived) => rederived,
+            Err(e) => {
+                self.rollback().await?;
+                return Err(e);
             }
-        });
-        if !missing.is_empty() {
-            self.rollback().await?;
-            return Err(WarehouseError::Rebuild(format!(
-                "rows other records still assert could not be derived again from them ({}): \
-                 has their pipeline changed since they loaded? Nothing was retracted",
-                missing.join(", ")
-            )));
-        }
+        };
         let _ = keys;
         if let Tx::Postgres(load) = &mut self.tx {
             sqlx::query("SELECT pg_advisory_xact_lock($1)")
@@ -478,6 +474,42 @@ impl Rebuild {
         self.commit().await?;
         summary.files = files.len();
         Ok(summary)
+    }
+
+    /// Checks every row of `jstac_rebuild_keys` a record still asserts is
+    /// back after re-deriving: how many there are, or which tables lack
+    /// some.
+    pub(crate) async fn check_rederived(&mut self) -> Result<i64> {
+        let mut missing = Vec::new();
+        let mut rederived = 0;
+        on_tx!(self, |tx| {
+            for table in derived_tables() {
+                let (asserted, lacking): (i64, i64) = sqlx::query_as(AssertSqlSafe(format!(
+                    "SELECT COUNT(*), COALESCE(SUM(CASE WHEN NOT EXISTS
+                                (SELECT 1 FROM {name} t WHERE t.{key} = k.entity_key)
+                            THEN 1 ELSE 0 END), 0)
+                     FROM jstac_rebuild_keys k
+                     WHERE k.entity_table = '{name}'
+                       AND EXISTS (SELECT 1 FROM assertions a WHERE a.entity_key = k.entity_key)",
+                    name = table.name,
+                    key = table.key_column
+                )))
+                .fetch_one(&mut **tx)
+                .await?;
+                rederived += asserted;
+                if lacking > 0 {
+                    missing.push(format!("{lacking} of {}", table.name));
+                }
+            }
+        });
+        if !missing.is_empty() {
+            return Err(WarehouseError::Rebuild(format!(
+                "rows other records still assert could not be derived again from them ({}): \
+                 has their pipeline changed since they loaded? Nothing was changed",
+                missing.join(", ")
+            )));
+        }
+        Ok(rederived)
     }
 
     /// Ends a verification: the rows that differ from what their records

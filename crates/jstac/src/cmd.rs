@@ -20,6 +20,7 @@ pub mod quarantine;
 pub mod query;
 pub mod report;
 pub mod resolve;
+pub mod retain;
 pub mod retract;
 pub mod run;
 pub mod runs;

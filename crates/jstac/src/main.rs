@@ -91,7 +91,9 @@ enum Command {
     /// quarantined.
     Fields(cmd::fields::FieldsArgs),
     /// Quarantined records of a run (default: every run of the latest `jstac
-    /// run`), at most --limit (a cut list says so).
+    /// run`), at most --limit (a cut list says so); `quarantine replay`
+    /// loads those that pass the pipeline file as it is now.
+    #[command(args_conflicts_with_subcommands = true)]
     Quarantine(cmd::quarantine::QuarantineArgs),
     /// Run a read-only SQL query against the warehouse.
     Query(cmd::query::QueryArgs),
@@ -121,6 +123,11 @@ enum Command {
     /// no other record asserts; rows others assert are derived again from
     /// theirs. The ledger keeps who, when and why, never the data.
     Retract(cmd::retract::RetractArgs),
+    /// The loaded files past their agency's or dataset's retention period
+    /// (`[agencies.CODE] retention` in the settings), each counted from
+    /// when it loaded; a dry run unless --apply, which retracts them (as
+    /// `jstac retract`, reason `retention: …`).
+    Retain(cmd::retain::RetainArgs),
     /// Check the warehouse against its hash-chained ledger and its records:
     /// exit 1 naming each table and file changed outside jstac.
     Verify(cmd::verify::VerifyArgs),
@@ -247,6 +254,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Judge(args) => cmd::judge::run(&settings, args).await,
         Command::Explain(args) => cmd::explain::run(&settings, args).await,
         Command::Retract(args) => cmd::retract::run(&settings, args).await,
+        Command::Retain(args) => cmd::retain::run(&settings, args).await,
         Command::Verify(args) => cmd::verify::run(&settings, args).await,
     }
 }

@@ -10,14 +10,18 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::process::ExitCode;
 
 use jstac_core::{FieldShape, Mapping, SourceRecords};
-use jstac_warehouse::{Rebuild, ReplayFile, ReplayRecord};
+use jstac_warehouse::{
+    Rebuild, ReplayFile, ReplayRecord, RetractSummary, RetractTarget, Warehouse,
+};
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
 use crate::exit::Failure;
 use crate::pipelines::{self, Pipeline};
+use crate::run::actor;
 use crate::settings::Settings;
 
 /// Records mapped again a page at a time: memory does not grow with a file.
@@ -135,6 +139,72 @@ pub fn pipeline_sha256(path: &Path) -> std::io::Result<String> {
     Ok(hex::encode(Sha256::digest(std::fs::read(path)?)))
 }
 
+/// Maps a run's quarantined records (`rebuild` from
+/// `Warehouse::begin_replay`) through the pipeline file at the path their
+/// run recorded, as it is now: those that pass load into their file, and
+/// the rows they assert are re-derived ([`rederive`]). Returns each
+/// pipeline file's hash now, for the ledger.
+pub async fn replay(
+    settings: &Settings,
+    rebuild: &mut Rebuild,
+) -> Result<HashMap<String, String>, (Failure, String)> {
+    let infra = |e: jstac_warehouse::WarehouseError| (Failure::Infrastructure, e.to_string());
+    let mut hashes = HashMap::new();
+    let files: Vec<ReplayFile> = rebuild
+        .replayed()
+        .iter()
+        .map(|f| f.as_replay_file())
+        .collect();
+    for (index, file) in files.iter().enumerate() {
+        let path = Path::new(&file.pipeline_path);
+        let pipeline = pipelines::load(path, &settings.registry).map_err(|e| {
+            (
+                Failure::Config,
+                format!("{}: its pipeline cannot be read: {e}", file.path),
+            )
+        })?;
+        let hash = pipeline_sha256(path).map_err(|e| (Failure::Config, e.to_string()))?;
+        hashes.insert(file.pipeline_path.clone(), hash);
+        let mut after = -1;
+        let mut mapping: Option<(Vec<String>, Mapping)> = None;
+        loop {
+            let quarantined = rebuild
+                .quarantined(index, after, PAGE)
+                .await
+                .map_err(infra)?;
+            let Some(last) = quarantined.last() else {
+                break;
+            };
+            after = last.id;
+            // A record the plugin rejected (a malformed line) kept its raw
+            // text, not its fields: it stays, for the file to be loaded again.
+            let quarantined: Vec<_> = quarantined
+                .into_iter()
+                .filter(|q| serde_json::from_str::<Json>(&q.raw).is_ok_and(|v| v.is_object()))
+                .collect();
+            if quarantined.is_empty() {
+                continue;
+            }
+            let records: Vec<ReplayRecord> = quarantined
+                .iter()
+                .map(|q| ReplayRecord {
+                    record_no: q.id,
+                    locator: q.locator.clone(),
+                    raw: q.raw.clone(),
+                })
+                .collect();
+            let batch = map_page(&pipeline, file, &records, &mut mapping, false)?;
+            rebuild
+                .load_replayed(index, &quarantined, batch)
+                .await
+                .map_err(infra)?;
+        }
+    }
+    rebuild.empty_replayed_rows().await.map_err(infra)?;
+    rederive(settings, rebuild).await?;
+    Ok(hashes)
+}
+
 /// Maps again the records `rebuild` hands out, file by file in load
 /// order, each through the pipeline file its run recorded, and writes the
 /// rows. A record that no longer maps (quarantined now) fails the whole
@@ -171,7 +241,7 @@ pub async fn rederive(
             };
             after = last.record_no;
             done.records += records.len() as u64;
-            let batch = map_page(pipeline, &file, &records, &mut mapping)?;
+            let batch = map_page(pipeline, &file, &records, &mut mapping, true)?;
             rebuild.write(&file, batch).await.map_err(infra)?;
         }
     }
@@ -183,6 +253,7 @@ fn map_page(
     file: &ReplayFile,
     records: &[ReplayRecord],
     mapping: &mut Option<(Vec<String>, Mapping)>,
+    strict: bool,
 ) -> Result<jstac_core::MappedBatch, (Failure, String)> {
     let data = |message: String| (Failure::Data, format!("{}: {message}", file.path));
     let input = JsonRecords::parse(records)
@@ -203,11 +274,51 @@ fn map_page(
     let (_, bound) = mapping.as_ref().expect("bound above");
     let mut batch = bound.new_batch();
     bound.map_into(&input, &mut batch);
-    if let Some(entry) = batch.quarantine.first() {
+    if let Some(entry) = batch.quarantine.first().filter(|_| strict) {
         return Err(data(format!(
             "record {} no longer maps through pipeline {} ({}): has the pipeline changed?",
             entry.locator, pipeline.name, entry.reason
         )));
     }
     Ok(batch)
+}
+
+/// What [`retract`] did.
+pub enum Retracted {
+    /// The files' paths, the summary, what was derived again.
+    Done(Vec<String>, RetractSummary, Rederived),
+    NotFound,
+    /// Refused, said on stderr, nothing changed: exit with this.
+    Refused(ExitCode),
+}
+
+/// Retracts `target` in one transaction (`jstac retract`, `jstac retain`).
+pub async fn retract(
+    settings: &Settings,
+    warehouse: &Warehouse,
+    target: &RetractTarget,
+    reason: &str,
+) -> anyhow::Result<Retracted> {
+    let Some(mut rebuild) = warehouse.begin_retract(target).await? else {
+        return Ok(Retracted::NotFound);
+    };
+    let files: Vec<String> = rebuild.retracted().iter().map(|f| f.path.clone()).collect();
+    let rederived = match rederive(settings, &mut rebuild).await {
+        Ok(done) => done,
+        Err((failure, message)) => {
+            rebuild.rollback().await?;
+            eprintln!("error: {message}; nothing was retracted");
+            return Ok(Retracted::Refused(ExitCode::from(failure.exit_code())));
+        }
+    };
+    match rebuild.commit_retract(&actor(), Some(reason)).await {
+        Ok(summary) => Ok(Retracted::Done(files, summary, rederived)),
+        Err(e @ jstac_warehouse::WarehouseError::Rebuild(_)) => {
+            eprintln!("error: {e}");
+            Ok(Retracted::Refused(ExitCode::from(
+                Failure::Config.exit_code(),
+            )))
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -40,6 +40,9 @@ pub struct Settings {
     /// The bundled agencies and `agencies`, checked (built by `load`).
     #[serde(skip)]
     pub registry: AgencyRegistry,
+    /// The retention periods of `agencies`, parsed (built by `load`).
+    #[serde(skip)]
+    pub retention: Retention,
 }
 
 /// `[resolve]` in `jstac.toml`.
@@ -83,18 +86,68 @@ fn default_max_block() -> usize {
     jstac_resolve::Settings::default().max_block
 }
 
-/// One `[agencies.CODE]` entry.
+/// One `[agencies.CODE]` entry: a deployment's own agency (name and
+/// kind), and/or how long any agency's files are kept (`jstac retain`).
 ///
 /// ```toml
 /// [agencies.leeds-cc]
 /// name = "Leeds City Council"
 /// kind = "local-authority"   # police-force, national-agency, local-authority, ngo, public-list, foreign-partner, other
+/// retention = "6y"           # each file kept 6 years after it loaded
+///
+/// [agencies.police]          # a bundled agency: retention only
+/// retention = "6y"
+///
+/// [agencies.police.datasets.stop-search]
+/// retention = "1y"           # this dataset's files: 1 year
 /// ```
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AgencySetting {
-    pub name: String,
-    pub kind: String,
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    pub retention: Option<String>,
+    #[serde(default)]
+    pub datasets: BTreeMap<String, DatasetSetting>,
+}
+
+/// `[agencies.CODE.datasets.NAME]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetSetting {
+    pub retention: Option<String>,
+}
+
+/// Retention periods from `[agencies]`: a file of the agency (or of the
+/// dataset, which overrides its agency's) loaded longer ago than this is
+/// past retention (`jstac retain`). An agency without one is kept for ever.
+#[derive(Debug, Clone, Default)]
+pub struct Retention {
+    agencies: BTreeMap<String, (String, std::time::Duration)>,
+    datasets: BTreeMap<(String, String), (String, std::time::Duration)>,
+}
+
+impl Retention {
+    /// The period for a dataset of an agency, as written and parsed.
+    pub fn of(&self, agency: &str, dataset: &str) -> Option<&(String, std::time::Duration)> {
+        self.datasets
+            .get(&(agency.to_owned(), dataset.to_owned()))
+            .or_else(|| self.agencies.get(agency))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.agencies.is_empty() && self.datasets.is_empty()
+    }
+}
+
+/// A retention period: `humantime`'s durations (`6y`, `18months`, `30d`,
+/// `2w`; a year is 365.25 days, a month 30.44), above zero.
+fn retention_period(at: &str, text: &str) -> Result<std::time::Duration> {
+    let period = humantime::parse_duration(text).with_context(|| {
+        format!("{at}.retention {text:?}: a duration such as 6y, 18months, 30d")
+    })?;
+    anyhow::ensure!(!period.is_zero(), "{at}.retention must be above zero");
+    Ok(period)
 }
 
 /// `[schedule]` in `jstac.toml`: the daemon's poll interval, its retry cap,
@@ -109,6 +162,9 @@ pub struct AgencySetting {
 /// pipeline = "pipelines/acme_cases.toml"
 /// inbox = "/srv/jstac/inbox/acme"   # each new file is run on its own
 /// cron = "15 2 * * *"               # and/or: the whole pipeline, nightly (UTC)
+///
+/// [schedule]
+/// retain = "30 3 * * *"     # `jstac retain --apply` on this cron line (UTC)
 /// ```
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -119,6 +175,8 @@ pub struct ScheduleSettings {
     pub max_backoff_seconds: f64,
     #[serde(default)]
     pub pipelines: Vec<ScheduledPipeline>,
+    /// A cron expression on which `jstac retain --apply` runs.
+    pub retain: Option<String>,
 }
 
 impl Default for ScheduleSettings {
@@ -127,6 +185,7 @@ impl Default for ScheduleSettings {
             poll_seconds: default_poll_seconds(),
             max_backoff_seconds: default_max_backoff_seconds(),
             pipelines: Vec::new(),
+            retain: None,
         }
     }
 }
@@ -226,10 +285,34 @@ impl Settings {
             .and_then(config::Config::try_deserialize)
             .context("reading settings (jstac.toml and JSTAC_* variables)")?;
         for (code, agency) in &settings.agencies {
-            settings
-                .registry
-                .register(code, &agency.name, &agency.kind)
-                .context("reading settings: [agencies]")?;
+            let at = format!("agencies.{code}");
+            match (&agency.name, &agency.kind) {
+                (Some(name), Some(kind)) => settings
+                    .registry
+                    .register(code, name, kind)
+                    .context("reading settings: [agencies]")?,
+                (None, None) if settings.registry.get(code).is_some() => {}
+                (None, None) => anyhow::bail!(
+                    "reading settings: {at}: not a bundled agency: give its name and kind"
+                ),
+                _ => anyhow::bail!("reading settings: {at}: give both name and kind"),
+            }
+            if let Some(text) = &agency.retention {
+                let period = retention_period(&at, text)?;
+                settings
+                    .retention
+                    .agencies
+                    .insert(code.clone(), (text.clone(), period));
+            }
+            for (dataset, setting) in &agency.datasets {
+                if let Some(text) = &setting.retention {
+                    let period = retention_period(&format!("{at}.datasets.{dataset}"), text)?;
+                    settings
+                        .retention
+                        .datasets
+                        .insert((code.clone(), dataset.clone()), (text.clone(), period));
+                }
+            }
         }
         Ok(settings)
     }

@@ -9,8 +9,7 @@ use anyhow::Result;
 use jstac_warehouse::{RetractTarget, Warehouse};
 
 use crate::exit::Failure;
-use crate::rederive::rederive;
-use crate::run::actor;
+use crate::rederive::{Retracted, retract};
 use crate::settings::Settings;
 
 #[derive(Debug, clap::Args)]
@@ -34,26 +33,13 @@ pub async fn run(settings: &Settings, args: RetractArgs) -> Result<ExitCode> {
         (None, None) => anyhow::bail!("name a file or --run"),
     };
     let warehouse = Warehouse::open(&settings.warehouse_url).await?;
-    let Some(mut rebuild) = warehouse.begin_retract(&target).await? else {
-        eprintln!("error: no loaded file matches {target:?}");
-        return Ok(ExitCode::from(Failure::Config.exit_code()));
-    };
-    let files: Vec<String> = rebuild.retracted().iter().map(|f| f.path.clone()).collect();
-    let rederived = match rederive(settings, &mut rebuild).await {
-        Ok(done) => done,
-        Err((failure, message)) => {
-            rebuild.rollback().await?;
-            eprintln!("error: {message}; nothing was retracted");
-            return Ok(ExitCode::from(failure.exit_code()));
-        }
-    };
-    let summary = match rebuild.commit_retract(&actor(), Some(&reason)).await {
-        Ok(summary) => summary,
-        Err(e @ jstac_warehouse::WarehouseError::Rebuild(_)) => {
-            eprintln!("error: {e}");
+    let (files, summary, rederived) = match retract(settings, &warehouse, &target, &reason).await? {
+        Retracted::Done(files, summary, rederived) => (files, summary, rederived),
+        Retracted::NotFound => {
+            eprintln!("error: no loaded file matches {target:?}");
             return Ok(ExitCode::from(Failure::Config.exit_code()));
         }
-        Err(e) => return Err(e.into()),
+        Retracted::Refused(code) => return Ok(code),
     };
     for path in &files {
         println!("retracted {path}");

@@ -75,6 +75,9 @@ struct Watch {
     inbox: Option<Inbox>,
     cron: Option<Cron>,
     next_cron: Option<DateTime<Utc>>,
+    /// `[schedule] retain`: the cron job is `jstac retain --apply`, not a
+    /// pipeline's run.
+    retain: bool,
     /// A child of this pipeline is running: one at a time per pipeline.
     busy: bool,
     /// Size and modification time of each inbox file at the last poll.
@@ -157,6 +160,7 @@ pub async fn run(child_args: &[OsString], settings: Settings) -> Result<ExitCode
                         let args = child_args.to_vec();
                         let pipeline = watch.pipeline.clone();
                         let name = watch.name.clone();
+                        let retain = watch.retain;
                         let warehouse_url = settings.warehouse_url.clone();
                         jobs.spawn(async move {
                             let done = match job {
@@ -164,7 +168,12 @@ pub async fn run(child_args: &[OsString], settings: Settings) -> Result<ExitCode
                                     run_file(&exe, &args, &pipeline, &name, &inbox, file, &warehouse_url).await
                                 }
                                 Job::Cron => {
-                                    run_cron(&exe, &args, &pipeline, &name).await;
+                                    let command: Vec<OsString> = if retain {
+                                        vec!["retain".into(), "--apply".into()]
+                                    } else {
+                                        vec!["run".into(), pipeline.into_os_string()]
+                                    };
+                                    run_cron(&exe, &args, &command, &name).await;
                                     Done::Cron
                                 }
                             };
@@ -187,8 +196,11 @@ pub async fn run(child_args: &[OsString], settings: Settings) -> Result<ExitCode
 }
 
 fn watches(config: &ScheduleSettings) -> Result<Vec<Watch>, String> {
-    if config.pipelines.is_empty() {
-        return Err("no [[schedule.pipelines]] in the settings: nothing to do".into());
+    if config.pipelines.is_empty() && config.retain.is_none() {
+        return Err(
+            "no [[schedule.pipelines]] and no [schedule] retain in the settings: nothing to do"
+                .into(),
+        );
     }
     let host = host_name();
     let pid = std::process::id();
@@ -235,6 +247,21 @@ fn watches(config: &ScheduleSettings) -> Result<Vec<Watch>, String> {
             inbox,
             cron,
             next_cron,
+            retain: false,
+            busy: false,
+            seen: HashMap::new(),
+            backoff: HashMap::new(),
+        });
+    }
+    if let Some(text) = &config.retain {
+        let cron = Cron::from_str(text).map_err(|e| format!("schedule.retain {text:?}: {e}"))?;
+        watches.push(Watch {
+            name: "retain".to_owned(),
+            pipeline: PathBuf::new(),
+            inbox: None,
+            next_cron: next_occurrence(&cron, Utc::now()),
+            cron: Some(cron),
+            retain: true,
             busy: false,
             seen: HashMap::new(),
             backoff: HashMap::new(),
@@ -575,14 +602,10 @@ async fn mark_interrupted(warehouse_url: &str) {
     }
 }
 
-async fn run_cron(exe: &Path, args: &[OsString], pipeline: &Path, name: &str) {
+/// `jstac run PIPELINE` (or `jstac retain --apply`) on its cron line.
+async fn run_cron(exe: &Path, args: &[OsString], command: &[OsString], name: &str) {
     tracing::info!(pipeline = %name, "cron: running the pipeline");
-    match child_command(exe, args)
-        .arg("run")
-        .arg(pipeline)
-        .output()
-        .await
-    {
+    match child_command(exe, args).args(command).output().await {
         Ok(output) => {
             for line in String::from_utf8_lossy(&output.stdout).lines() {
                 tracing::info!(pipeline = %name, "{line}");
@@ -596,7 +619,7 @@ async fn run_cron(exe: &Path, args: &[OsString], pipeline: &Path, name: &str) {
                 tracing::info!(pipeline = %name, status = %describe(output.status), "cron run ended");
             }
         }
-        Err(e) => tracing::error!(pipeline = %name, error = %e, "cannot start jstac run"),
+        Err(e) => tracing::error!(pipeline = %name, error = %e, "cannot start jstac"),
     }
 }
 
