@@ -334,6 +334,8 @@ fn replay_after_fixing_a_lookup(make: fn() -> Sandbox) {
         out.contains("data/k1.csv: 1 loaded, 0 skipped, 2 still quarantined"),
         "{out}"
     );
+    // The record now loaded is resolved like any new one.
+    resolved_alike(&sandbox);
     // As if file 1 had loaded through the fixed pipeline in the first
     // place: same rows, provenance (run, file, locator) and record numbers.
     let fresh = make();
@@ -448,6 +450,7 @@ fn retain_past_a_one_day_retention(make: fn() -> Sandbox) {
         "{out}"
     );
     assert!(!out.contains("retracted data/f3.csv"), "{out}");
+    resolved_alike(&sandbox);
     let only_three = make();
     load(&only_three, &["f3.csv"]);
     assert_eq!(state(&sandbox, true), state(&only_three, true));

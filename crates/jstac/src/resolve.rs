@@ -43,6 +43,16 @@ impl std::fmt::Display for Summary {
     }
 }
 
+/// After a change to the warehouse's records (a retraction, a replay,
+/// retention): resolve again when `[resolve] after_run` says so, printing
+/// the summary line.
+pub async fn after_change(settings: &Settings, warehouse: &Warehouse) -> Result<()> {
+    if settings.resolve.after_run {
+        println!("{}", resolve(settings, warehouse, false).await?);
+    }
+    Ok(())
+}
+
 /// Resolves every person record of `warehouse`. `retrain` trains a new
 /// model even when a stored one fits.
 pub async fn resolve(settings: &Settings, warehouse: &Warehouse, retrain: bool) -> Result<Summary> {
@@ -91,6 +101,9 @@ pub async fn resolve(settings: &Settings, warehouse: &Warehouse, retrain: bool) 
                 .iter()
                 .map(|e| {
                     e.last_run > seen
+                        // Never resolved before (a replayed record keeps
+                        // its original, older run).
+                        || !state.previous.members.contains_key(&e.key)
                         || state
                             .previous
                             .members

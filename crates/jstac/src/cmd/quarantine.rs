@@ -138,6 +138,10 @@ async fn replay(settings: &Settings, run: Option<i64>) -> Result<ExitCode> {
         }
     }
     println!("replayed: {loaded} loaded, {skipped} skipped, {still} still quarantined");
+    if loaded > 0 {
+        // The records now loaded are resolved like any new record.
+        crate::resolve::after_change(settings, &warehouse).await?;
+    }
     tracing::info!(loaded, skipped, still, "quarantine replayed");
     Ok(ExitCode::SUCCESS)
 }

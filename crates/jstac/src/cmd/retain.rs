@@ -104,6 +104,10 @@ pub async fn run(settings: &Settings, args: RetainArgs) -> Result<ExitCode> {
         }
     }
     println!("{files} file(s), {retracted} record(s) past retention retracted");
+    if retracted > 0 {
+        // As after `jstac retract`: no resolved person held by a record gone.
+        crate::resolve::after_change(settings, &warehouse).await?;
+    }
     tracing::info!(files, records = retracted, "retention applied");
     Ok(ExitCode::SUCCESS)
 }

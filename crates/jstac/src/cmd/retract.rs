@@ -62,10 +62,7 @@ pub async fn run(settings: &Settings, args: RetractArgs) -> Result<ExitCode> {
     );
     // The resolved persons that held a retracted record are resolved
     // again (as after a run), so none stays held together by it.
-    if settings.resolve.after_run {
-        let resolved = crate::resolve::resolve(settings, &warehouse, false).await?;
-        println!("{resolved}");
-    }
+    crate::resolve::after_change(settings, &warehouse).await?;
     warehouse.close().await;
     Ok(ExitCode::SUCCESS)
 }
