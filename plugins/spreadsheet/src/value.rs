@@ -21,6 +21,9 @@ pub enum Value {
     Duration(String),
     /// The error value and where it is: `#N/A at Encounters!C7`.
     Error(String),
+    /// A text larger than `max_field_bytes`, of this many bytes: not kept,
+    /// its row is quarantined.
+    TooLarge(u64),
 }
 
 impl Value {
@@ -35,6 +38,7 @@ impl Value {
             Value::DateTime(d) => Cell::DateTime(d),
             Value::Duration(d) => Cell::Duration(d),
             Value::Error(e) => Cell::Error(e),
+            Value::TooLarge(_) => Cell::Null,
         }
     }
 
@@ -57,7 +61,21 @@ impl Value {
             | Value::Error(s) => s.clone(),
             Value::Number(n) => n.to_string(),
             Value::Boolean(b) => b.to_string(),
+            Value::TooLarge(bytes) => format!("[a text of {bytes} bytes, not kept]"),
         }
+    }
+}
+
+/// A size as people write it: `1 MiB`, `64 KiB`, or bytes.
+pub fn size_text(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB && bytes % MIB == 0 {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= KIB && bytes % KIB == 0 {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} bytes")
     }
 }
 
@@ -110,8 +128,17 @@ pub fn data_as_ref(data: &Data) -> DataRef<'_> {
 /// Converts one calamine cell. `sheet` is the sheet as a reference writes
 /// it ([`sheet_ref`]); with the position it makes error values
 /// self-describing.
+#[cfg(test)]
 pub fn convert(data: &DataRef<'_>, sheet: &str, row: u32, col: u32) -> Value {
+    convert_within(data, sheet, row, col, u64::MAX)
+}
+
+/// [`convert`], a text larger than `max_text` bytes becoming
+/// [`Value::TooLarge`] without being copied.
+pub fn convert_within(data: &DataRef<'_>, sheet: &str, row: u32, col: u32, max_text: u64) -> Value {
     match data {
+        DataRef::String(s) if s.len() as u64 > max_text => Value::TooLarge(s.len() as u64),
+        DataRef::SharedString(s) if s.len() as u64 > max_text => Value::TooLarge(s.len() as u64),
         DataRef::Empty => Value::Empty,
         DataRef::String(s) => text(s),
         DataRef::SharedString(s) => text(s),
