@@ -42,11 +42,15 @@ pub(super) fn raw_record<R: SourceRecords + ?Sized>(
 /// The most of a quarantined record's raw text kept in `quarantine`.
 pub(super) const QUARANTINE_RAW_BYTES: usize = 64 * 1024;
 
+/// Room past [`QUARANTINE_RAW_BYTES`] for a plugin's cut marker.
+const MARKER_ROOM: usize = 256;
+
 /// `raw` cut to [`QUARANTINE_RAW_BYTES`] (at a character boundary) with a
 /// marker saying how long it was: an oversize record must not store its
 /// whole text in the quarantine.
 pub(super) fn bounded_raw(mut raw: String) -> String {
-    if raw.len() <= QUARANTINE_RAW_BYTES {
+    // A plugin that cut the text to this size itself added its own marker.
+    if raw.len() <= QUARANTINE_RAW_BYTES + MARKER_ROOM {
         return raw;
     }
     let total = raw.len();
@@ -132,13 +136,13 @@ mod tests {
 
     #[test]
     fn long_raw_text_is_cut_with_a_marker() {
-        let short = "a".repeat(QUARANTINE_RAW_BYTES);
+        let short = "a".repeat(QUARANTINE_RAW_BYTES + MARKER_ROOM);
         assert_eq!(bounded_raw(short.clone()), short);
         // A two-byte character straddling the limit is dropped whole.
         let long = format!(
             "{}é{}",
             "a".repeat(QUARANTINE_RAW_BYTES - 1),
-            "b".repeat(10)
+            "b".repeat(MARKER_ROOM)
         );
         let cut = bounded_raw(long.clone());
         assert_eq!(
