@@ -213,7 +213,7 @@ fn a_field_over_the_size_limit_quarantines_its_record_with_a_cut_raw_text() {
         let nul = format!("A\0{}", "y".repeat(100 * 1024));
         sandbox.write(
             "data/a.csv",
-            &format!("Ref,Surname\nN1,ONE\nN2,\"{big}\"\nN3,THREE\nN4,{nul}\n"),
+            format!("Ref,Surname\nN1,ONE\nN2,\"{big}\"\nN3,THREE\nN4,{nul}\n"),
         );
         sandbox.write("p.toml", PIPELINE);
         let output = sandbox.jstac(&["run", "p.toml"]);
