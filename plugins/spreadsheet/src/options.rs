@@ -51,8 +51,9 @@ pub struct SpreadsheetOptions {
     #[serde(default = "default_max_rows")]
     pub max_rows: u64,
     /// Largest text of one cell, in bytes (UTF-8): a row with a larger
-    /// cell goes to quarantine naming the cell; the text is dropped as
-    /// soon as it is read. Default 1 MiB.
+    /// cell goes to quarantine naming the cell. An XLSX is scanned first
+    /// and such texts are cut before calamine reads them; in other formats
+    /// the text is dropped as soon as it is read. Default 1 MiB.
     #[serde(default = "default_max_field_bytes")]
     #[schemars(range(min = 1))]
     pub max_field_bytes: u64,

@@ -73,9 +73,11 @@ impl SheetReader {
             .unwrap_or_else(|| path.display().to_string());
         check_options(&options, &file)?;
         let limits = options.limits();
-        let format = detect::detect(path, &file, &limits)?;
+        // An XLSX with a text over max_field_bytes is read from a copy
+        // with such texts cut; the copy is open once the sheet is.
+        let (format, filtered) = detect::detect(path, &file, &limits)?;
         let sheet = source::open_sheet(
-            path,
+            filtered.as_deref().unwrap_or(path),
             &file,
             format,
             options.sheet.as_ref(),

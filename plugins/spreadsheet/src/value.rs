@@ -66,6 +66,16 @@ impl Value {
     }
 }
 
+/// The length of a text over `max_text` bytes, or of one cut before
+/// calamine read it (see `detect::oversize`).
+fn too_large(text: &str, max_text: u64) -> Option<u64> {
+    let len = text.len() as u64;
+    if len > max_text {
+        return Some(len);
+    }
+    crate::detect::oversize::marked_len(text)
+}
+
 /// A size as people write it: `1 MiB`, `64 KiB`, or bytes.
 pub fn size_text(bytes: u64) -> String {
     const KIB: u64 = 1024;
@@ -137,8 +147,12 @@ pub fn convert(data: &DataRef<'_>, sheet: &str, row: u32, col: u32) -> Value {
 /// [`Value::TooLarge`] without being copied.
 pub fn convert_within(data: &DataRef<'_>, sheet: &str, row: u32, col: u32, max_text: u64) -> Value {
     match data {
-        DataRef::String(s) if s.len() as u64 > max_text => Value::TooLarge(s.len() as u64),
-        DataRef::SharedString(s) if s.len() as u64 > max_text => Value::TooLarge(s.len() as u64),
+        DataRef::String(s) if too_large(s, max_text).is_some() => {
+            Value::TooLarge(too_large(s, max_text).unwrap_or_default())
+        }
+        DataRef::SharedString(s) if too_large(s, max_text).is_some() => {
+            Value::TooLarge(too_large(s, max_text).unwrap_or_default())
+        }
         DataRef::Empty => Value::Empty,
         DataRef::String(s) => text(s),
         DataRef::SharedString(s) => text(s),
