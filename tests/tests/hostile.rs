@@ -200,3 +200,54 @@ fn an_empty_file_or_one_lacking_fields_is_bad_data() {
     }
     assert_eq!(sandbox.count("persons"), 1);
 }
+
+/// A 20 MiB field (over the default `max_field_bytes` of 1 MiB)
+/// quarantines its record with the field's name and size, the records
+/// around it load, and the quarantine keeps 64 KiB of its text with a
+/// marker. A record the mapping quarantines keeps a cut text too.
+#[test]
+fn a_field_over_the_size_limit_quarantines_its_record_with_a_cut_raw_text() {
+    for sandbox in [Sandbox::new(), Sandbox::postgres()] {
+        let big = "x".repeat(20 * 1024 * 1024);
+        // Under the limit, but quarantined by the mapping (a NUL).
+        let nul = format!("A\0{}", "y".repeat(100 * 1024));
+        sandbox.write(
+            "data/a.csv",
+            format!("Ref,Surname\nN1,ONE\nN2,\"{big}\"\nN3,THREE\nN4,{nul}\n"),
+        );
+        sandbox.write("p.toml", PIPELINE);
+        let output = sandbox.jstac(&["run", "p.toml"]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        assert!(
+            stdout(&output).contains("4 read, 2 loaded, 2 quarantined"),
+            "{}",
+            stdout(&output)
+        );
+        let quarantined = sandbox.query(
+            "SELECT locator, reason, LENGTH(raw_record) AS len, SUBSTR(raw_record, LENGTH(raw_record) - 40) AS tail \
+             FROM quarantine ORDER BY locator",
+        );
+        assert_eq!(quarantined.len(), 2, "{quarantined:?}");
+        assert_eq!(quarantined[0]["locator"], "line 3");
+        assert_eq!(
+            quarantined[0]["reason"],
+            format!(
+                "field 2 (Surname) is larger than the limit of 1 MiB ({} bytes); raise max_field_bytes if it is real",
+                big.len()
+            )
+        );
+        assert_eq!(quarantined[1]["locator"], "line 5");
+        // Each marker gives the whole record's length: the CSV line, and
+        // the record as JSON, `{"Ref":"N4","Surname":"A\u0000yy…"}`.
+        for (row, total) in quarantined.iter().zip([big.len() + 5, 25 + nul.len() + 5]) {
+            let len = row["len"].as_i64().expect("length");
+            assert!(len > 60_000 && len < 70_000, "{row}");
+            let tail = row["tail"].as_str().expect("tail");
+            assert!(
+                tail.ends_with(&format!("[truncated: {total} bytes in all]")),
+                "{row}"
+            );
+        }
+        assert_eq!(sandbox.count("persons"), 2);
+    }
+}

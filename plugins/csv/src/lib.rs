@@ -7,14 +7,20 @@
 //! rejected record with its line and the reason, and goes to quarantine. A
 //! quoted field opened and never closed (it would swallow every line after
 //! it into one field) rejects the file, naming the line it opened on and
-//! the lines it covers.
+//! the lines it covers. A field larger than `max_field_bytes` (1 MiB by
+//! default) rejects its record, and is measured without being held (see
+//! [`oversize`]).
 
 #![forbid(unsafe_code)]
 
+mod oversize;
+
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::Path;
+
+use oversize::Budget;
 
 use jstac_sdk::{BatchBuilder, Plugin, PluginError, RecordReader};
 use schemars::JsonSchema;
@@ -44,6 +50,15 @@ pub struct CsvOptions {
     /// Text encoding of the file.
     #[serde(default)]
     pub encoding: Encoding,
+    /// The largest field, in bytes as the file holds it: a record with a
+    /// larger field goes to quarantine, and is never held whole.
+    #[serde(default = "default_max_field_bytes")]
+    #[schemars(range(min = 1))]
+    pub max_field_bytes: u64,
+}
+
+fn default_max_field_bytes() -> u64 {
+    oversize::DEFAULT_MAX_FIELD_BYTES
 }
 
 /// Encodings the plugin reads.
@@ -104,6 +119,14 @@ pub struct CsvReader {
     start: u64,
     /// Bytes the csv reader sees: the file's length less `start`.
     csv_len: u64,
+    /// Where the current csv reader starts (from `start`), and the line
+    /// ends before it: past an oversize record reading starts afresh.
+    base: u64,
+    base_lines: u64,
+    max_field_bytes: u64,
+    /// Bytes one record may pull (see [`oversize::record_budget`]).
+    record_budget: u64,
+    budget: Budget,
 }
 
 fn ascii_byte(option: &str, c: char) -> Result<u8, PluginError> {
@@ -134,15 +157,15 @@ impl CsvReader {
             line_offset += 1;
         }
         let line_ends = LineEnds::default();
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .quote(quote)
-            .has_headers(options.has_header)
-            .flexible(true)
-            .from_reader(LineEndTracker {
+        let budget = Budget::default();
+        // The header row, of fields not yet counted.
+        budget.set(oversize::record_budget(options.max_field_bytes, usize::MAX));
+        let mut reader =
+            csv_reader(delimiter, quote, options.has_header).from_reader(LineEndTracker {
                 inner: input,
                 ends: line_ends.clone(),
                 consumed: 0,
+                budget: budget.clone(),
             });
 
         let fields = match (options.has_header, options.columns) {
@@ -167,6 +190,7 @@ impl CsvReader {
             }
         };
         check_unique(&fields)?;
+        let record_budget = oversize::record_budget(options.max_field_bytes, fields.len());
         Ok(CsvReader {
             reader,
             line_ends,
@@ -179,7 +203,64 @@ impl CsvReader {
             path: path.to_owned(),
             start,
             csv_len: file_len.saturating_sub(start),
+            base: 0,
+            base_lines: 0,
+            max_field_bytes: options.max_field_bytes,
+            record_budget,
+            budget,
         })
+    }
+
+    /// The name of field `index`, also past the header's end.
+    fn field_name(&self, index: usize) -> Cow<'_, str> {
+        self.fields
+            .get(index)
+            .map_or_else(|| format!("column_{}", index + 1).into(), Cow::from)
+    }
+
+    /// Rejects the record at `record_start` that pulled more than its
+    /// budget, measuring it without holding it, and reads on after it
+    /// with a new csv reader.
+    fn skip_oversize(
+        &mut self,
+        record_start: u64,
+        batch: &mut BatchBuilder,
+    ) -> Result<(), PluginError> {
+        let measured = oversize::scan(
+            &self.path,
+            self.start,
+            record_start,
+            self.delimiter,
+            self.quote,
+            self.max_field_bytes,
+        )?;
+        let before = self.line_ends.newlines_before(record_start);
+        let line = before + measured.leading_newlines + 1 + self.line_offset;
+        let reason = match measured.over {
+            Some((index, len)) => {
+                oversize::reason(index, &self.field_name(index), len, self.max_field_bytes)
+            }
+            None => format!(
+                "the record is larger than the limit of {} for a record ({} bytes)",
+                oversize::size_text(self.record_budget),
+                measured.len
+            ),
+        };
+        let raw = oversize::raw_head(&measured.head, measured.len);
+        batch.push_reject(format_args!("line {line}"), &reason, &raw);
+        let after = before + measured.newlines;
+        self.line_ends.restart(after);
+        self.base = measured.end;
+        self.base_lines = after;
+        let mut file = File::open(&self.path)?;
+        file.seek(SeekFrom::Start(self.start + measured.end))?;
+        self.reader = csv_reader(self.delimiter, self.quote, false).from_reader(LineEndTracker {
+            inner: BufReader::with_capacity(256 * 1024, file),
+            ends: self.line_ends.clone(),
+            consumed: measured.end,
+            budget: self.budget.clone(),
+        });
+        Ok(())
     }
 
     /// Fails when the record just read, which runs to the end of the file
@@ -228,7 +309,8 @@ impl CsvReader {
         })
     }
 
-    /// The record as CSV text, for the quarantine.
+    /// The record as CSV text, for the quarantine (its first
+    /// [`oversize::RAW_BYTES`], marked when cut).
     fn raw_text(&self) -> String {
         let mut writer = csv::WriterBuilder::new()
             .delimiter(self.delimiter)
@@ -236,9 +318,11 @@ impl CsvReader {
             .terminator(csv::Terminator::Any(b'\n'))
             .from_writer(Vec::new());
         let _ = writer.write_byte_record(&self.record);
-        let bytes = writer.into_inner().unwrap_or_default();
-        let text = String::from_utf8_lossy(&bytes);
-        text.trim_end_matches('\n').to_owned()
+        let mut bytes = writer.into_inner().unwrap_or_default();
+        if bytes.last() == Some(&b'\n') {
+            bytes.pop();
+        }
+        oversize::raw_head(&bytes, bytes.len() as u64)
     }
 }
 
@@ -249,22 +333,29 @@ impl RecordReader for CsvReader {
 
     fn read_batch(&mut self, batch: &mut BatchBuilder) -> Result<bool, PluginError> {
         while !batch.is_full() {
-            let line_hint = self.reader.position().line() + self.line_offset;
-            let record_start = self.reader.position().byte();
-            let more = self
-                .reader
-                .read_byte_record(&mut self.record)
-                .map_err(|e| read_error(line_hint, e))?;
+            let line_hint = self.reader.position().line() + self.base_lines + self.line_offset;
+            let record_start = self.base + self.reader.position().byte();
+            self.budget
+                .set(record_start.saturating_add(self.record_budget));
+            let more = match self.reader.read_byte_record(&mut self.record) {
+                Ok(more) => more,
+                Err(_) if self.budget.tripped() => {
+                    self.skip_oversize(record_start, batch)?;
+                    continue;
+                }
+                Err(e) => return Err(read_error(line_hint, e)),
+            };
             if !more {
                 return Ok(false);
             }
-            if self.reader.position().byte() >= self.csv_len {
+            let record_end = self.base + self.reader.position().byte();
+            if record_end >= self.csv_len {
                 self.check_closed(record_start)?;
             }
             let inner_newlines = memchr_count(self.record.as_slice());
             let line = self
                 .line_ends
-                .record_line(self.reader.position().byte(), inner_newlines)
+                .record_line(record_end, inner_newlines)
                 .map_or(line_hint, |line| line + self.line_offset);
             if self.record.len() != self.fields.len() {
                 let reason = format!(
@@ -272,6 +363,15 @@ impl RecordReader for CsvReader {
                     self.record.len(),
                     self.fields.len()
                 );
+                batch.push_reject(format_args!("line {line}"), &reason, &self.raw_text());
+                continue;
+            }
+            let limit = self.max_field_bytes;
+            if let Some((index, field)) =
+                (self.record.iter().enumerate()).find(|(_, field)| field.len() as u64 > limit)
+            {
+                let reason =
+                    oversize::reason(index, &self.field_name(index), field.len() as u64, limit);
                 batch.push_reject(format_args!("line {line}"), &reason, &self.raw_text());
                 continue;
             }
@@ -348,6 +448,23 @@ impl LineEnds {
 }
 
 impl LineEnds {
+    /// `\n` bytes before offset `at`, of those pulled and not yet passed.
+    fn newlines_before(&self, at: u64) -> u64 {
+        self.0.lock().map_or(0, |ends| {
+            ends.passed_newlines + ends.newlines.iter().filter(|&&n| n < at).count() as u64
+        })
+    }
+
+    /// Forgets every offset held, with `passed` line ends before the next
+    /// byte pulled: reading starts afresh there.
+    fn restart(&self, passed: u64) {
+        if let Ok(mut ends) = self.0.lock() {
+            ends.passed_newlines = passed;
+            ends.newlines.clear();
+            ends.carriage_returns.clear();
+        }
+    }
+
     /// Every `\n` the csv reader has pulled so far.
     fn newlines_seen(&self) -> u64 {
         self.0
@@ -361,10 +478,13 @@ struct LineEndTracker<R> {
     inner: R,
     ends: LineEnds,
     consumed: u64,
+    /// Fails a pull past the current record's budget.
+    budget: Budget,
 }
 
 impl<R: std::io::Read> std::io::Read for LineEndTracker<R> {
     fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        self.budget.check(self.consumed)?;
         let n = self.inner.read(buffer)?;
         if let Ok(mut ends) = self.ends.0.lock() {
             for (index, &byte) in buffer[..n].iter().enumerate() {
@@ -456,6 +576,18 @@ fn check_unique(fields: &[String]) -> Result<(), PluginError> {
         }
     }
     Ok(())
+}
+
+/// A csv reader of the options' delimiter and quote; a ragged row is
+/// returned as it is (the plugin rejects it).
+fn csv_reader(delimiter: u8, quote: u8, has_headers: bool) -> csv::ReaderBuilder {
+    let mut builder = csv::ReaderBuilder::new();
+    builder
+        .delimiter(delimiter)
+        .quote(quote)
+        .has_headers(has_headers)
+        .flexible(true);
+    builder
 }
 
 fn read_error(line: u64, error: csv::Error) -> PluginError {

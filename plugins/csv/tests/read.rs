@@ -16,6 +16,7 @@ fn options() -> CsvOptions {
         columns: None,
         skip_lines: 0,
         encoding: Encoding::Utf8,
+        max_field_bytes: 1024 * 1024,
     }
 }
 
@@ -286,4 +287,72 @@ fn field_names_are_trimmed_blank_ones_numbered_and_duplicates_refused() {
         error_text(b"R1\n", neither),
         "option columns: required when has_header = false"
     );
+}
+
+#[test]
+fn a_field_over_the_limit_rejects_its_record_and_reading_goes_on_after_it() {
+    // A 20 MiB quoted field (with line breaks and doubled quotes in it) on
+    // line 3, then more rows: the record is measured, not held.
+    let mut big = String::with_capacity(21 * 1024 * 1024);
+    big.push('"');
+    for i in 0..(20 * 1024) {
+        big.push_str(&"x".repeat(1000));
+        big.push_str(if i % 2 == 0 { "\n" } else { "\"\"" });
+        big.push_str("ab");
+    }
+    big.push('"');
+    let field_len = big.len() - 2 - 20 * 1024 / 2; // less quotes and halved doubled quotes
+    let text = format!("a,b\n1,2\n3,{big}\n4,5\n\n6,7\n");
+    let big_lines = 20 * 1024 / 2;
+    let (_, records) = read(text.as_bytes(), options()).expect("read");
+    assert_eq!(
+        records.len(),
+        4,
+        "{:?}",
+        records.iter().map(|r| &r.locator).collect::<Vec<_>>()
+    );
+    assert_eq!(records[0], good(2, &["1", "2"]));
+    let rejected = &records[1];
+    assert_eq!(rejected.locator, "line 3");
+    assert_eq!(
+        rejected.reject.as_deref(),
+        Some(
+            format!(
+                "field 2 (b) is larger than the limit of 1 MiB ({field_len} bytes); raise max_field_bytes if it is real"
+            )
+            .as_str()
+        )
+    );
+    let raw = rejected.raw.as_deref().expect("raw");
+    assert!(raw.starts_with("3,\"xxx"), "{}", &raw[..20]);
+    assert!(raw.len() < 70 * 1024, "raw is cut: {} bytes", raw.len());
+    assert!(
+        raw.ends_with(&format!("… [truncated: {} bytes in all]", big.len() + 2)),
+        "{}",
+        &raw[raw.len() - 60..]
+    );
+    // Line numbers after the skipped record still count its line breaks.
+    assert_eq!(records[2], good(4 + big_lines as u64, &["4", "5"]));
+    assert_eq!(records[3], good(6 + big_lines as u64, &["6", "7"]));
+}
+
+#[test]
+fn a_field_just_over_a_small_limit_is_rejected_and_one_at_it_is_read() {
+    let options = CsvOptions {
+        max_field_bytes: 4,
+        ..options()
+    };
+    let (_, records) = read(b"a,b\n1234,x\n12345,y\nz,\"ab\"\"c\"\n", options).expect("read");
+    assert_eq!(records[0], good(2, &["1234", "x"]));
+    assert_eq!(
+        records[1],
+        reject(
+            3,
+            2,
+            "field 1 (a) is larger than the limit of 4 bytes (5 bytes); raise max_field_bytes if it is real",
+            "12345,y"
+        )
+    );
+    // Doubled quotes count once: `ab"c` is 4 bytes.
+    assert_eq!(records[2], good(4, &["z", "ab\"c"]));
 }

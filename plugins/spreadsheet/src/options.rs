@@ -50,6 +50,13 @@ pub struct SpreadsheetOptions {
     /// 1,048,576 (Excel's row limit).
     #[serde(default = "default_max_rows")]
     pub max_rows: u64,
+    /// Largest text of one cell, in bytes (UTF-8): a row with a larger
+    /// cell goes to quarantine naming the cell. An XLSX is scanned first
+    /// and such texts are cut before calamine reads them; in other formats
+    /// the text is dropped as soon as it is read. Default 1 MiB.
+    #[serde(default = "default_max_field_bytes")]
+    #[schemars(range(min = 1))]
+    pub max_field_bytes: u64,
 }
 
 /// A sheet by name or by 0-based position.
@@ -82,6 +89,9 @@ fn default_max_cells() -> u64 {
 fn default_max_rows() -> u64 {
     1_048_576
 }
+fn default_max_field_bytes() -> u64 {
+    1024 * 1024
+}
 
 /// The safety limits, from the options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +99,7 @@ pub struct Limits {
     pub max_inflated_bytes: u64,
     pub max_cells: u64,
     pub max_rows: u64,
+    pub max_field_bytes: u64,
 }
 
 /// Options as a pipeline with no `[source.options]` gets them.
@@ -104,6 +115,7 @@ impl Default for SpreadsheetOptions {
             max_inflated_bytes: default_max_inflated_bytes(),
             max_cells: default_max_cells(),
             max_rows: default_max_rows(),
+            max_field_bytes: default_max_field_bytes(),
         }
     }
 }
@@ -114,6 +126,7 @@ impl SpreadsheetOptions {
             max_inflated_bytes: self.max_inflated_bytes,
             max_cells: self.max_cells,
             max_rows: self.max_rows,
+            max_field_bytes: self.max_field_bytes,
         }
     }
 }

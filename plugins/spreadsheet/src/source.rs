@@ -23,7 +23,7 @@ use calamine::{
 
 use crate::error::Error;
 use crate::options::{Limits, SheetChoice};
-use crate::value::{Value, cell_ref, convert, data_as_ref, sheet_ref};
+use crate::value::{Value, cell_ref, convert_within, data_as_ref, sheet_ref};
 use jstac_workbook::Format;
 
 /// Excel's last row and column (0-based): XFD1048576.
@@ -420,7 +420,13 @@ impl RowStream for RangeRows {
                     continue;
                 };
                 let col = col0.saturating_add(u32::try_from(c).unwrap_or(u32::MAX));
-                let mut value = convert(&data_as_ref(data), &self.counter.sheet_ref, row, col);
+                let mut value = convert_within(
+                    &data_as_ref(data),
+                    &self.counter.sheet_ref,
+                    row,
+                    col,
+                    self.counter.limits.max_field_bytes,
+                );
                 if let Value::Text(text) = &value
                     && self.text_errors
                     && is_error_text(text)
@@ -482,7 +488,13 @@ impl Emitter {
 
     /// Takes one cell; `Ok(false)` when the reader has gone away.
     fn cell(&mut self, (row, col): (u32, u32), data: &DataRef<'_>) -> Result<bool, Error> {
-        let value = convert(data, &self.counter.sheet_ref, row, col);
+        let value = convert_within(
+            data,
+            &self.counter.sheet_ref,
+            row,
+            col,
+            self.counter.limits.max_field_bytes,
+        );
         if value.is_empty() {
             return Ok(true);
         }

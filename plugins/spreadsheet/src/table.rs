@@ -12,7 +12,7 @@ use crate::detect;
 use crate::error::Error;
 use crate::options::{OutsideCells, SpreadsheetOptions};
 use crate::source::{self, RawRow, RowStream};
-use crate::value::{Value, cell_ref, column_letters};
+use crate::value::{Value, cell_ref, column_letters, size_text};
 
 /// Non-empty rows looked at to find the header row.
 pub const HEADER_SEARCH_ROWS: usize = 50;
@@ -47,6 +47,7 @@ pub struct SheetReader {
     /// Rows with a smaller 0-based index are not data.
     data_start: u32,
     outside: OutsideCells,
+    max_field_bytes: u64,
     rows: Box<dyn RowStream>,
     pending: VecDeque<RawRow>,
     merges: MergeFill,
@@ -72,9 +73,11 @@ impl SheetReader {
             .unwrap_or_else(|| path.display().to_string());
         check_options(&options, &file)?;
         let limits = options.limits();
-        let format = detect::detect(path, &file, &limits)?;
+        // An XLSX with a text over max_field_bytes is read from a copy
+        // with such texts cut; the copy is open once the sheet is.
+        let (format, filtered) = detect::detect(path, &file, &limits)?;
         let sheet = source::open_sheet(
-            path,
+            filtered.as_deref().unwrap_or(path),
             &file,
             format,
             options.sheet.as_ref(),
@@ -90,6 +93,7 @@ impl SheetReader {
             first_col: 0,
             data_start: 0,
             outside: options.outside_cells,
+            max_field_bytes: options.max_field_bytes,
             rows: sheet.rows,
             pending: VecDeque::new(),
             merges: MergeFill::new(sheet.merges),
@@ -284,6 +288,29 @@ impl SheetReader {
                 cell_ref(raw.row, *col),
                 column_letters(self.first_col),
                 column_letters(last)
+            );
+            let raw_text = raw
+                .cells
+                .iter()
+                .map(|(col, value)| format!("{}={}", cell_ref(raw.row, *col), value.raw_text()))
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Some(Record::Reject {
+                locator,
+                reason,
+                raw: raw_text,
+            });
+        }
+        if let Some((col, Value::TooLarge(bytes))) = raw
+            .cells
+            .iter()
+            .find(|(_, value)| matches!(value, Value::TooLarge(_)))
+        {
+            let name = index(*col).map_or("(outside the table)", |i| self.fields[i].as_str());
+            let reason = format!(
+                "field {name} (cell {}) is larger than the limit of {} ({bytes} bytes); raise max_field_bytes if it is real",
+                cell_ref(raw.row, *col),
+                size_text(self.max_field_bytes),
             );
             let raw_text = raw
                 .cells

@@ -21,6 +21,9 @@ pub enum Value {
     Duration(String),
     /// The error value and where it is: `#N/A at Encounters!C7`.
     Error(String),
+    /// A text larger than `max_field_bytes`, of this many bytes: not kept,
+    /// its row is quarantined.
+    TooLarge(u64),
 }
 
 impl Value {
@@ -35,6 +38,7 @@ impl Value {
             Value::DateTime(d) => Cell::DateTime(d),
             Value::Duration(d) => Cell::Duration(d),
             Value::Error(e) => Cell::Error(e),
+            Value::TooLarge(_) => Cell::Null,
         }
     }
 
@@ -57,7 +61,31 @@ impl Value {
             | Value::Error(s) => s.clone(),
             Value::Number(n) => n.to_string(),
             Value::Boolean(b) => b.to_string(),
+            Value::TooLarge(bytes) => format!("[a text of {bytes} bytes, not kept]"),
         }
+    }
+}
+
+/// The length of a text over `max_text` bytes, or of one cut before
+/// calamine read it (see `detect::oversize`).
+fn too_large(text: &str, max_text: u64) -> Option<u64> {
+    let len = text.len() as u64;
+    if len > max_text {
+        return Some(len);
+    }
+    crate::detect::oversize::marked_len(text)
+}
+
+/// A size as people write it: `1 MiB`, `64 KiB`, or bytes.
+pub fn size_text(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} bytes")
     }
 }
 
@@ -110,8 +138,21 @@ pub fn data_as_ref(data: &Data) -> DataRef<'_> {
 /// Converts one calamine cell. `sheet` is the sheet as a reference writes
 /// it ([`sheet_ref`]); with the position it makes error values
 /// self-describing.
+#[cfg(test)]
 pub fn convert(data: &DataRef<'_>, sheet: &str, row: u32, col: u32) -> Value {
+    convert_within(data, sheet, row, col, u64::MAX)
+}
+
+/// [`convert`], a text larger than `max_text` bytes becoming
+/// [`Value::TooLarge`] without being copied.
+pub fn convert_within(data: &DataRef<'_>, sheet: &str, row: u32, col: u32, max_text: u64) -> Value {
     match data {
+        DataRef::String(s) if too_large(s, max_text).is_some() => {
+            Value::TooLarge(too_large(s, max_text).unwrap_or_default())
+        }
+        DataRef::SharedString(s) if too_large(s, max_text).is_some() => {
+            Value::TooLarge(too_large(s, max_text).unwrap_or_default())
+        }
         DataRef::Empty => Value::Empty,
         DataRef::String(s) => text(s),
         DataRef::SharedString(s) => text(s),

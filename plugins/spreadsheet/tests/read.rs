@@ -792,3 +792,41 @@ fn a_hostile_xlsb_cell_ends_the_file_without_a_crash() {
     let err = read(&path, json!({})).unwrap_err();
     assert!(err.contains("calamine failed on malformed"), "{err}");
 }
+
+#[test]
+fn a_cell_over_max_field_bytes_quarantines_its_row_naming_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.xlsx");
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.write(0, 0, "Ref").unwrap();
+    sheet.write(0, 1, "Narrative").unwrap();
+    sheet.write(1, 0, "E1").unwrap();
+    sheet.write(1, 1, "short").unwrap();
+    sheet.write(2, 0, "E2").unwrap();
+    sheet.write(2, 1, "y".repeat(2001)).unwrap();
+    sheet.write(3, 0, "E3").unwrap();
+    sheet.write(3, 1, "z".repeat(2000)).unwrap();
+    workbook.save(&path).unwrap();
+    let (_, records) = read(&path, json!({ "max_field_bytes": 2000 })).unwrap();
+    assert_eq!(records.len(), 3);
+    assert_eq!(
+        records[0],
+        good(
+            "big.xlsx: Sheet1!A2".into(),
+            vec![text("E1"), text("short")]
+        )
+    );
+    assert_eq!(
+        records[1],
+        Record::Reject {
+            locator: "big.xlsx: Sheet1!A3".into(),
+            reason: "field Narrative (cell B3) is larger than the limit of 2000 bytes (2001 bytes); raise max_field_bytes if it is real".into(),
+            raw: "A3=E2; B3=[a text of 2001 bytes, not kept]".into(),
+        }
+    );
+    // At the limit, the text is read.
+    assert!(
+        matches!(&records[2], Record::Good { values, .. } if values[1] == text(&"z".repeat(2000)))
+    );
+}

@@ -104,6 +104,12 @@ pub struct XmlOptions {
     #[serde(default = "default_max_record_bytes")]
     #[schemars(range(min = 1024))]
     pub max_record_bytes: u64,
+    /// Largest value of one field, in bytes of its text (as UTF-8, after
+    /// entities are read): a record with a larger value is quarantined
+    /// with the field's name, and the value is not held past the limit.
+    #[serde(default = "default_max_field_bytes")]
+    #[schemars(range(min = 1))]
+    pub max_field_bytes: u64,
 }
 
 /// [`XmlOptions::record`]: one path, or a list of them.
@@ -162,6 +168,13 @@ fn default_max_record_bytes() -> u64 {
     DEFAULT_MAX_RECORD_BYTES
 }
 
+/// 1 MiB: far beyond any real value.
+pub const DEFAULT_MAX_FIELD_BYTES: u64 = 1024 * 1024;
+
+fn default_max_field_bytes() -> u64 {
+    DEFAULT_MAX_FIELD_BYTES
+}
+
 impl XmlOptions {
     /// Options reading `record` with no fields and the default limits.
     pub fn new(record: impl Into<String>) -> Self {
@@ -174,6 +187,7 @@ impl XmlOptions {
             trim: true,
             max_depth: DEFAULT_MAX_DEPTH,
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+            max_field_bytes: DEFAULT_MAX_FIELD_BYTES,
         }
     }
 }
@@ -281,6 +295,7 @@ pub(crate) struct Compiled {
     pub trim: bool,
     pub max_depth: u32,
     pub max_record_bytes: u64,
+    pub max_field_bytes: u64,
 }
 
 fn option_error(key: &str, message: impl std::fmt::Display) -> XmlError {
@@ -442,6 +457,7 @@ impl Compiled {
             trim: options.trim,
             max_depth: options.max_depth.clamp(1, 60_000),
             max_record_bytes: options.max_record_bytes.max(1024),
+            max_field_bytes: options.max_field_bytes.max(1),
         };
         compiled.add_record_paths(options)?;
         if let Some(name) = &options.record_field {

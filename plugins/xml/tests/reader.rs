@@ -640,3 +640,39 @@ fn wildcards_and_records_below_other_elements() {
     assert_eq!(texts(&records, "Name"), [Some("one"), Some("two")]);
     assert_eq!(records[1].locator(), "/Batch/Body/*/Report[2], line 3");
 }
+
+#[test]
+fn a_value_over_max_field_bytes_quarantines_its_record_naming_the_field() {
+    // Text in many pieces (entities, CDATA) and one attribute, each over
+    // a 4 KiB limit in its own record; the records around them load.
+    let long_text = "abc&amp;<![CDATA[def]]>".repeat(1000);
+    let xml = format!(
+        "<Feed><Report id=\"R1\"><Name>small</Name></Report>\n\
+         <Report id=\"R2\"><Name>{long_text}</Name></Report>\n\
+         <Report id=\"{}\"><Name>third</Name></Report>\n\
+         <Report id=\"R4\"><Name>{}</Name></Report></Feed>",
+        "i".repeat(5000),
+        "y".repeat(4096),
+    );
+    let opts = options(json!({
+        "record": "Feed/Report",
+        "fields": { "Id": "@id", "Name": "Name" },
+        "max_field_bytes": 4096,
+    }));
+    let records = read_ok(xml, &opts);
+    assert_eq!(records.len(), 4);
+    assert_eq!(records[0].text("Name"), Some("small"));
+    for (record, field) in [(&records[1], "Name"), (&records[2], "Id")] {
+        match record {
+            Record::Rejected { reason, .. } => assert!(
+                reason.starts_with(&format!(
+                    "field {field} is larger than the limit of 4 KiB (at least "
+                )),
+                "{reason}"
+            ),
+            other => panic!("expected a rejected record, got {other:?}"),
+        }
+    }
+    // A value exactly at the limit is read.
+    assert_eq!(records[3].text("Name").map(str::len), Some(4096));
+}

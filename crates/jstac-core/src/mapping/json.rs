@@ -39,6 +39,30 @@ pub(super) fn raw_record<R: SourceRecords + ?Sized>(
     out
 }
 
+/// The most of a quarantined record's raw text kept in `quarantine`.
+pub(super) const QUARANTINE_RAW_BYTES: usize = 64 * 1024;
+
+/// Room past [`QUARANTINE_RAW_BYTES`] for a plugin's cut marker.
+const MARKER_ROOM: usize = 256;
+
+/// `raw` cut to [`QUARANTINE_RAW_BYTES`] (at a character boundary) with a
+/// marker saying how long it was: an oversize record must not store its
+/// whole text in the quarantine.
+pub(super) fn bounded_raw(mut raw: String) -> String {
+    // A plugin that cut the text to this size itself added its own marker.
+    if raw.len() <= QUARANTINE_RAW_BYTES + MARKER_ROOM {
+        return raw;
+    }
+    let total = raw.len();
+    let mut cut = QUARANTINE_RAW_BYTES;
+    while !raw.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    raw.truncate(cut);
+    raw.push_str(&format!("… [truncated: {total} bytes in all]"));
+    raw
+}
+
 /// Each field name as a JSON object key and colon, all but the first
 /// preceded by a comma: the fixed pieces of [`raw_record`].
 pub(super) fn raw_keys(fields: &[String]) -> Vec<String> {
@@ -109,6 +133,27 @@ fn push_json_string(out: &mut String, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_raw_text_is_cut_with_a_marker() {
+        let short = "a".repeat(QUARANTINE_RAW_BYTES + MARKER_ROOM);
+        assert_eq!(bounded_raw(short.clone()), short);
+        // A two-byte character straddling the limit is dropped whole.
+        let long = format!(
+            "{}é{}",
+            "a".repeat(QUARANTINE_RAW_BYTES - 1),
+            "b".repeat(MARKER_ROOM)
+        );
+        let cut = bounded_raw(long.clone());
+        assert_eq!(
+            cut,
+            format!(
+                "{}… [truncated: {} bytes in all]",
+                "a".repeat(QUARANTINE_RAW_BYTES - 1),
+                long.len()
+            )
+        );
+    }
 
     #[test]
     fn strings_are_escaped_as_serde_json_escapes_them() {

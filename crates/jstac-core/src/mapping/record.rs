@@ -9,7 +9,7 @@ use jstac_normalise::name::{PersonName, match_key_of_parts};
 use super::batch::{EntityRow, EntityRows, FieldCounts, LinkRow, MappedBatch, QuarantineEntry};
 use super::compile::{Bound, ColumnMap, EntityMap, Extra, GradeMap, Mapping, Source};
 use super::input::{FieldShape, SourceRecords};
-use super::json::raw_record;
+use super::json::{bounded_raw, raw_record};
 use super::key::{Key, entity_key, link_key};
 use chrono::NaiveDate;
 use jstac_normalise::date::approximate_marker;
@@ -68,7 +68,7 @@ impl Mapping {
                     locator: records.locator(row).to_owned(),
                     field: None,
                     reason: reason.to_owned(),
-                    raw: records.raw(row).unwrap_or_default().to_owned(),
+                    raw: bounded_raw(records.raw(row).unwrap_or_default().to_owned()),
                 });
                 continue;
             }
@@ -117,13 +117,13 @@ impl Mapping {
                         locator: records.locator(row).to_owned(),
                         field: error.field,
                         reason: error.reason,
-                        raw: raw_record(
+                        raw: bounded_raw(raw_record(
                             &self.raw_keys,
                             &self.shapes,
                             records,
                             row,
                             &mut raw_capacity,
-                        ),
+                        )),
                     });
                 }
             }

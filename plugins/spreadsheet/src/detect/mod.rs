@@ -4,6 +4,7 @@
 //! into memory at once.
 
 mod ods;
+pub mod oversize;
 mod xls;
 
 use std::fs::File;
@@ -17,8 +18,13 @@ use crate::options::Limits;
 
 /// Detects the format from the first bytes (and, for zip and compound files,
 /// the parts inside), and checks the limits that must hold before calamine
-/// opens the file.
-pub fn detect(path: &Path, file: &str, limits: &Limits) -> Result<Format, Error> {
+/// opens the file. For an XLSX holding a text over `max_field_bytes`, also
+/// the workbook to read instead (see [`oversize`]).
+pub fn detect(
+    path: &Path,
+    file: &str,
+    limits: &Limits,
+) -> Result<(Format, Option<tempfile::TempPath>), Error> {
     let io = |source| Error::Io {
         file: file.to_owned(),
         source,
@@ -38,7 +44,7 @@ pub fn detect(path: &Path, file: &str, limits: &Limits) -> Result<Format, Error>
         Some(Container::Zip) => zip_format(BufReader::new(input), file, limits),
         Some(Container::Compound) => {
             xls::check(input, file, limits)?;
-            Ok(Format::Xls)
+            Ok((Format::Xls, None))
         }
         None => Err(open(not_a_spreadsheet(&head))),
     }
@@ -85,7 +91,11 @@ fn not_a_spreadsheet(head: &[u8]) -> String {
     }
 }
 
-fn zip_format<R: Read + Seek>(input: R, file: &str, limits: &Limits) -> Result<Format, Error> {
+fn zip_format<R: Read + Seek>(
+    input: R,
+    file: &str,
+    limits: &Limits,
+) -> Result<(Format, Option<tempfile::TempPath>), Error> {
     let open = |e: jstac_workbook::Error| Error::Open {
         file: file.to_owned(),
         message: e.to_string(),
@@ -114,7 +124,17 @@ fn zip_format<R: Read + Seek>(input: R, file: &str, limits: &Limits) -> Result<F
     if workbook.format == Format::Ods {
         ods::check(&mut zip, file, limits)?;
     }
-    Ok(workbook.format)
+    let damaged = |e: zip::result::ZipError| Error::Open {
+        file: file.to_owned(),
+        message: format!("cannot be read as XLSX: {e}"),
+    };
+    if workbook.format == Format::Xlsx
+        && oversize::scan(&mut zip, limits.max_field_bytes).map_err(damaged)?
+    {
+        let copy = oversize::filtered_copy(&mut zip, limits.max_field_bytes).map_err(damaged)?;
+        return Ok((workbook.format, Some(copy)));
+    }
+    Ok((workbook.format, None))
 }
 
 #[cfg(test)]

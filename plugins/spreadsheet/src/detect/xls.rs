@@ -370,6 +370,7 @@ mod tests {
             max_inflated_bytes: 1 << 20,
             max_cells: 1000,
             max_rows: 1000,
+            max_field_bytes: 1 << 20,
         }
     }
 

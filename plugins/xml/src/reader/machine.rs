@@ -308,6 +308,11 @@ impl Machine {
                                     ));
                                     return Ok(());
                                 }
+                                if text.len() as u64 > self.compiled.max_field_bytes {
+                                    self.problem =
+                                        Some(too_large(&self.compiled, *slot, text.len()));
+                                    return Ok(());
+                                }
                                 value.text.push_str(&text);
                                 value.fill = Fill::Set;
                             }
@@ -374,8 +379,16 @@ impl Machine {
         if !self.wants_text() {
             return;
         }
+        let limit = self.compiled.max_field_bytes;
         for &(slot, _) in &self.captures {
             if let Some(value) = slot_mut(&mut self.singles, &mut self.groups, slot) {
+                if (value.text.len() + text.len()) as u64 > limit {
+                    let len = value.text.len() + text.len();
+                    // Not held further: the record is quarantined.
+                    value.text = String::new();
+                    self.problem = Some(too_large(&self.compiled, slot, len));
+                    return;
+                }
                 value.text.push_str(text);
             }
         }
@@ -462,12 +475,39 @@ fn too_deep(compiled: &Compiled) -> String {
     )
 }
 
-fn repeated(compiled: &Compiled, slot: Slot) -> String {
-    let name = compiled
+fn field_name(compiled: &Compiled, slot: Slot) -> &str {
+    compiled
         .fields
         .iter()
         .find(|field| field.slot == slot)
-        .map_or("?", |field| field.name.as_str());
+        .map_or("?", |field| field.name.as_str())
+}
+
+/// The reason for a value past `max_field_bytes`, `len` bytes when it was
+/// stopped (it may hold more).
+fn too_large(compiled: &Compiled, slot: Slot, len: usize) -> String {
+    format!(
+        "field {} is larger than the limit of {} (at least {len} bytes); raise max_field_bytes if it is real",
+        field_name(compiled, slot),
+        size_text(compiled.max_field_bytes)
+    )
+}
+
+/// A size as people write it: `1 MiB`, `64 KiB`, or bytes.
+fn size_text(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+fn repeated(compiled: &Compiled, slot: Slot) -> String {
+    let name = field_name(compiled, slot);
     match slot {
         Slot::Group { .. } => {
             let group = name.split_once('.').map_or(name, |(group, _)| group);
