@@ -107,14 +107,14 @@ fn an_unknown_settings_key_is_refused_with_the_nearest_one() {
     assert_eq!(
         error_lines(&output),
         [
-            "other.toml: unknown setting \"zzz\" (the settings are warehouse_url, pipelines_dir, plugin_dirs, source_root, batch_size, schedule, agencies)"
+            "other.toml: unknown setting \"zzz\" (the settings are warehouse_url, pipelines_dir, plugin_dirs, source_root, batch_size, schedule, agencies, resolve)"
         ]
     );
 
     // Known keys, and the tables' own keys, are accepted.
     sandbox.write(
         "jstac.toml",
-        "batch_size = 100\n[schedule]\npoll_seconds = 5\n[agencies.leeds-cc]\nname = \"Leeds\"\nkind = \"local-authority\"\n",
+        "batch_size = 100\n[schedule]\npoll_seconds = 5\n[agencies.leeds-cc]\nname = \"Leeds\"\nkind = \"local-authority\"\n[resolve]\nthreshold = 0.99\n",
     );
     let output = sandbox.jstac(&["run", "p.toml"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));

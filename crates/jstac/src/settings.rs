@@ -211,17 +211,43 @@ pub struct ScheduledPipeline {
     pub cron: Option<String>,
 }
 
-/// The keys a settings file may have at its top level (`[schedule]` and
-/// `[agencies.CODE]` refuse unknown keys through serde).
-const KEYS: [&str; 7] = [
-    "warehouse_url",
-    "pipelines_dir",
-    "plugin_dirs",
-    "source_root",
-    "batch_size",
-    "schedule",
-    "agencies",
-];
+/// The keys a settings file may have at its top level: the fields
+/// [`Settings`] reads, as serde lists them (`[schedule]`, `[agencies.CODE]`
+/// and `[resolve]` refuse unknown keys of their own through serde), so a
+/// setting added to `Settings` is known here without a second list.
+fn setting_keys() -> &'static [&'static str] {
+    /// A deserializer that only asks the struct for its field names.
+    struct FieldNames(&'static [&'static str]);
+    impl<'de> serde::Deserializer<'de> for &mut FieldNames {
+        type Error = serde::de::value::Error;
+        fn deserialize_struct<V: serde::de::Visitor<'de>>(
+            self,
+            _name: &'static str,
+            fields: &'static [&'static str],
+            _visitor: V,
+        ) -> std::result::Result<V::Value, Self::Error> {
+            self.0 = fields;
+            Err(serde::de::Error::custom("only the field names are read"))
+        }
+        fn deserialize_any<V: serde::de::Visitor<'de>>(
+            self,
+            _visitor: V,
+        ) -> std::result::Result<V::Value, Self::Error> {
+            Err(serde::de::Error::custom(
+                "only a struct's field names are read",
+            ))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+    let mut names = FieldNames(&[]);
+    // The error is the point: the field names were read on the way.
+    let _ = Settings::deserialize(&mut names);
+    names.0
+}
 
 /// Refuses a settings file's top-level key that is not a setting, naming
 /// the nearest one: a mistyped `warehouse_ulr` would otherwise be ignored
@@ -234,13 +260,13 @@ fn check_keys(file: &Path) -> Result<()> {
         .with_context(|| format!("reading settings file {}", file.display()))?;
     let mut unknown: Vec<&String> = table
         .keys()
-        .filter(|key| !KEYS.contains(&key.as_str()))
+        .filter(|key| !setting_keys().contains(&key.as_str()))
         .collect();
     unknown.sort();
     let Some(key) = unknown.first() else {
         return Ok(());
     };
-    let nearest = KEYS
+    let nearest = setting_keys()
         .iter()
         .map(|known| (strsim::jaro_winkler(&key.to_lowercase(), known), known))
         .filter(|(score, _)| *score >= 0.8)
@@ -248,7 +274,7 @@ fn check_keys(file: &Path) -> Result<()> {
         .map(|(_, known)| known);
     let hint = match nearest {
         Some(known) => format!("did you mean {known:?}?"),
-        None => format!("the settings are {}", KEYS.join(", ")),
+        None => format!("the settings are {}", setting_keys().join(", ")),
     };
     anyhow::bail!("{}: unknown setting {key:?} ({hint})", file.display())
 }
@@ -362,5 +388,36 @@ impl Settings {
                 self.pipelines_dir.display()
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The keys are `Settings`' own fields, `[resolve]` included (it was
+    /// refused as unknown when a hand-kept list missed it).
+    #[test]
+    fn the_setting_keys_are_the_settings_fields() {
+        assert_eq!(
+            setting_keys(),
+            [
+                "warehouse_url",
+                "pipelines_dir",
+                "plugin_dirs",
+                "source_root",
+                "batch_size",
+                "schedule",
+                "agencies",
+                "resolve"
+            ]
+        );
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(
+            file.path(),
+            "batch_size = 10\n[resolve]\nafter_run = false\n",
+        )
+        .unwrap();
+        check_keys(file.path()).unwrap();
     }
 }
