@@ -4,8 +4,10 @@
 //! One concern per file; each uses only the files listed after it:
 //!
 //! - `stats`: a counted column's totals for a file or a run ([`FieldStats`]).
-//! - `record`: the per-record work ([`Mapping::map_into`]): convert,
-//!   normalise, key, emit rows or quarantine the record.
+//! - `record`: the per-record work ([`Mapping::map_into`]): the record's
+//!   entities, values and links, keyed, or the record quarantined.
+//! - `column`: one column's value for a record: read, normalise, look up,
+//!   convert, split, and the columns the mapping fills.
 //! - `compile`: a pipeline bound to one file's fields ([`Mapping::compile`]).
 //! - `batch`: what mapping a batch yields ([`MappedBatch`]: rows, links,
 //!   quarantine, counts).
@@ -14,6 +16,7 @@
 //! - `input`: read access to a plugin's batch ([`SourceRecords`]).
 
 mod batch;
+mod column;
 mod compile;
 mod input;
 mod json;

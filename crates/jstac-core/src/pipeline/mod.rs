@@ -24,20 +24,19 @@
 //! columns.role = "Role"
 //! ```
 //!
-//! Files import downwards only: `read` → `check` → `spec`; `read` and
-//! `check` → `error`; `spec` is a leaf.
+//! Files import downwards only: `read` → `check` → `column` → `spec`;
+//! `read`, `check` and `column` → `error`; `spec` is a leaf.
 
 pub mod check;
+pub mod column;
 pub mod error;
 pub mod read;
 pub mod spec;
 #[cfg(test)]
 mod tests;
 
-pub use check::{
-    CheckedPipeline, ColumnRule, Combine, Condition, EntityRule, LinkRule, Split, TemplatePart,
-    Test, ValueSource,
-};
+pub use check::{CheckedPipeline, Condition, EntityRule, LinkRule, Test};
+pub use column::{ColumnRule, Combine, Split, TemplatePart, ValueSource};
 pub use error::{Located, Location, SpecError};
 pub use read::{KeySpans, PipelineFile};
 pub use spec::{

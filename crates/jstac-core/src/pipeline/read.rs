@@ -13,7 +13,8 @@ use std::ops::Range;
 use serde::Deserialize;
 use toml::de::{DeTable, DeValue, Deserializer};
 
-use super::check::{CheckedPipeline, toml_key};
+use super::check::CheckedPipeline;
+use super::column::toml_key;
 use super::error::{Located, Location, SpecError};
 use super::spec::PipelineSpec;
 
